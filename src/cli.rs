@@ -1,0 +1,213 @@
+//! The command line: clap definitions, flattened argument groups shared by
+//! commands, and their conversion into the library's request types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::DiagnosticFormat;
+use crate::project::Variant;
+use crate::{BuildRequest, SessionOptions};
+
+/// Print-ready Japanese PDFs from YAML content and Typst layouts.
+#[derive(Debug, Parser)]
+#[command(name = "pamphlet", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build every publication of the project into PDFs.
+    #[command(after_help = "Examples:\n  pamphlet build\n  pamphlet build --publication handout --record sotetsu\n  pamphlet build --shard 2/4 --diagnostic-format github")]
+    Build(BuildArgs),
+    /// Validate all content and compile every publication without writing.
+    #[command(after_help = "Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  pamphlet check\n  pamphlet check --diagnostic-format github --deny-warnings")]
+    Check(CheckArgs),
+    /// Check PDFs as a print shop would: fonts, boxes, encryption, images, colour.
+    #[command(after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf")]
+    Preflight(PreflightArgs),
+}
+
+/// Where the project is and what it sees.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The project folder (with pamphlet.toml).
+    #[arg(long = "project", alias = "root", value_name = "DIR", default_value = ".", env = "PAMPHLET_PROJECT")]
+    pub project: PathBuf,
+    /// Additional font folders (repeatable).
+    #[arg(long = "font-path", value_name = "DIR", env = "PAMPHLET_FONT_PATHS", value_delimiter = ':')]
+    pub font_paths: Vec<PathBuf>,
+    /// Also use the system's fonts (output then depends on the machine).
+    #[arg(long)]
+    pub system_fonts: bool,
+    /// PDF creation date as a Unix timestamp (default: SOURCE_DATE_EPOCH, else none).
+    #[arg(long, value_name = "UNIX_TIME", env = "SOURCE_DATE_EPOCH")]
+    pub creation_timestamp: Option<i64>,
+}
+
+impl ProjectArgs {
+    /// The session options these arguments ask for.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions {
+            system_fonts: self.system_fonts,
+            font_paths: self.font_paths.clone(),
+            limits: None,
+            creation_timestamp: self.creation_timestamp,
+        }
+    }
+}
+
+/// Which outputs to build.
+#[derive(Debug, Clone, Args)]
+pub struct SelectArgs {
+    /// Only this publication (repeatable).
+    #[arg(long = "publication", short = 'p', value_name = "NAME")]
+    pub publications: Vec<String>,
+    /// Only the record with this id (repeatable).
+    #[arg(long = "record", short = 'r', value_name = "ID")]
+    pub records: Vec<String>,
+    /// Only this variant (repeatable; default: the publication's variants).
+    #[arg(long = "variant", value_name = "VARIANT")]
+    pub variants: Vec<VariantArg>,
+    /// Only a stable share K of N of all outputs (for CI matrices).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Parallel jobs (default: the machine's cores).
+    #[arg(long, short = 'j', value_name = "N", env = "PAMPHLET_JOBS")]
+    pub jobs: Option<usize>,
+}
+
+/// A variant on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantArg {
+    /// Bleed, trim marks, CMYK.
+    Print,
+    /// No marks, no bleed, RGB.
+    Screen,
+}
+
+impl From<VariantArg> for Variant {
+    fn from(v: VariantArg) -> Self {
+        match v {
+            VariantArg::Print => Variant::Print,
+            VariantArg::Screen => Variant::Screen,
+        }
+    }
+}
+
+/// How diagnostics are shown.
+#[derive(Debug, Clone, Args)]
+pub struct DiagnosticArgs {
+    /// Format of diagnostics.
+    #[arg(long, value_enum, default_value = "human", env = "PAMPHLET_DIAGNOSTIC_FORMAT")]
+    pub diagnostic_format: FormatArg,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// A diagnostic format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Report with source snippets.
+    Human,
+    /// One line per problem.
+    Short,
+    /// One JSON object per line.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl From<FormatArg> for DiagnosticFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => DiagnosticFormat::Human,
+            FormatArg::Short => DiagnosticFormat::Short,
+            FormatArg::Json => DiagnosticFormat::Json,
+            FormatArg::Github => DiagnosticFormat::Github,
+        }
+    }
+}
+
+/// `pamphlet build`.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Output selection.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+    /// The output folder (default: out/ in the project).
+    #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+/// `pamphlet check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Output selection.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// `pamphlet preflight`.
+#[derive(Debug, Clone, Args)]
+pub struct PreflightArgs {
+    /// PDF files to check.
+    #[arg(required = true, value_name = "FILE.pdf")]
+    pub files: Vec<PathBuf>,
+    /// Expected trim size (`a4`, `b5-jis`, `210mm x 297mm`).
+    #[arg(long)]
+    pub trim: Option<String>,
+    /// Expected bleed (checks boxes and CMYK as for print).
+    #[arg(long)]
+    pub bleed: Option<String>,
+    /// Expected page count.
+    #[arg(long)]
+    pub pages: Option<usize>,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+impl SelectArgs {
+    /// The build request these arguments ask for.
+    pub fn request(&self, out: Option<PathBuf>, write: bool, deny_warnings: bool) -> BuildRequest {
+        BuildRequest {
+            publications: self.publications.clone(),
+            records: self.records.clone(),
+            variants: (!self.variants.is_empty()).then(|| self.variants.iter().map(|v| (*v).into()).collect()),
+            shard: self.shard,
+            jobs: self.jobs.unwrap_or(0),
+            out_dir: out,
+            write,
+            deny_warnings,
+        }
+    }
+}
+
+/// Parses `K/N` with 1 ≤ K ≤ N.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not K/N, like 1/4"))?;
+    let k: usize = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: need 1 ≤ K ≤ N"));
+    }
+    Ok((k, n))
+}

@@ -1,0 +1,476 @@
+//! Jobs: one PDF each. Planning expands publications into jobs (one per
+//! variant, and per record for `each` publications); compiling runs them in
+//! parallel on one shared world and returns every warning and error as data.
+
+use std::collections::BTreeSet;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ecow::EcoString;
+use typst::diag::{SourceDiagnostic, Tracepoint, Warned};
+use typst::foundations::{Dict, IntoValue, Smart, Value};
+use typst::layout::{Abs, Frame, FrameItem};
+use typst::syntax::FileId;
+use typst::{World, WorldExt};
+use typst_layout::PagedDocument;
+
+use crate::content::{Content, Data, to_value};
+use crate::diag::{Diagnostic, Position, Sources};
+use crate::project::{Publication, Variant};
+use crate::world::{JobWorld, ProjectWorld};
+
+/// A publication ready to compile: its manifest entry, validated content and
+/// entry file.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The manifest entry.
+    pub publication: Publication,
+    /// The validated content.
+    pub content: Arc<Content>,
+    /// The whole content as a Typst value.
+    pub content_value: Value,
+    /// The layout entry file.
+    pub main: FileId,
+}
+
+/// The item a job repeats over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Record {
+    /// Index in the list.
+    pub index: usize,
+    /// Its key (`id`) value.
+    pub key: String,
+}
+
+/// One PDF to build.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Job {
+    /// Index of the publication in the prepared list.
+    pub publication: usize,
+    /// Name of the publication.
+    pub name: String,
+    /// Print or screen.
+    pub variant: Variant,
+    /// The record, for `each` publications.
+    pub record: Option<Record>,
+    /// Output path relative to the output folder.
+    pub output: PathBuf,
+}
+
+impl Job {
+    /// A human description: `handout (record sotetsu, print)`.
+    pub fn describe(&self) -> String {
+        match &self.record {
+            Some(r) => format!("publication `{}`, record `{}`, {} variant", self.name, r.key, self.variant),
+            None => format!("publication `{}`, {} variant", self.name, self.variant),
+        }
+    }
+
+    /// Whether this job is in shard `k` of `n` (1-based): a stable share by
+    /// a hash of the output path, so every output is in exactly one shard
+    /// and shards do not move when other outputs are added.
+    pub fn in_shard(&self, k: usize, n: usize) -> bool {
+        let mut h = siphasher::sip::SipHasher13::new_with_keys(0, 0);
+        h.write(self.output.to_string_lossy().as_bytes());
+        (h.finish() % n as u64) as usize == k - 1
+    }
+}
+
+/// Expands prepared publications into jobs. Errors (a record without a
+/// key, output paths that collide) are diagnostics.
+pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, Vec<Diagnostic>) {
+    let mut jobs = Vec::new();
+    let mut diags = Vec::new();
+    for (pi, p) in prepared.iter().enumerate() {
+        let publication = &p.publication;
+        for &variant in &publication.variants {
+            if variants.is_some_and(|v| !v.contains(&variant)) {
+                continue;
+            }
+            let pattern = match variant {
+                Variant::Print => &publication.output,
+                Variant::Screen => &publication.screen_output,
+            };
+            match &publication.each {
+                None => jobs.push(Job {
+                    publication: pi,
+                    name: publication.name.clone(),
+                    variant,
+                    record: None,
+                    output: PathBuf::from(pattern),
+                }),
+                Some(each) => {
+                    let Some(items) = p.content.records(each) else {
+                        diags.push(
+                            Diagnostic::error(
+                                publication.each_at.clone(),
+                                format!("`each = \"{each}\"`: the content {} has no list `{each}`", p.content.file.path.display()),
+                            )
+                            .with_hint("`each` names a list field of the content, like `members`"),
+                        );
+                        continue;
+                    };
+                    for (index, item) in items.iter().enumerate() {
+                        let key = item.get(&publication.key).and_then(Data::plain);
+                        let Some(key) = key else {
+                            diags.push(Diagnostic::error(
+                                publication.each_at.clone(),
+                                format!("item {index} of `{each}` has no `{}` to name its output", publication.key),
+                            ));
+                            continue;
+                        };
+                        match expand_output(pattern, item) {
+                            Ok(output) => jobs.push(Job {
+                                publication: pi,
+                                name: publication.name.clone(),
+                                variant,
+                                record: Some(Record { index, key }),
+                                output,
+                            }),
+                            Err(msg) => diags.push(Diagnostic::error(publication.output_at.clone(), msg)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Two jobs must never write the same file.
+    let mut seen = std::collections::BTreeMap::new();
+    for job in &jobs {
+        if let Some(other) = seen.insert(job.output.clone(), job.describe()) {
+            diags.push(
+                Diagnostic::error(
+                    prepared[job.publication].publication.output_at.clone(),
+                    format!("{} and {} would both write {}", other, job.describe(), job.output.display()),
+                )
+                .with_hint("give each publication its own `output` path"),
+            );
+        }
+    }
+    (jobs, diags)
+}
+
+/// Fills `{field}` in `pattern` from the record.
+fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').ok_or("unclosed `{`")? + open;
+        let field = &rest[open + 1..close];
+        let value = item
+            .get(field)
+            .and_then(Data::plain)
+            .ok_or_else(|| format!("`output` uses `{{{field}}}`, but the record has no such text field"))?;
+        if value.is_empty() || value == "." || value == ".." || value.contains(['/', '\\', '\0']) {
+            return Err(format!("record field `{field}` = `{value}` cannot be used in a file name"));
+        }
+        out.push_str(&value);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    crate::project::relative_path(&out)
+}
+
+/// Options that shape every compilation.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// PDF creation date (seconds since the Unix epoch); `None` omits it.
+    pub creation_timestamp: Option<i64>,
+}
+
+/// The result of compiling one job.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The PDF, when compilation succeeded.
+    pub pdf: Option<Vec<u8>>,
+    /// Number of pages.
+    pub pages: usize,
+    /// Warnings and errors.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Texts of the files the diagnostics point into.
+    pub sources: Sources,
+    /// Files the compilation read, as project-relative paths.
+    pub accessed: Vec<PathBuf>,
+    /// Time taken.
+    pub duration: Duration,
+}
+
+/// The `sys.inputs` of a job: `content`, `record`, `publication`, `print`.
+pub fn inputs(p: &Prepared, job: &Job) -> Dict {
+    let publication = &p.publication;
+    let record = match &job.record {
+        Some(r) => match p.content.records(publication.each.as_deref().unwrap_or_default()) {
+            Some(items) => to_value(&items[r.index]),
+            None => Value::None,
+        },
+        None => Value::None,
+    };
+    let print = &publication.print;
+    let is_print = job.variant == Variant::Print;
+    let len = |pt: f64| Value::Length(Abs::pt(pt).into());
+    let mut trim = Dict::new();
+    trim.insert("width".into(), len(print.trim_width));
+    trim.insert("height".into(), len(print.trim_height));
+    let mut pr = Dict::new();
+    pr.insert("variant".into(), job.variant.name().into_value());
+    pr.insert("trim".into(), Value::Dict(trim));
+    pr.insert("bleed".into(), len(if is_print { print.bleed } else { 0.0 }));
+    pr.insert("safe".into(), len(print.safe));
+    pr.insert("marks".into(), (is_print && print.marks).into_value());
+    let mut pb = Dict::new();
+    pb.insert("name".into(), publication.name.as_str().into_value());
+    pb.insert("variant".into(), job.variant.name().into_value());
+    pb.insert(
+        "record".into(),
+        job.record.as_ref().map_or(Value::None, |r| r.key.as_str().into_value()),
+    );
+    let mut inputs = Dict::new();
+    inputs.insert("content".into(), p.content_value.clone());
+    inputs.insert("record".into(), record);
+    inputs.insert("publication".into(), Value::Dict(pb));
+    inputs.insert("print".into(), Value::Dict(pr));
+    inputs
+}
+
+/// Compiles one job to PDF bytes. Nothing is written.
+pub fn compile(world: &ProjectWorld, p: &Prepared, job: &Job, options: &CompileOptions) -> Compiled {
+    let start = Instant::now();
+    let context = job.describe();
+    let job_world = world.job(p.main, inputs(p, job));
+    let mut sources = Sources::new();
+    let mut diagnostics = Vec::new();
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&job_world);
+    for w in &warnings {
+        diagnostics.push(convert(&job_world, w, &mut sources).with_context(&context));
+    }
+    let mut pdf = None;
+    let mut pages = 0;
+    match output {
+        Err(errors) => {
+            for e in &errors {
+                diagnostics.push(convert(&job_world, e, &mut sources).with_context(&context));
+            }
+        }
+        Ok(document) => {
+            pages = document.pages().len();
+            diagnostics.extend(missing_glyphs(&document).into_iter().map(|d| d.with_context(&context)));
+            diagnostics.extend(check_pages(p, &document).into_iter().map(|d| d.with_context(&context)));
+            let document = crate::print::apply(&document, &p.publication.print, job.variant);
+            match export(&document, p, job, options) {
+                Ok(bytes) => {
+                    let bytes = if job.variant == Variant::Print {
+                        crate::print::set_page_boxes(&bytes, &p.publication.print)
+                    } else {
+                        Ok(bytes)
+                    };
+                    match bytes {
+                        Ok(bytes) => pdf = Some(bytes),
+                        Err(msg) => diagnostics.push(Diagnostic::error(None, msg).with_context(&context)),
+                    }
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        diagnostics.push(convert(&job_world, e, &mut sources).with_context(&context));
+                    }
+                }
+            }
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        pdf = None;
+    }
+    Compiled { pdf, pages, diagnostics, sources, accessed: job_world.accessed(), duration: start.elapsed() }
+}
+
+fn export(
+    document: &PagedDocument,
+    p: &Prepared,
+    job: &Job,
+    options: &CompileOptions,
+) -> typst::diag::SourceResult<Vec<u8>> {
+    let standards = match job.variant {
+        Variant::Print => &p.publication.print_standards,
+        Variant::Screen => &p.publication.screen_standards,
+    };
+    let list: Vec<typst_pdf::PdfStandard> = standards
+        .iter()
+        .filter_map(|s| serde_json::from_value(serde_json::Value::String(s.clone())).ok())
+        .collect();
+    let standards = typst_pdf::PdfStandards::new(&list).map_err(|e| {
+        ecow::eco_vec![SourceDiagnostic::error(typst::syntax::Span::detached(), e.message().clone())]
+    })?;
+    let ident = format!(
+        "pamphlet/{}/{}/{}",
+        job.name,
+        job.record.as_ref().map_or("-", |r| r.key.as_str()),
+        job.variant
+    );
+    let timestamp = options.creation_timestamp.and_then(timestamp);
+    let pdf_options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident),
+        creator: Smart::Custom(Some(format!("pamphlet {} (typst 0.15.1)", env!("CARGO_PKG_VERSION")))),
+        timestamp,
+        standards,
+        ..Default::default()
+    };
+    typst_pdf::pdf(document, &pdf_options)
+}
+
+fn timestamp(secs: i64) -> Option<typst_pdf::Timestamp> {
+    let (year, month, day) = crate::civil(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let dt = typst::foundations::Datetime::from_ymd_hms(
+        year,
+        month,
+        day,
+        (rem / 3600) as u8,
+        (rem % 3600 / 60) as u8,
+        (rem % 60) as u8,
+    )?;
+    Some(typst_pdf::Timestamp::new_utc(dt))
+}
+
+/// Converts a Typst diagnostic into ours, recording the source it points
+/// into.
+pub fn convert(world: &JobWorld, d: &SourceDiagnostic, sources: &mut Sources) -> Diagnostic {
+    let position = locate(world, d.span, sources);
+    let mut out = match d.severity {
+        typst::diag::Severity::Error => Diagnostic::error(position, d.message.to_string()),
+        typst::diag::Severity::Warning => Diagnostic::warning(position, d.message.to_string()),
+    };
+    for hint in &d.hints {
+        out.hints.push(hint.v.to_string());
+    }
+    for point in &d.trace {
+        let at = locate(world, point.span.into(), sources);
+        let what = match &point.v {
+            Tracepoint::Call(Some(name)) => format!("in this call of `{name}`"),
+            Tracepoint::Call(None) => "in this function call".to_string(),
+            Tracepoint::Show(name) => format!("in this show rule for `{name}`"),
+            Tracepoint::Import(_) => "in this import".to_string(),
+            Tracepoint::Include(_) => "in this include".to_string(),
+        };
+        if let Some(at) = at {
+            out.hints.push(format!("{what} at {at}"));
+        }
+    }
+    out
+}
+
+fn locate(world: &JobWorld, span: typst::syntax::DiagSpan, sources: &mut Sources) -> Option<Position> {
+    let id = span.id()?;
+    let range = world.range(span)?;
+    let text: Arc<str> = match world.source(id) {
+        Ok(source) => Arc::from(source.text()),
+        Err(_) => {
+            // Not a Typst source (a data file the template loaded).
+            let bytes = world.file(id).ok()?;
+            Arc::from(std::str::from_utf8(bytes.as_slice()).ok()?)
+        }
+    };
+    let path = ProjectWorld::display_path(id);
+    let position = Position::new(&path, &text, range);
+    sources.insert(path, text);
+    Some(position)
+}
+
+/// Text drawn with glyph 0 (`.notdef`, the empty box): a character that no
+/// font had. Typst draws these silently; we report each once.
+pub fn missing_glyphs(document: &PagedDocument) -> Vec<Diagnostic> {
+    let mut missing = BTreeSet::new();
+    for (page, p) in document.pages().iter().enumerate() {
+        walk_text(&p.frame, &mut |item| {
+            for g in item.glyphs.iter().filter(|g| g.id == 0) {
+                let text: String = item.text[g.range()].to_string();
+                for c in text.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
+                    missing.insert((c, page + 1, item.font.font().info().family.clone()));
+                }
+            }
+        });
+    }
+    let mut seen = BTreeSet::new();
+    missing
+        .into_iter()
+        .filter(|(c, ..)| seen.insert(*c))
+        .map(|(c, page, family)| {
+            Diagnostic::error(
+                None,
+                format!("character `{c}` (U+{:04X}) on page {page} has no glyph in any font (drawn as an empty box with {family})", c as u32),
+            )
+            .with_hint("add a font that covers it to the project's fonts folder")
+        })
+        .collect()
+}
+
+fn walk_text(frame: &Frame, f: &mut dyn FnMut(&typst::text::TextItem)) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => walk_text(&g.frame, f),
+            FrameItem::Text(t) => f(t),
+            _ => {}
+        }
+    }
+}
+
+/// The text of a page, run by run, in drawing order.
+pub fn page_text_runs(frame: &Frame) -> Vec<EcoString> {
+    let mut runs = Vec::new();
+    walk_text(frame, &mut |t| runs.push(t.text.clone()));
+    runs
+}
+
+/// Checks the page count against the publication's rule, and names the
+/// content field whose text ran onto pages past the limit.
+fn check_pages(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
+    let rule = p.publication.pages;
+    let count = document.pages().len();
+    let Err(message) = rule.check(count) else { return Vec::new() };
+    let manifest_at = p.publication.layout.named_at.clone();
+    if let Some(limit) = rule.limit().filter(|l| count > *l) {
+        // Text on the allowed pages (running heads repeat there).
+        let earlier: BTreeSet<String> = document.pages()[..limit]
+            .iter()
+            .flat_map(|pg| page_text_runs(&pg.frame))
+            .map(|s| s.to_string())
+            .collect();
+        for page in &document.pages()[limit..] {
+            for run in page_text_runs(&page.frame) {
+                let run = run.trim().to_string();
+                if run.chars().count() < 2 || earlier.contains(&run) {
+                    continue;
+                }
+                if let Some(leaf) = p.content.leaf_containing(&run) {
+                    let position = p.content.position(leaf);
+                    return vec![
+                        Diagnostic::error(
+                            Some(position),
+                            format!("overset text: `{}` does not fit the layout's {limit} page(s); {message}", leaf.path),
+                        )
+                        .with_hint("shorten this text (or other text before it on the same pages)"),
+                    ];
+                }
+            }
+        }
+    }
+    vec![Diagnostic::error(manifest_at, message)]
+}
+
+/// Path helper: `out_dir/output`.
+pub fn output_path(out_dir: &Path, job: &Job) -> PathBuf {
+    out_dir.join(&job.output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_civil_dates() {
+        let t = timestamp(1_700_000_000).unwrap();
+        let s = format!("{t:?}");
+        assert!(s.contains("2023"), "{s}");
+    }
+}

@@ -1,0 +1,420 @@
+//! Checking content against its layout's schema.
+//!
+//! Validation walks the YAML tree and the schema together and reports every
+//! problem at once, each at the exact line and column of the offending key or
+//! value. What passes becomes [`Data`]: typed values in schema order, with
+//! `text` fields parsed into inline nodes, ready to hand to a template. Every
+//! string also becomes a [`Leaf`] that remembers its field path and file
+//! position, for later checks (missing glyphs, overflowing pages).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::inline::{self, Newlines, Rich};
+use super::schema::{Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_id};
+use super::yaml::{Node, Value, YamlFile};
+use crate::diag::Diagnostic;
+
+/// Validated content, typed as the schema says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// An optional field that was left out.
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A plain string (types `string`, `id`, `ref`).
+    Str(String),
+    /// A `text` value with inline markup parsed.
+    Rich(Rich),
+    /// A list.
+    List(Vec<Data>),
+    /// An object, fields in schema order.
+    Object(Vec<(String, Data)>),
+}
+
+impl Data {
+    /// The field `name` of an object.
+    pub fn get(&self, name: &str) -> Option<&Data> {
+        match self {
+            Data::Object(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, d)| d),
+            _ => None,
+        }
+    }
+
+    /// The value at a dotted path of object fields.
+    pub fn at_path(&self, path: &[String]) -> Option<&Data> {
+        path.iter().try_fold(self, |d, seg| d.get(seg))
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Data::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text as it reads: strings as they are, rich text without markup,
+    /// numbers formatted.
+    pub fn plain(&self) -> Option<String> {
+        match self {
+            Data::Str(s) => Some(s.clone()),
+            Data::Rich(r) => Some(r.plain()),
+            Data::Int(i) => Some(i.to_string()),
+            Data::Float(f) => Some(f.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// A string of the content with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaf {
+    /// The field path, like `questions[0].answers[2].text`.
+    pub path: String,
+    /// Byte range of the value in the content file.
+    pub range: Range<usize>,
+    /// The value as written in YAML (markup included).
+    pub raw: String,
+    /// The text as it reads (markup removed).
+    pub plain: String,
+}
+
+/// Validates `file` against `schema`, returning typed data and the leaves,
+/// or every problem found.
+pub fn validate(file: &YamlFile, schema: &Schema) -> Result<(Data, Vec<Leaf>), Vec<Diagnostic>> {
+    let mut v = Validator { file, diags: Vec::new(), leaves: Vec::new(), refs: Vec::new() };
+    let data = v.value(&file.root, &schema.root, "", file.root.range.clone());
+    v.check_refs(&data);
+    if v.diags.is_empty() { Ok((data, v.leaves)) } else { Err(v.diags) }
+}
+
+struct PendingRef {
+    list: Vec<String>,
+    key: String,
+    value: String,
+    range: Range<usize>,
+}
+
+struct Validator<'a> {
+    file: &'a YamlFile,
+    diags: Vec<Diagnostic>,
+    leaves: Vec<Leaf>,
+    refs: Vec<PendingRef>,
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() { field.to_string() } else { format!("{path}.{field}") }
+}
+
+fn show(path: &str) -> String {
+    if path.is_empty() { "the content".to_string() } else { format!("`{path}`") }
+}
+
+impl Validator<'_> {
+    fn error(&mut self, range: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(Some(self.file.position(range)), message));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    fn mismatch(&mut self, node: &Node, path: &str, expected: &str) -> Data {
+        let found = node.value.kind();
+        let d = self.error(node.range.clone(), format!("{} must be {expected}, found {found}", show(path)));
+        if expected.contains("string") && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+            d.hints.push("put the value in quotes to make it a string, like \"10\"".into());
+        }
+        Data::None
+    }
+
+    fn value(&mut self, node: &Node, spec: &Spec, path: &str, owner: Range<usize>) -> Data {
+        if matches!(node.value, Value::Null) {
+            if spec.optional {
+                return Data::None;
+            }
+            let range = if node.range.is_empty() { owner } else { node.range.clone() };
+            self.error(range, format!("{} is empty, but it is required", show(path)));
+            return Data::None;
+        }
+        match &spec.kind {
+            Kind::String(rules) => match &node.value {
+                Value::Str(s) => {
+                    self.check_string(node, s, s, rules, path);
+                    self.leaf(node, path, s, s);
+                    Data::Str(s.clone())
+                }
+                _ => self.mismatch(node, path, "a string"),
+            },
+            Kind::Text { rules, paragraphs } => match &node.value {
+                Value::Str(s) => {
+                    let newlines = if *paragraphs { Newlines::Paragraphs } else { Newlines::LineBreaks };
+                    match inline::parse(s, newlines) {
+                        Ok(rich) => {
+                            let plain = rich.plain();
+                            self.check_string(node, s, &plain, rules, path);
+                            self.leaf(node, path, s, &plain);
+                            Data::Rich(rich)
+                        }
+                        Err(errors) => {
+                            for e in errors {
+                                let start = map_offset(&self.file.text, &node.range, s, e.range.start);
+                                let end = map_offset(&self.file.text, &node.range, s, e.range.end);
+                                let message = format!("{} in {}", e.message, show(path));
+                                self.error(start..end.max(start), message).hints.push(e.hint);
+                            }
+                            Data::None
+                        }
+                    }
+                }
+                _ => self.mismatch(node, path, "a string of text"),
+            },
+            Kind::Id => match &node.value {
+                Value::Str(s) if is_id(s) => Data::Str(s.clone()),
+                Value::Str(s) => {
+                    self.error(node.range.clone(), format!("`{s}` is not a valid id for {}", show(path)))
+                        .hints
+                        .push("ids use lowercase ASCII letters, digits, `-` and `_` (for example `ntt-east`); they name output files".into());
+                    Data::None
+                }
+                _ => self.mismatch(node, path, "an id string"),
+            },
+            Kind::Ref { list, key } => match &node.value {
+                Value::Str(s) => {
+                    self.refs.push(PendingRef {
+                        list: list.clone(),
+                        key: key.clone(),
+                        value: s.clone(),
+                        range: node.range.clone(),
+                    });
+                    Data::Str(s.clone())
+                }
+                _ => self.mismatch(node, path, "a reference (an id string)"),
+            },
+            Kind::Integer { min, max } => match &node.value {
+                Value::Int(i) => {
+                    self.check_range(node, path, *i as f64, min.map(|m| m as f64), max.map(|m| m as f64));
+                    Data::Int(*i)
+                }
+                _ => self.mismatch(node, path, "a whole number"),
+            },
+            Kind::Number { min, max } => match &node.value {
+                Value::Int(i) => {
+                    self.check_range(node, path, *i as f64, *min, *max);
+                    Data::Int(*i)
+                }
+                Value::Float(f) => {
+                    self.check_range(node, path, *f, *min, *max);
+                    Data::Float(*f)
+                }
+                _ => self.mismatch(node, path, "a number"),
+            },
+            Kind::Boolean => match &node.value {
+                Value::Bool(b) => Data::Bool(*b),
+                _ => self.mismatch(node, path, "true or false"),
+            },
+            Kind::List { items, min_items, max_items, unique } => match &node.value {
+                Value::Seq(list) => {
+                    if let Some(min) = min_items.filter(|m| list.len() < *m) {
+                        self.error(node.range.clone(), format!("{} has {} items; at least {min} are needed", show(path), list.len()));
+                    }
+                    if let Some(max) = max_items.filter(|m| list.len() > *m) {
+                        let at = list.get(max).map_or(node.range.clone(), |n| n.range.clone());
+                        self.error(at, format!("{} has {} items; the layout has room for {max}", show(path), list.len()));
+                    }
+                    let data: Vec<Data> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| self.value(item, items, &format!("{path}[{i}]"), item.range.clone()))
+                        .collect();
+                    if let Some(unique) = unique {
+                        self.check_unique(list, &data, unique, path);
+                    }
+                    Data::List(data)
+                }
+                _ => self.mismatch(node, path, "a list"),
+            },
+            Kind::Object { fields } => match &node.value {
+                Value::Map(entries) => {
+                    let known: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                    for (k, _) in entries {
+                        if !known.contains(&k.name.as_str()) {
+                            let field = join(path, &k.name);
+                            let d = self.error(k.range.clone(), format!("unknown field `{field}`"));
+                            match did_you_mean(&k.name, known.iter().copied()) {
+                                Some(s) => d.hints.push(format!("did you mean `{s}`?")),
+                                None => d.hints.push(format!("fields here: {}", known.join(", "))),
+                            }
+                        }
+                    }
+                    let mut out = Vec::with_capacity(fields.len());
+                    for (name, spec) in fields {
+                        let field = join(path, name);
+                        let data = match entries.iter().find(|(k, _)| &k.name == name) {
+                            Some((k, v)) => self.value(v, spec, &field, k.range.clone()),
+                            None if spec.optional => Data::None,
+                            None => {
+                                let at = if path.is_empty() { 0..0 } else { node.range.start..node.range.start };
+                                self.error(at, format!("missing field `{field}`"))
+                                    .hints
+                                    .push(format!("add `{name}:` to {}", if path.is_empty() { "the file".to_string() } else { format!("`{path}`") }));
+                                Data::None
+                            }
+                        };
+                        out.push((name.clone(), data));
+                    }
+                    Data::Object(out)
+                }
+                _ => self.mismatch(node, path, "a mapping of fields"),
+            },
+        }
+    }
+
+    fn leaf(&mut self, node: &Node, path: &str, raw: &str, plain: &str) {
+        self.leaves.push(Leaf {
+            path: path.to_string(),
+            range: node.range.clone(),
+            raw: raw.to_string(),
+            plain: plain.to_string(),
+        });
+    }
+
+    fn check_string(&mut self, node: &Node, raw: &str, plain: &str, rules: &StringRules, path: &str) {
+        let len = plain.chars().filter(|c| *c != '\n').count();
+        if len == 0 && !rules.allow_empty {
+            self.error(node.range.clone(), format!("{} is an empty string", show(path)))
+                .hints
+                .push("write the text, or remove the field if it is optional".into());
+            return;
+        }
+        if let Some(max) = rules.max_length.filter(|m| len > *m) {
+            let start = map_offset(&self.file.text, &node.range, raw, nth_char_offset(raw, plain, max));
+            self.error(start..node.range.end.max(start), format!("{} is {len} characters long; the layout has room for {max}", show(path)))
+                .hints
+                .push(format!("shorten it by {} characters", len - max));
+        }
+        if let Some(min) = rules.min_length.filter(|m| len < *m) {
+            self.error(node.range.clone(), format!("{} is {len} characters long; at least {min} are needed", show(path)));
+        }
+        if let Some(values) = &rules.values
+            && !values.iter().any(|v| v == raw)
+        {
+            let d = self.error(node.range.clone(), format!("`{raw}` is not allowed for {}", show(path)));
+            match did_you_mean(raw, values.iter().map(String::as_str)) {
+                Some(s) => d.hints.push(format!("did you mean `{s}`?")),
+                None => d.hints.push(format!("allowed: {}", values.join(", "))),
+            }
+        }
+    }
+
+    fn check_range(&mut self, node: &Node, path: &str, v: f64, min: Option<f64>, max: Option<f64>) {
+        if let Some(min) = min.filter(|m| v < *m) {
+            self.error(node.range.clone(), format!("{} is {v}; the smallest allowed is {min}", show(path)));
+        }
+        if let Some(max) = max.filter(|m| v > *m) {
+            self.error(node.range.clone(), format!("{} is {v}; the largest allowed is {max}", show(path)));
+        }
+    }
+
+    fn check_unique(&mut self, list: &[Node], data: &[Data], unique: &Unique, path: &str) {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, (node, d)) in list.iter().zip(data).enumerate() {
+            let (key, at) = match unique {
+                Unique::Items => (d.plain(), node.range.clone()),
+                Unique::Field(f) => (
+                    d.get(f).and_then(Data::plain),
+                    node.get(f).map_or(node.range.clone(), |n| n.range.clone()),
+                ),
+            };
+            let Some(key) = key else { continue };
+            if let Some(first) = seen.get(&key) {
+                let first_line = self.file.position(list[*first].range.clone()).line;
+                let what = match unique {
+                    Unique::Items => format!("item `{key}`"),
+                    Unique::Field(f) => format!("{f} `{key}`"),
+                };
+                self.error(at, format!("duplicate {what} in {}", show(path)))
+                    .hints
+                    .push(format!("it is already used by {path}[{first}] on line {first_line}"));
+            } else {
+                seen.insert(key, i);
+            }
+        }
+    }
+
+    fn check_refs(&mut self, data: &Data) {
+        let refs = std::mem::take(&mut self.refs);
+        for r in refs {
+            let keys: Vec<String> = match data.at_path(&r.list) {
+                Some(Data::List(items)) => items.iter().filter_map(|i| i.get(&r.key)?.plain()).collect(),
+                _ => Vec::new(),
+            };
+            if !keys.contains(&r.value) {
+                let list = r.list.join(".");
+                let d = self.error(r.range.clone(), format!("`{}` is not the {} of any item of `{list}`", r.value, r.key));
+                match did_you_mean(&r.value, keys.iter().map(String::as_str)) {
+                    Some(s) => d.hints.push(format!("did you mean `{s}`?")),
+                    None if keys.is_empty() => d.hints.push(format!("`{list}` has no items")),
+                    None => d.hints.push(format!("known: {}", keys.join(", "))),
+                }
+            }
+        }
+    }
+}
+
+/// The byte offset in `raw` of the character where `plain` passes `n`
+/// characters (markup and newlines don't count).
+fn nth_char_offset(raw: &str, plain: &str, n: usize) -> usize {
+    let target: String = plain.chars().filter(|c| *c != '\n').take(n).collect();
+    // Walk raw, matching the plain characters in order.
+    let mut want = target.chars().peekable();
+    for (i, c) in raw.char_indices() {
+        match want.peek() {
+            None => return i,
+            Some(w) if *w == c => {
+                want.next();
+            }
+            _ => {}
+        }
+    }
+    raw.len()
+}
+
+/// Maps a byte offset in a YAML string value to a byte offset in the file,
+/// by aligning the value's characters with the source text of its node
+/// (which may be quoted, escaped, indented or folded).
+pub fn map_offset(file_text: &str, node_range: &Range<usize>, value: &str, offset: usize) -> usize {
+    let src = &file_text[node_range.start.min(file_text.len())..node_range.end.min(file_text.len())];
+    let mut src_pos = 0;
+    for (i, c) in value.char_indices() {
+        if i >= offset {
+            return node_range.start + src_pos;
+        }
+        if let Some(found) = src[src_pos..].find(c) {
+            src_pos += found + c.len_utf8();
+        }
+    }
+    if offset >= value.len() {
+        // At the end of the value: the end of the last matched character.
+        return node_range.start + src_pos;
+    }
+    node_range.start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_offsets_through_block_scalars() {
+        let file = "a: |\n  一行目\n  **二**\n";
+        let start = file.find("一").unwrap();
+        let range = start..file.len();
+        let value = "一行目\n**二**\n";
+        let at = value.find("**").unwrap();
+        let mapped = map_offset(file, &range, value, at);
+        assert_eq!(&file[mapped..mapped + 2], "**");
+    }
+}

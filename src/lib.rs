@@ -1,0 +1,478 @@
+//! `pamphlet`: print-ready Japanese PDFs from structured YAML content and
+//! Typst layouts, compiled in-process.
+//!
+//! The pipeline, as a library:
+//!
+//! 1. [`Session::open`] reads the project manifest (`pamphlet.toml`) and
+//!    discovers the project's fonts once.
+//! 2. [`Session::prepare`] loads each publication's schema and content,
+//!    validates the content (every problem at its line and column) and
+//!    checks that the fonts cover every character.
+//! 3. [`Session::build`] expands publications into jobs (one PDF each,
+//!    per record for `each` publications), compiles them in parallel on one
+//!    shared Typst world, adds bleed, trim marks and page boxes, runs
+//!    preflight, and writes each PDF atomically.
+//!
+//! ```no_run
+//! use pamphlet::{BuildRequest, Session, SessionOptions};
+//! let session = Session::open("examples/site".as_ref(), &SessionOptions::default())?;
+//! let report = session.build(&BuildRequest::default(), &mut pamphlet::NoProgress);
+//! for job in &report.jobs {
+//!     println!("{} {:?}", job.job.output.display(), job.status);
+//! }
+//! # Ok::<(), pamphlet::Error>(())
+//! ```
+
+pub mod cli;
+pub mod compile;
+pub mod content;
+pub mod diag;
+pub mod output;
+pub mod print;
+pub mod project;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+pub use crate::compile::{CompileOptions, Job, Prepared, Record};
+use crate::content::{Content, Limits, Schema};
+use crate::diag::{Diagnostic, Diagnostics, Position, Sources};
+pub use crate::project::{Project, ProjectError, Publication, Variant};
+use crate::world::{Fonts, ProjectWorld};
+
+/// What can stop the pipeline before it produces diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The project could not be loaded.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// A command-line request that cannot be honoured.
+    #[error("{0}")]
+    Usage(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Options for opening a project.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// Also use the system's fonts (off by default: output must not depend
+    /// on the machine).
+    pub system_fonts: bool,
+    /// More font folders, besides the project's.
+    pub font_paths: Vec<PathBuf>,
+    /// Limits on content files.
+    pub limits: Option<Limits>,
+    /// PDF creation date and `datetime.today()`, in seconds since the Unix
+    /// epoch (`SOURCE_DATE_EPOCH`); `None` omits the date.
+    pub creation_timestamp: Option<i64>,
+}
+
+/// An open project: manifest, fonts and the shared Typst world.
+pub struct Session {
+    /// The project.
+    pub project: Project,
+    /// The shared world.
+    pub world: ProjectWorld,
+    options: SessionOptions,
+}
+
+/// Publications ready to build, and what was found on the way.
+#[derive(Debug, Default)]
+pub struct Preparation {
+    /// The publications whose content passed validation.
+    pub prepared: Vec<Prepared>,
+    /// Problems found.
+    pub diagnostics: Diagnostics,
+    /// Texts of the files they point into.
+    pub sources: Sources,
+}
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildRequest {
+    /// Only these publications (all when empty).
+    pub publications: Vec<String>,
+    /// Only these records (all when empty).
+    pub records: Vec<String>,
+    /// Only these variants (all declared when `None`).
+    pub variants: Option<Vec<Variant>>,
+    /// Only shard `k` of `n` (1-based).
+    pub shard: Option<(usize, usize)>,
+    /// Parallel jobs (0: one per core).
+    pub jobs: usize,
+    /// The output folder (default: `out/` in the project).
+    pub out_dir: Option<PathBuf>,
+    /// Write PDFs (false: compile and check only).
+    pub write: bool,
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStatus {
+    /// A PDF was produced (and written, unless checking).
+    Built {
+        /// Pages.
+        pages: usize,
+        /// Size in bytes.
+        bytes: usize,
+        /// Whether the file on disk changed.
+        written: bool,
+    },
+    /// Errors; nothing was written.
+    Failed,
+}
+
+/// One job's result.
+#[derive(Debug, Clone)]
+pub struct JobReport {
+    /// The job.
+    pub job: Job,
+    /// Where its PDF goes.
+    pub path: PathBuf,
+    /// How it ended.
+    pub status: JobStatus,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// The result of a build.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// Per job, in plan order.
+    pub jobs: Vec<JobReport>,
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+    /// Texts for the diagnostics.
+    pub sources: Sources,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl BuildReport {
+    /// Jobs that produced a PDF.
+    pub fn built(&self) -> usize {
+        self.jobs.iter().filter(|j| matches!(j.status, JobStatus::Built { .. })).count()
+    }
+
+    /// Jobs that failed.
+    pub fn failed(&self) -> usize {
+        self.jobs.iter().filter(|j| j.status == JobStatus::Failed).count()
+    }
+
+    /// Whether the build succeeded: no errors anywhere.
+    pub fn success(&self) -> bool {
+        !self.diagnostics.has_errors() && self.failed() == 0
+    }
+}
+
+/// Receives progress while jobs run.
+pub trait Progress: Send {
+    /// `total` jobs are about to run.
+    fn start(&mut self, total: usize);
+    /// One job finished.
+    fn done(&mut self, report: &JobReport);
+    /// All jobs finished.
+    fn finish(&mut self) {}
+}
+
+/// Progress that reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&mut self, _: usize) {}
+    fn done(&mut self, _: &JobReport) {}
+}
+
+/// The default content limits.
+pub fn default_limits() -> Limits {
+    Limits::default()
+}
+
+impl Session {
+    /// Opens the project in `dir`: reads its manifest and discovers fonts.
+    pub fn open(dir: &Path, options: &SessionOptions) -> Result<Session, Error> {
+        let project = Project::load(dir)?;
+        let mut dirs: Vec<PathBuf> = project.font_dirs.iter().map(|d| d.under(&project.root)).collect();
+        dirs.extend(options.font_paths.iter().cloned());
+        let fonts = Arc::new(Fonts::discover(&dirs, options.system_fonts));
+        let today = options.creation_timestamp.and_then(|t| {
+            let days = t.div_euclid(86_400);
+            let (y, m, d) = civil(days);
+            typst::foundations::Datetime::from_ymd(y, m, d)
+        });
+        let world = ProjectWorld::new(project.root.clone(), fonts, today);
+        Ok(Session { project, world, options: options.clone() })
+    }
+
+    /// The fonts the project sees.
+    pub fn fonts(&self) -> &Arc<Fonts> {
+        self.world.fonts()
+    }
+
+    /// Loads and validates the content of the publications named in
+    /// `names` (all when empty). Unknown names are usage errors.
+    pub fn prepare(&self, names: &[String]) -> Result<Preparation, Error> {
+        for n in names {
+            if self.project.publication(n).is_none() {
+                let known: Vec<&str> = self.project.publications.iter().map(|p| p.name.as_str()).collect();
+                return Err(Error::Usage(format!("no publication `{n}` in {} (known: {})", project::MANIFEST, known.join(", "))));
+            }
+        }
+        let limits = self.options.limits.unwrap_or_default();
+        let mut prep = Preparation::default();
+        prep.sources.insert(project::MANIFEST, self.project.manifest_text.clone());
+        // Content and schemas are shared between publications: load each once.
+        let mut schemas: BTreeMap<PathBuf, Option<Arc<Schema>>> = BTreeMap::new();
+        let mut contents: BTreeMap<(PathBuf, PathBuf), Option<(Arc<Content>, typst::foundations::Value)>> = BTreeMap::new();
+        for publication in &self.project.publications {
+            if !names.is_empty() && !names.contains(&publication.name) {
+                continue;
+            }
+            let context = format!("publication `{}`", publication.name);
+            let schema = schemas
+                .entry(publication.schema.rel.clone())
+                .or_insert_with(|| self.load_schema(publication, &limits, &mut prep))
+                .clone();
+            let Some(schema) = schema else { continue };
+            let key = (publication.content.rel.clone(), publication.schema.rel.clone());
+            let loaded = contents
+                .entry(key)
+                .or_insert_with(|| {
+                    let bytes = self.read(&publication.content, "content file", &mut prep.diagnostics)?;
+                    match Content::load(&publication.content.rel, &bytes, &schema, &limits) {
+                        Ok(content) => {
+                            prep.sources.insert(&content.file.path, content.file.text.clone());
+                            let value = crate::content::to_value(&content.data);
+                            Some((Arc::new(content), value))
+                        }
+                        Err(diags) => {
+                            if let Ok(text) = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)) {
+                                prep.sources.insert(&publication.content.rel, Arc::from(text));
+                            }
+                            prep.diagnostics.extend(diags);
+                            None
+                        }
+                    }
+                })
+                .clone();
+            let Some((content, content_value)) = loaded else { continue };
+            let main = match ProjectWorld::file_id(&publication.layout.rel) {
+                Ok(id) => id,
+                Err(msg) => {
+                    prep.diagnostics.push(Diagnostic::error(publication.layout.named_at.clone(), msg).with_context(&context));
+                    continue;
+                }
+            };
+            if !publication.layout.under(&self.project.root).is_file() {
+                prep.diagnostics.push(
+                    Diagnostic::error(publication.layout.named_at.clone(), format!("layout file not found: {}", publication.layout))
+                        .with_context(&context),
+                );
+                continue;
+            }
+            prep.prepared.push(Prepared { publication: publication.clone(), content, content_value, main });
+        }
+        // Every character must be in some font: Typst would draw empty boxes.
+        let mut checked = std::collections::BTreeSet::new();
+        for p in &prep.prepared {
+            if checked.insert(p.content.file.path.clone()) {
+                prep.diagnostics.extend(coverage(&p.content, self.fonts()));
+            }
+        }
+        Ok(prep)
+    }
+
+    fn read(&self, path: &project::ProjectPath, what: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+        let full = path.under(&self.project.root);
+        match world::read_confined(&full, &self.project.root) {
+            Ok(bytes) => Some(bytes.as_slice().to_vec()),
+            Err(e) => {
+                let message = match e {
+                    typst::diag::FileError::NotFound(_) => format!("{what} not found: {path}"),
+                    typst::diag::FileError::IsDirectory => format!("{what} {path} is a folder, not a file"),
+                    other => format!("cannot read {what} {path}: {other}"),
+                };
+                diags.push(Diagnostic::error(path.named_at.clone(), message));
+                None
+            }
+        }
+    }
+
+    fn load_schema(&self, publication: &Publication, limits: &Limits, prep: &mut Preparation) -> Option<Arc<Schema>> {
+        let bytes = self.read(&publication.schema, "schema", &mut prep.diagnostics)?;
+        let file = match content::yaml::parse(&publication.schema.rel, &bytes, limits) {
+            Ok(f) => f,
+            Err(d) => {
+                prep.diagnostics.push(*d);
+                return None;
+            }
+        };
+        prep.sources.insert(&file.path, file.text.clone());
+        match Schema::from_yaml(&file) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(diags) => {
+                prep.diagnostics.extend(diags);
+                None
+            }
+        }
+    }
+
+    /// Validates, plans and compiles; writes PDFs when `request.write`.
+    pub fn build(&self, request: &BuildRequest, progress: &mut dyn Progress) -> BuildReport {
+        let start = Instant::now();
+        let mut report = BuildReport::default();
+        let prep = match self.prepare(&request.publications) {
+            Ok(p) => p,
+            Err(e) => {
+                report.diagnostics.push(Diagnostic::error(None, e.to_string()));
+                return report;
+            }
+        };
+        report.diagnostics.extend(prep.diagnostics.0.clone());
+        report.sources.merge(prep.sources.clone());
+        let (mut jobs, plan_diags) = compile::plan(&prep.prepared, request.variants.as_deref());
+        report.diagnostics.extend(plan_diags);
+        if report.diagnostics.has_errors() {
+            report.diagnostics.sort();
+            report.duration = start.elapsed();
+            return report;
+        }
+        if !request.records.is_empty() {
+            let known: std::collections::BTreeSet<&str> =
+                jobs.iter().filter_map(|j| j.record.as_ref().map(|r| r.key.as_str())).collect();
+            for r in &request.records {
+                if !known.contains(r.as_str()) {
+                    report.diagnostics.push(Diagnostic::error(None, format!("no record `{r}` in any selected publication")));
+                }
+            }
+            jobs.retain(|j| j.record.as_ref().is_some_and(|r| request.records.contains(&r.key)));
+        }
+        if let Some((k, n)) = request.shard {
+            jobs.retain(|j| j.in_shard(k, n));
+        }
+        let out_dir = request.out_dir.clone().unwrap_or_else(|| self.project.root.join("out"));
+        let options = CompileOptions { creation_timestamp: self.options.creation_timestamp };
+        progress.start(jobs.len());
+        let threads = if request.jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { request.jobs };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let progress = std::sync::Mutex::new(progress);
+        let results: Vec<(JobReport, Vec<Diagnostic>, Sources)> = pool.install(|| {
+            jobs.par_iter()
+                .map(|job| {
+                    let r = self.run_job(&prep.prepared[job.publication], job, &out_dir, &options, request);
+                    if let Ok(mut p) = progress.lock() {
+                        p.done(&r.0);
+                    }
+                    r
+                })
+                .collect()
+        });
+        if let Ok(mut p) = progress.lock() {
+            p.finish();
+        }
+        for (job, diags, sources) in results {
+            report.jobs.push(job);
+            report.diagnostics.extend(diags);
+            report.sources.merge(sources);
+        }
+        report.diagnostics.sort();
+        report.duration = start.elapsed();
+        report
+    }
+
+    fn run_job(
+        &self,
+        prepared: &Prepared,
+        job: &Job,
+        out_dir: &Path,
+        options: &CompileOptions,
+        request: &BuildRequest,
+    ) -> (JobReport, Vec<Diagnostic>, Sources) {
+        let start = Instant::now();
+        let path = out_dir.join(&job.output);
+        let compiled = compile::compile(&self.world, prepared, job, options);
+        let mut diagnostics = compiled.diagnostics;
+        let mut status = JobStatus::Failed;
+        if let Some(pdf) = compiled.pdf {
+            let publication = &prepared.publication;
+            let expect = print::preflight::Expectations {
+                trim: Some((publication.print.trim_width, publication.print.trim_height)),
+                bleed: (job.variant == Variant::Print).then_some(publication.print.bleed),
+                print: job.variant == Variant::Print,
+                pages: publication.pages,
+            };
+            let shown = path.strip_prefix(&self.project.root).unwrap_or(&path).to_path_buf();
+            let pre = print::preflight::check(&shown, &pdf, &expect);
+            diagnostics.extend(pre.diagnostics.into_iter().map(|d| d.with_context(job.describe())));
+            let failed = diagnostics.iter().any(|d| d.is_error() || (request.deny_warnings && !d.is_error()));
+            if !failed {
+                let mut written = false;
+                if request.write && !output::unchanged(&path, &pdf) {
+                    match output::write_atomic(&path, &pdf) {
+                        Ok(()) => written = true,
+                        Err(e) => diagnostics.push(
+                            Diagnostic::error(Some(Position::file(&shown)), format!("cannot write {}: {e}", shown.display()))
+                                .with_context(job.describe()),
+                        ),
+                    }
+                }
+                if !diagnostics.iter().any(Diagnostic::is_error) {
+                    status = JobStatus::Built { pages: compiled.pages, bytes: pdf.len(), written };
+                }
+            }
+        }
+        let report = JobReport { job: job.clone(), path, status, duration: start.elapsed() };
+        (report, diagnostics, compiled.sources)
+    }
+}
+
+/// Checks that the fonts cover every character of the content; each
+/// missing character is an error at its place in the content file.
+pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut reported = std::collections::BTreeSet::new();
+    for leaf in &content.leaves {
+        for (i, c) in leaf.raw.char_indices() {
+            if c.is_whitespace() || c.is_control() || fonts.covers(c) || !reported.insert(c) {
+                continue;
+            }
+            let start = content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
+            let position = content.file.position(start..start + c.len_utf8());
+            out.push(
+                Diagnostic::error(
+                    Some(position),
+                    format!("character `{c}` (U+{:04X}) in `{}` is not in any of the project's fonts; it would print as an empty box", c as u32, leaf.path),
+                )
+                .with_hint("add a font that covers it to the fonts folder, or replace the character"),
+            );
+        }
+    }
+    out
+}
+
+/// Civil date (year, month, day) of a day count since 1970-01-01.
+pub(crate) fn civil(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    ((yoe + era * 400 + i64::from(month <= 2)) as i32, month, day)
+}

@@ -1,0 +1,618 @@
+//! The project manifest, `pamphlet.toml`: which publications exist, where
+//! their content and layout are, where their PDFs go, and how they are
+//! printed.
+//!
+//! ```toml
+//! [project]
+//! fonts = ["fonts"]        # font folders (default: ["fonts"])
+//!
+//! [publications.crosstalk]
+//! content = "content/crosstalk.yaml"
+//! layout = "layouts/crosstalk/pamphlet.typ"   # schema: layouts/crosstalk/schema.yaml
+//! output = "crosstalk.pdf"                    # inside the output folder
+//! pages = 4                                   # the layout's page count
+//!
+//! [publications.handout]
+//! content = "content/crosstalk.yaml"
+//! layout = "layouts/crosstalk/handout.typ"
+//! each = "members"                            # one PDF per item of this list
+//! output = "handouts/{id}.pdf"                # fields of the item
+//! ```
+//!
+//! Unknown keys are errors, reported at their line and column. Every path is
+//! relative to the project root and may not leave it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::content::schema::did_you_mean;
+use crate::diag::{Diagnostic, Position};
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "pamphlet.toml";
+
+/// A loaded project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project root, absolute and canonical.
+    pub root: PathBuf,
+    /// The manifest's text, for diagnostics.
+    pub manifest_text: Arc<str>,
+    /// Font folders, relative to the root.
+    pub font_dirs: Vec<ProjectPath>,
+    /// The publications, by name.
+    pub publications: Vec<Publication>,
+}
+
+/// A path inside the project, relative to its root, with the place in the
+/// manifest that named it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProjectPath {
+    /// Relative to the project root, `/`-separated, no `..`.
+    pub rel: PathBuf,
+    /// Where the manifest names it (for "file not found" and the like).
+    pub named_at: Option<Position>,
+}
+
+impl ProjectPath {
+    /// The absolute path under `root`.
+    pub fn under(&self, root: &Path) -> PathBuf {
+        root.join(&self.rel)
+    }
+}
+
+impl fmt::Display for ProjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.rel.display())
+    }
+}
+
+/// One publication: a layout applied to content, giving one PDF or one PDF
+/// per record.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// Its name in the manifest.
+    pub name: String,
+    /// The content file.
+    pub content: ProjectPath,
+    /// The layout's entry `.typ` file.
+    pub layout: ProjectPath,
+    /// The layout's schema (default: `schema.yaml` beside the layout).
+    pub schema: ProjectPath,
+    /// Output path pattern, relative to the output folder.
+    pub output: String,
+    /// Where `output` is written in the manifest.
+    pub output_at: Option<Position>,
+    /// The list in the content to repeat over (one PDF per item).
+    pub each: Option<String>,
+    /// Where `each` is written in the manifest.
+    pub each_at: Option<Position>,
+    /// The field that identifies an item (`--record`), default `id`.
+    pub key: String,
+    /// The page count the layout promises.
+    pub pages: PageRule,
+    /// Print settings.
+    pub print: PrintSettings,
+    /// The variants to build.
+    pub variants: Vec<Variant>,
+    /// PDF standards for the print variant.
+    pub print_standards: Vec<String>,
+    /// PDF standards for the screen variant.
+    pub screen_standards: Vec<String>,
+    /// Output path pattern for the screen variant.
+    pub screen_output: String,
+}
+
+/// What page counts a layout allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageRule {
+    /// Exactly this many pages.
+    pub exact: Option<usize>,
+    /// At most this many pages.
+    pub max: Option<usize>,
+    /// A multiple of this (4 for saddle stitching).
+    pub multiple_of: Option<usize>,
+}
+
+impl PageRule {
+    /// The most pages the rule allows, if bounded.
+    pub fn limit(&self) -> Option<usize> {
+        match (self.exact, self.max) {
+            (Some(e), _) => Some(e),
+            (None, m) => m,
+        }
+    }
+
+    /// Checks `count`; the message says what was expected.
+    pub fn check(&self, count: usize) -> Result<(), String> {
+        if let Some(e) = self.exact.filter(|e| *e != count) {
+            return Err(format!("the document has {count} pages; the layout is made for exactly {e}"));
+        }
+        if let Some(m) = self.max.filter(|m| count > *m) {
+            return Err(format!("the document has {count} pages; the layout allows at most {m}"));
+        }
+        if let Some(k) = self.multiple_of.filter(|k| *k > 0 && count % k != 0) {
+            return Err(format!("the document has {count} pages; it must be a multiple of {k}"));
+        }
+        Ok(())
+    }
+}
+
+/// A variant of a publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// For the print shop: bleed, trim marks, CMYK.
+    Print,
+    /// For the web: no marks, no bleed, RGB.
+    Screen,
+}
+
+impl Variant {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Print => "print",
+            Variant::Screen => "screen",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Print settings of a publication, lengths in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrintSettings {
+    /// Finished (trimmed) page width.
+    pub trim_width: f64,
+    /// Finished page height.
+    pub trim_height: f64,
+    /// Bleed on every side.
+    pub bleed: f64,
+    /// Whether trim marks are drawn (print variant).
+    pub marks: bool,
+    /// Distance of text from the trim edge that layouts must keep.
+    pub safe: f64,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        Self { trim_width: mm(210.0), trim_height: mm(297.0), bleed: mm(3.0), marks: true, safe: mm(3.0) }
+    }
+}
+
+/// Millimetres to points.
+pub fn mm(v: f64) -> f64 {
+    v * 72.0 / 25.4
+}
+
+/// An error loading the project: diagnostics, or a problem finding it at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// No manifest where one was expected.
+    #[error("no {MANIFEST} in {0} (run `pamphlet init` to create a project)")]
+    NotFound(PathBuf),
+    /// The manifest could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The manifest's path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The manifest has problems; each is a diagnostic.
+    #[error("{} problem(s) in {MANIFEST}", .0.len())]
+    Invalid(Vec<Diagnostic>, Arc<str>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestToml {
+    #[serde(default)]
+    project: ProjectToml,
+    #[serde(default)]
+    publications: BTreeMap<String, Spanned<PublicationToml>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectToml {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    fonts: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicationToml {
+    content: Spanned<String>,
+    layout: Spanned<String>,
+    #[serde(default)]
+    schema: Option<Spanned<String>>,
+    output: Spanned<String>,
+    #[serde(default)]
+    each: Option<Spanned<String>>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    pages: Option<usize>,
+    #[serde(default)]
+    max_pages: Option<usize>,
+    #[serde(default)]
+    page_multiple: Option<usize>,
+    #[serde(default)]
+    variants: Option<Vec<Variant>>,
+    #[serde(default)]
+    print: Option<PrintToml>,
+    #[serde(default)]
+    screen: Option<ScreenToml>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrintToml {
+    #[serde(default)]
+    trim: Option<Spanned<String>>,
+    #[serde(default)]
+    bleed: Option<Spanned<String>>,
+    #[serde(default)]
+    safe: Option<Spanned<String>>,
+    #[serde(default)]
+    marks: Option<bool>,
+    #[serde(default)]
+    pdf_standard: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScreenToml {
+    #[serde(default)]
+    output: Option<Spanned<String>>,
+    #[serde(default)]
+    pdf_standard: Vec<String>,
+}
+
+/// The PDF standards that may be named in `pdf_standard`.
+pub const PDF_STANDARDS: &[&str] = &[
+    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u", "a-3a",
+    "a-4", "a-4f", "a-4e", "ua-1",
+];
+
+impl Project {
+    /// Loads the project whose manifest is in `dir`.
+    pub fn load(dir: &Path) -> Result<Project, ProjectError> {
+        let root = dir.canonicalize().map_err(|_| ProjectError::NotFound(dir.to_path_buf()))?;
+        let manifest = root.join(MANIFEST);
+        let bytes = match std::fs::read(&manifest) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProjectError::NotFound(dir.to_path_buf()));
+            }
+            Err(source) => return Err(ProjectError::Io { path: manifest, source }),
+        };
+        let text = crate::content::yaml::decode_text(Path::new(MANIFEST), &bytes)
+            .map_err(|d| ProjectError::Invalid(vec![*d], Arc::from("")))?;
+        Self::parse(root, text)
+    }
+
+    /// Parses manifest `text` for a project rooted at `root` (canonical).
+    pub fn parse(root: PathBuf, text: Arc<str>) -> Result<Project, ProjectError> {
+        let pos = |range: Range<usize>| Position::new(MANIFEST, &text, range);
+        let parsed: ManifestToml = match toml::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => {
+                let range = e.span().unwrap_or(0..0);
+                let mut message = e.message().trim().to_string();
+                let mut d = Diagnostic::error(Some(pos(range.clone())), String::new());
+                if let Some(rest) = message.strip_prefix("unknown field `") {
+                    // "unknown field `x`, expected one of `a`, `b`"
+                    let name = rest.split('`').next().unwrap_or_default().to_string();
+                    let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+                    if let Some(s) = did_you_mean(&name, expected.iter().copied()) {
+                        d.hints.push(format!("did you mean `{s}`?"));
+                    } else if !expected.is_empty() {
+                        d.hints.push(format!("known keys: {}", expected.join(", ")));
+                    }
+                    message = format!("unknown key `{name}`");
+                }
+                d.message = message;
+                return Err(ProjectError::Invalid(vec![d], text));
+            }
+        };
+        let mut diags = Vec::new();
+        let path = |s: &Spanned<String>, diags: &mut Vec<Diagnostic>| -> ProjectPath {
+            let at = pos(s.span());
+            match relative_path(s.get_ref()) {
+                Ok(rel) => ProjectPath { rel, named_at: Some(at) },
+                Err(msg) => {
+                    diags.push(Diagnostic::error(Some(at.clone()), msg).with_hint("paths in pamphlet.toml are relative to the project folder and stay inside it"));
+                    ProjectPath { rel: PathBuf::new(), named_at: Some(at) }
+                }
+            }
+        };
+        let font_dirs = match &parsed.project.fonts {
+            Some(dirs) => dirs.iter().map(|d| path(d, &mut diags)).collect(),
+            None => vec![ProjectPath { rel: PathBuf::from("fonts"), named_at: None }],
+        };
+        let _ = &parsed.project.name;
+        let mut publications = Vec::new();
+        for (name, p) in &parsed.publications {
+            let at = pos(p.span());
+            let p = p.get_ref();
+            if !crate::content::schema::is_id(name) {
+                diags.push(
+                    Diagnostic::error(Some(at.clone()), format!("`{name}` is not a valid publication name"))
+                        .with_hint("use lowercase ASCII letters, digits, `-` and `_`"),
+                );
+            }
+            let content = path(&p.content, &mut diags);
+            let layout = path(&p.layout, &mut diags);
+            let schema = match &p.schema {
+                Some(s) => path(s, &mut diags),
+                None => ProjectPath {
+                    rel: layout.rel.parent().unwrap_or(Path::new("")).join("schema.yaml"),
+                    named_at: layout.named_at.clone(),
+                },
+            };
+            let output = p.output.get_ref().clone();
+            let output_at = Some(pos(p.output.span()));
+            if let Err(msg) = check_output_pattern(&output) {
+                diags.push(Diagnostic::error(output_at.clone(), msg));
+            }
+            if p.each.is_none() && output.contains('{') {
+                diags.push(
+                    Diagnostic::error(output_at.clone(), "`output` uses `{…}` fields, but the publication has no `each`")
+                        .with_hint("add `each = \"<list>\"` to make one PDF per item, or remove the braces"),
+                );
+            }
+            let key = p.key.clone().unwrap_or_else(|| "id".into());
+            if let Some(each) = &p.each
+                && !output.contains(&format!("{{{key}}}"))
+            {
+                diags.push(
+                    Diagnostic::error(output_at.clone(), format!("`output` must contain `{{{key}}}` so that every item of `{}` gets its own file", each.get_ref()))
+                        .with_hint(format!("for example `output = \"{}/{{{key}}}.pdf\"`", name)),
+                );
+            }
+            let print_toml = p.print.as_ref();
+            let mut print = PrintSettings::default();
+            if let Some(pt) = print_toml {
+                if let Some(trim) = &pt.trim {
+                    match parse_size(trim.get_ref()) {
+                        Ok((w, h)) => (print.trim_width, print.trim_height) = (w, h),
+                        Err(msg) => diags.push(Diagnostic::error(Some(pos(trim.span())), msg)),
+                    }
+                }
+                for (field, target) in [(&pt.bleed, &mut print.bleed), (&pt.safe, &mut print.safe)] {
+                    if let Some(v) = field {
+                        match parse_length(v.get_ref()) {
+                            Ok(l) => *target = l,
+                            Err(msg) => diags.push(Diagnostic::error(Some(pos(v.span())), msg)),
+                        }
+                    }
+                }
+                if let Some(m) = pt.marks {
+                    print.marks = m;
+                }
+            }
+            let screen_toml = p.screen.as_ref();
+            let print_standards = print_toml.map(|p| p.pdf_standard.clone()).unwrap_or_default();
+            let screen_standards = screen_toml.map(|s| s.pdf_standard.clone()).unwrap_or_default();
+            for s in print_standards.iter().chain(&screen_standards) {
+                if !PDF_STANDARDS.contains(&s.as_str()) {
+                    let mut d = Diagnostic::error(Some(at.clone()), format!("unknown PDF standard `{s}` in publication `{name}`"));
+                    d.hints.push(match did_you_mean(s, PDF_STANDARDS.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!("known: {}", PDF_STANDARDS.join(", ")),
+                    });
+                    diags.push(d);
+                }
+            }
+            let screen_output = match screen_toml.and_then(|s| s.output.as_ref()) {
+                Some(o) => {
+                    if let Err(msg) = check_output_pattern(o.get_ref()) {
+                        diags.push(Diagnostic::error(Some(pos(o.span())), msg));
+                    }
+                    o.get_ref().clone()
+                }
+                None => match output.strip_suffix(".pdf") {
+                    Some(stem) => format!("{stem}.screen.pdf"),
+                    None => format!("{output}.screen.pdf"),
+                },
+            };
+            let mut variants = p.variants.clone().unwrap_or_else(|| vec![Variant::Print]);
+            variants.sort();
+            variants.dedup();
+            publications.push(Publication {
+                name: name.clone(),
+                content,
+                layout,
+                schema,
+                output,
+                output_at,
+                each: p.each.as_ref().map(|e| e.get_ref().clone()),
+                each_at: p.each.as_ref().map(|e| pos(e.span())),
+                key,
+                pages: PageRule { exact: p.pages, max: p.max_pages, multiple_of: p.page_multiple },
+                print,
+                variants,
+                print_standards,
+                screen_standards,
+                screen_output,
+            });
+        }
+        if publications.is_empty() && diags.is_empty() {
+            diags.push(
+                Diagnostic::error(Some(pos(0..0)), "the manifest declares no publications")
+                    .with_hint("add a `[publications.<name>]` table with `content`, `layout` and `output`"),
+            );
+        }
+        if diags.is_empty() {
+            Ok(Project { root, manifest_text: text, font_dirs, publications })
+        } else {
+            Err(ProjectError::Invalid(diags, text))
+        }
+    }
+
+    /// The publication named `name`.
+    pub fn publication(&self, name: &str) -> Option<&Publication> {
+        self.publications.iter().find(|p| p.name == name)
+    }
+}
+
+/// Checks that `s` is a relative path that stays inside the project, and
+/// normalises it.
+pub fn relative_path(s: &str) -> Result<PathBuf, String> {
+    if s.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if s.contains('\\') {
+        return Err(format!("`{s}` contains a backslash; write paths with `/`"));
+    }
+    let p = Path::new(s);
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return Err(format!("`{s}` leaves the project folder"));
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("`{s}` is an absolute path; it must be relative to the project folder"));
+            }
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return Err(format!("`{s}` names the project folder itself"));
+    }
+    Ok(out)
+}
+
+fn check_output_pattern(pattern: &str) -> Result<(), String> {
+    let mut probe = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        probe.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("`{pattern}` has an unclosed `{{`"));
+        };
+        let field = &rest[open + 1..open + close];
+        if !crate::content::schema::is_field_name(field) {
+            return Err(format!("`{{{field}}}` in `{pattern}` is not a field name"));
+        }
+        probe.push('x');
+        rest = &rest[open + close + 1..];
+    }
+    probe.push_str(rest);
+    if !probe.ends_with(".pdf") {
+        return Err(format!("output `{pattern}` must end in `.pdf`"));
+    }
+    relative_path(&probe).map(|_| ())
+}
+
+/// Parses a length like `3mm`, `0.5cm`, `10pt`, `0.125in` into points.
+pub fn parse_length(s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.trim().parse().map_err(|_| format!("`{s}` is not a length (like `3mm`)"))?;
+    let pt = match unit.trim() {
+        "mm" => mm(v),
+        "cm" => mm(v * 10.0),
+        "pt" => v,
+        "in" => v * 72.0,
+        _ => return Err(format!("`{s}` has no unit; use mm, cm, pt or in")),
+    };
+    if !(0.0..=mm(1000.0)).contains(&pt) {
+        return Err(format!("`{s}` is out of range"));
+    }
+    Ok(pt)
+}
+
+/// Named trim sizes (portrait), in millimetres.
+pub const PAPER_SIZES: &[(&str, f64, f64)] = &[
+    ("a3", 297.0, 420.0),
+    ("a4", 210.0, 297.0),
+    ("a5", 148.0, 210.0),
+    ("a6", 105.0, 148.0),
+    ("b4-jis", 257.0, 364.0),
+    ("b5-jis", 182.0, 257.0),
+    ("b6-jis", 128.0, 182.0),
+    ("letter", 215.9, 279.4),
+];
+
+/// Parses a trim size: a name (`a4`, `b5-jis`) or `WIDTH x HEIGHT` with units.
+pub fn parse_size(s: &str) -> Result<(f64, f64), String> {
+    let lower = s.trim().to_ascii_lowercase();
+    if let Some((_, w, h)) = PAPER_SIZES.iter().find(|(n, ..)| *n == lower) {
+        return Ok((mm(*w), mm(*h)));
+    }
+    if let Some((w, h)) = lower.split_once('x') {
+        return Ok((parse_length(w)?, parse_length(h)?));
+    }
+    let names: Vec<&str> = PAPER_SIZES.iter().map(|(n, ..)| *n).collect();
+    Err(format!("unknown trim size `{s}`; use one of {} or `WIDTH x HEIGHT` like `210mm x 297mm`", names.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Project, Vec<Diagnostic>> {
+        Project::parse(PathBuf::from("/p"), Arc::from(src)).map_err(|e| match e {
+            ProjectError::Invalid(d, _) => d,
+            other => panic!("{other}"),
+        })
+    }
+
+    #[test]
+    fn reads_publications() {
+        let p = parse(
+            "[publications.a]\ncontent = \"c.yaml\"\nlayout = \"layouts/a/main.typ\"\noutput = \"a.pdf\"\npages = 4\n[publications.a.print]\ntrim = \"a5\"\nbleed = \"5mm\"\n",
+        )
+        .unwrap();
+        let a = &p.publications[0];
+        assert_eq!(a.schema.rel, PathBuf::from("layouts/a/schema.yaml"));
+        assert!((a.print.bleed - mm(5.0)).abs() < 1e-9);
+        assert!((a.print.trim_width - mm(148.0)).abs() < 1e-9);
+        assert_eq!(a.screen_output, "a.screen.pdf");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_paths_have_positions() {
+        let e = parse("[publications.a]\ncontent = \"c.yaml\"\nlayot = \"x.typ\"\n").unwrap_err();
+        assert_eq!(e[0].message, "unknown key `layot`");
+        assert_eq!(e[0].hints, ["did you mean `layout`?"]);
+        let p = e[0].position.as_ref().unwrap();
+        assert_eq!((p.line, p.column), (3, 1));
+
+        let e = parse("[publications.a]\ncontent = \"../c.yaml\"\nlayout = \"/etc/x.typ\"\noutput = \"a.pdf\"\n").unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(e[0].message.contains("leaves the project"));
+        assert_eq!(e[0].position.as_ref().unwrap().line, 2);
+        assert!(e[1].message.contains("absolute"));
+    }
+
+    #[test]
+    fn output_patterns() {
+        assert!(check_output_pattern("handouts/{id}.pdf").is_ok());
+        assert!(check_output_pattern("../x.pdf").is_err());
+        assert!(check_output_pattern("x.png").is_err());
+        assert!(check_output_pattern("{id.pdf").is_err());
+        assert_eq!(relative_path("./a/../b/c.yaml").unwrap(), PathBuf::from("b/c.yaml"));
+    }
+}

@@ -1,0 +1,284 @@
+//! The Typst [`World`]: what a template may see.
+//!
+//! - **Files** come from the project folder only. Paths are resolved by
+//!   Typst inside the project root; we additionally resolve symbolic links
+//!   and refuse anything that ends up outside the root.
+//! - **Packages** are never downloaded. `@preview/name:1.0.0` resolves from
+//!   the project's vendored `packages/preview/name/1.0.0/`, `@local/…` from
+//!   `packages/local/…` and then Typst's usual local package folder.
+//! - **Fonts** come from the project's font folders, discovered with
+//!   `fontdb` (through `typst-kit`), and from the system only when asked.
+//! - **Data** is injected as typed values in `sys.inputs`, never as source.
+//!
+//! A [`ProjectWorld`] is built once and shared by every compilation of a
+//! batch (fonts are parsed once, files read once). Each compilation gets a
+//! light [`JobWorld`] holding its own main file and `sys.inputs`.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use typst::diag::{FileError, FileResult, PackageError};
+use typst::foundations::{Bytes, Datetime, Dict, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook, FontInfo};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::files::{FileLoader, FileStore};
+use typst_kit::fonts::{FontPath, FontStore};
+
+/// A font the project can use, and where it came from.
+#[derive(Debug, Clone)]
+pub struct FontEntry {
+    /// The font file.
+    pub path: PathBuf,
+    /// Index in a font collection (0 for single fonts).
+    pub index: u32,
+    /// Family, style, weight and coverage.
+    pub info: FontInfo,
+}
+
+/// The fonts of a project, discovered once and loaded lazily.
+pub struct Fonts {
+    store: FontStore,
+    entries: Vec<FontEntry>,
+}
+
+impl Fonts {
+    /// Discovers the fonts in `dirs` (recursively), and the system's fonts
+    /// if `system` is set. The order is stable: by file path, then index.
+    pub fn discover(dirs: &[PathBuf], system: bool) -> Fonts {
+        let mut found: Vec<(FontPath, FontInfo)> = Vec::new();
+        for dir in dirs {
+            found.extend(typst_kit::fonts::scan(dir));
+        }
+        found.sort_by(|a, b| (&a.0.path, a.0.index).cmp(&(&b.0.path, b.0.index)));
+        if system {
+            let mut sys: Vec<_> = typst_kit::fonts::system().collect();
+            sys.sort_by(|a, b| (&a.0.path, a.0.index).cmp(&(&b.0.path, b.0.index)));
+            found.extend(sys);
+        }
+        let entries = found
+            .iter()
+            .map(|(p, info)| FontEntry { path: p.path.clone(), index: p.index, info: info.clone() })
+            .collect();
+        let mut store = FontStore::new();
+        store.extend(found);
+        Fonts { store, entries }
+    }
+
+    /// The fonts found.
+    pub fn entries(&self) -> &[FontEntry] {
+        &self.entries
+    }
+
+    /// Whether any font covers `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.entries.iter().any(|e| e.info.coverage.contains(c as u32))
+    }
+
+    /// The font book.
+    pub fn book(&self) -> &LazyHash<FontBook> {
+        self.store.book()
+    }
+
+    /// Loads font `index`.
+    pub fn font(&self, index: usize) -> Option<Font> {
+        self.store.font(index)
+    }
+}
+
+/// Serves project files confined to the root, and vendored packages.
+struct SandboxLoader {
+    root: PathBuf,
+}
+
+impl SandboxLoader {
+    fn package_dir(&self, spec: &typst::syntax::package::PackageSpec) -> FileResult<PathBuf> {
+        let rel = format!("{}/{}/{}", spec.namespace, spec.name, spec.version);
+        let vendored = self.root.join("packages").join(&rel);
+        if vendored.is_dir() {
+            return Ok(vendored);
+        }
+        if spec.namespace == "local"
+            && let Some(data) = local_packages_dir()
+        {
+            let dir = data.join(&spec.name[..]).join(spec.version.to_string());
+            if dir.is_dir() {
+                return Ok(dir);
+            }
+        }
+        Err(FileError::Package(PackageError::Other(Some(
+            format!(
+                "package {spec} is not vendored in this project (looked in packages/{rel}); pamphlet never downloads packages — copy the package there"
+            )
+            .into(),
+        ))))
+    }
+}
+
+/// Typst's standard folder for `@local` packages.
+fn local_packages_dir() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data.join("typst/packages/local"))
+}
+
+impl FileLoader for SandboxLoader {
+    fn load(&self, id: FileId) -> FileResult<Bytes> {
+        let (base, confine) = match id.root() {
+            VirtualRoot::Project => (self.root.clone(), self.root.clone()),
+            VirtualRoot::Package(spec) => {
+                let dir = self.package_dir(spec)?;
+                let canon = dir.canonicalize().map_err(|e| FileError::from_io(e, &dir))?;
+                (dir, canon)
+            }
+        };
+        let path = id.vpath().realize(&base).map_err(FileError::Realize)?;
+        read_confined(&path, &confine)
+    }
+}
+
+/// Reads `path` if, with symbolic links resolved, it is inside `root`
+/// (canonical).
+pub fn read_confined(path: &Path, root: &Path) -> FileResult<Bytes> {
+    let real = path.canonicalize().map_err(|e| FileError::from_io(e, path))?;
+    if !real.starts_with(root) {
+        return Err(FileError::Other(Some(
+            format!(
+                "access denied: {} resolves to {}, outside the project folder",
+                path.display(),
+                real.display()
+            )
+            .into(),
+        )));
+    }
+    if real.is_dir() {
+        return Err(FileError::IsDirectory);
+    }
+    std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, path))
+}
+
+/// The part of the world shared by all compilations of a project.
+pub struct ProjectWorld {
+    root: PathBuf,
+    fonts: Arc<Fonts>,
+    files: FileStore<SandboxLoader>,
+    today: Option<Datetime>,
+}
+
+impl ProjectWorld {
+    /// A world for the project at `root` (canonical) with `fonts`.
+    /// `today` is what `datetime.today()` returns (fixed for reproducible
+    /// output; `None` makes it fail).
+    pub fn new(root: PathBuf, fonts: Arc<Fonts>, today: Option<Datetime>) -> Self {
+        let files = FileStore::new(SandboxLoader { root: root.clone() });
+        Self { root, fonts, files, today }
+    }
+
+    /// The project root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The fonts.
+    pub fn fonts(&self) -> &Arc<Fonts> {
+        &self.fonts
+    }
+
+    /// Forgets cached file contents, so that the next compilation sees
+    /// changes on disk (watch mode). Parsed sources are reused where
+    /// unchanged.
+    pub fn reset(&mut self) {
+        self.files.reset();
+    }
+
+    /// The id of the project file at `rel` (relative to the root).
+    pub fn file_id(rel: &Path) -> Result<FileId, String> {
+        let s = rel.to_str().ok_or_else(|| format!("{} is not valid UTF-8", rel.display()))?;
+        let vpath = VirtualPath::new(s).map_err(|e| format!("invalid path {s}: {e:?}"))?;
+        Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+    }
+
+    /// The path to show users for file `id`: relative to the project root
+    /// for project files, `@ns/name:version/path` for packages.
+    pub fn display_path(id: FileId) -> PathBuf {
+        match id.root() {
+            VirtualRoot::Project => PathBuf::from(id.vpath().get_without_slash()),
+            VirtualRoot::Package(spec) => PathBuf::from(format!("{spec}{}", id.vpath().get_with_slash())),
+        }
+    }
+
+    /// A world for one compilation with `main` as the entry and `inputs` as
+    /// `sys.inputs`.
+    pub fn job(&self, main: FileId, inputs: Dict) -> JobWorld<'_> {
+        let library = Library::builder().with_inputs(inputs).build();
+        JobWorld { base: self, main, library: LazyHash::new(library), accessed: Mutex::default() }
+    }
+}
+
+/// One compilation's view of the world.
+pub struct JobWorld<'a> {
+    base: &'a ProjectWorld,
+    main: FileId,
+    library: LazyHash<Library>,
+    accessed: Mutex<HashSet<FileId>>,
+}
+
+impl JobWorld<'_> {
+    /// The files this compilation read (sources, data, images).
+    pub fn accessed(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self
+            .accessed
+            .lock()
+            .map(|s| s.iter().map(|id| ProjectWorld::display_path(*id)).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// The shared part.
+    pub fn base(&self) -> &ProjectWorld {
+        self.base
+    }
+}
+
+impl World for JobWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.base.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if let Ok(mut a) = self.accessed.lock() {
+            a.insert(id);
+        }
+        self.base.files.source(id)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let Ok(mut a) = self.accessed.lock() {
+            a.insert(id);
+        }
+        self.base.files.file(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.base.fonts.font(index)
+    }
+
+    fn today(&self, offset: Option<Duration>) -> Option<Datetime> {
+        // A fixed date: output must not depend on when it was built.
+        let _ = offset;
+        self.base.today
+    }
+}
