@@ -22,13 +22,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build every publication of the project into PDFs.
-    #[command(after_help = "Examples:\n  pamphlet build\n  pamphlet build --publication handout --record sotetsu\n  pamphlet build --shard 2/4 --diagnostic-format github")]
+    #[command(
+        after_help = "Examples:\n  pamphlet build\n  pamphlet build --publication handout --record sotetsu\n  pamphlet build --shard 2/4 --diagnostic-format github"
+    )]
     Build(BuildArgs),
     /// Validate all content and compile every publication without writing.
-    #[command(after_help = "Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  pamphlet check\n  pamphlet check --diagnostic-format github --deny-warnings")]
+    #[command(
+        after_help = "Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  pamphlet check\n  pamphlet check --diagnostic-format github --deny-warnings"
+    )]
     Check(CheckArgs),
     /// Check PDFs as a print shop would: fonts, boxes, encryption, images, colour.
-    #[command(after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf")]
+    #[command(
+        after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf"
+    )]
     Preflight(PreflightArgs),
 }
 
@@ -36,10 +42,21 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ProjectArgs {
     /// The project folder (with pamphlet.toml).
-    #[arg(long = "project", alias = "root", value_name = "DIR", default_value = ".", env = "PAMPHLET_PROJECT")]
+    #[arg(
+        long = "project",
+        alias = "root",
+        value_name = "DIR",
+        default_value = ".",
+        env = "PAMPHLET_PROJECT"
+    )]
     pub project: PathBuf,
     /// Additional font folders (repeatable).
-    #[arg(long = "font-path", value_name = "DIR", env = "PAMPHLET_FONT_PATHS", value_delimiter = ':')]
+    #[arg(
+        long = "font-path",
+        value_name = "DIR",
+        env = "PAMPHLET_FONT_PATHS",
+        value_delimiter = ':'
+    )]
     pub font_paths: Vec<PathBuf>,
     /// Also use the system's fonts (output then depends on the machine).
     #[arg(long)]
@@ -103,7 +120,12 @@ impl From<VariantArg> for Variant {
 #[derive(Debug, Clone, Args)]
 pub struct DiagnosticArgs {
     /// Format of diagnostics.
-    #[arg(long, value_enum, default_value = "human", env = "PAMPHLET_DIAGNOSTIC_FORMAT")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        env = "PAMPHLET_DIAGNOSTIC_FORMAT"
+    )]
     pub diagnostic_format: FormatArg,
     /// Treat warnings as errors.
     #[arg(long)]
@@ -191,7 +213,8 @@ impl SelectArgs {
         BuildRequest {
             publications: self.publications.clone(),
             records: self.records.clone(),
-            variants: (!self.variants.is_empty()).then(|| self.variants.iter().map(|v| (*v).into()).collect()),
+            variants: (!self.variants.is_empty())
+                .then(|| self.variants.iter().map(|v| (*v).into()).collect()),
             shard: self.shard,
             jobs: self.jobs.unwrap_or(0),
             out_dir: out,
@@ -203,9 +226,17 @@ impl SelectArgs {
 
 /// Parses `K/N` with 1 ≤ K ≤ N.
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let (k, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not K/N, like 1/4"))?;
-    let k: usize = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not K/N, like 1/4"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n}: need 1 ≤ K ≤ N"));
     }

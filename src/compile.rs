@@ -63,7 +63,10 @@ impl Job {
     /// A human description: `handout (record sotetsu, print)`.
     pub fn describe(&self) -> String {
         match &self.record {
-            Some(r) => format!("publication `{}`, record `{}`, {} variant", self.name, r.key, self.variant),
+            Some(r) => format!(
+                "publication `{}`, record `{}`, {} variant",
+                self.name, r.key, self.variant
+            ),
             None => format!("publication `{}`, {} variant", self.name, self.variant),
         }
     }
@@ -106,7 +109,10 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
                         diags.push(
                             Diagnostic::error(
                                 publication.each_at.clone(),
-                                format!("`each = \"{each}\"`: the content {} has no list `{each}`", p.content.file.path.display()),
+                                format!(
+                                    "`each = \"{each}\"`: the content {} has no list `{each}`",
+                                    p.content.file.path.display()
+                                ),
                             )
                             .with_hint("`each` names a list field of the content, like `members`"),
                         );
@@ -117,7 +123,10 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
                         let Some(key) = key else {
                             diags.push(Diagnostic::error(
                                 publication.each_at.clone(),
-                                format!("item {index} of `{each}` has no `{}` to name its output", publication.key),
+                                format!(
+                                    "item {index} of `{each}` has no `{}` to name its output",
+                                    publication.key
+                                ),
                             ));
                             continue;
                         };
@@ -129,7 +138,9 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
                                 record: Some(Record { index, key }),
                                 output,
                             }),
-                            Err(msg) => diags.push(Diagnostic::error(publication.output_at.clone(), msg)),
+                            Err(msg) => {
+                                diags.push(Diagnostic::error(publication.output_at.clone(), msg))
+                            }
                         }
                     }
                 }
@@ -143,7 +154,12 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
             diags.push(
                 Diagnostic::error(
                     prepared[job.publication].publication.output_at.clone(),
-                    format!("{} and {} would both write {}", other, job.describe(), job.output.display()),
+                    format!(
+                        "{} and {} would both write {}",
+                        other,
+                        job.describe(),
+                        job.output.display()
+                    ),
                 )
                 .with_hint("give each publication its own `output` path"),
             );
@@ -160,12 +176,13 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
         out.push_str(&rest[..open]);
         let close = rest[open..].find('}').ok_or("unclosed `{`")? + open;
         let field = &rest[open + 1..close];
-        let value = item
-            .get(field)
-            .and_then(Data::plain)
-            .ok_or_else(|| format!("`output` uses `{{{field}}}`, but the record has no such text field"))?;
+        let value = item.get(field).and_then(Data::plain).ok_or_else(|| {
+            format!("`output` uses `{{{field}}}`, but the record has no such text field")
+        })?;
         if value.is_empty() || value == "." || value == ".." || value.contains(['/', '\\', '\0']) {
-            return Err(format!("record field `{field}` = `{value}` cannot be used in a file name"));
+            return Err(format!(
+                "record field `{field}` = `{value}` cannot be used in a file name"
+            ));
         }
         out.push_str(&value);
         rest = &rest[close + 1..];
@@ -202,7 +219,10 @@ pub struct Compiled {
 pub fn inputs(p: &Prepared, job: &Job) -> Dict {
     let publication = &p.publication;
     let record = match &job.record {
-        Some(r) => match p.content.records(publication.each.as_deref().unwrap_or_default()) {
+        Some(r) => match p
+            .content
+            .records(publication.each.as_deref().unwrap_or_default())
+        {
             Some(items) => to_value(&items[r.index]),
             None => Value::None,
         },
@@ -217,7 +237,10 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
     let mut pr = Dict::new();
     pr.insert("variant".into(), job.variant.name().into_value());
     pr.insert("trim".into(), Value::Dict(trim));
-    pr.insert("bleed".into(), len(if is_print { print.bleed } else { 0.0 }));
+    pr.insert(
+        "bleed".into(),
+        len(if is_print { print.bleed } else { 0.0 }),
+    );
     pr.insert("safe".into(), len(print.safe));
     pr.insert("marks".into(), (is_print && print.marks).into_value());
     let mut pb = Dict::new();
@@ -225,7 +248,9 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
     pb.insert("variant".into(), job.variant.name().into_value());
     pb.insert(
         "record".into(),
-        job.record.as_ref().map_or(Value::None, |r| r.key.as_str().into_value()),
+        job.record
+            .as_ref()
+            .map_or(Value::None, |r| r.key.as_str().into_value()),
     );
     let mut inputs = Dict::new();
     inputs.insert("content".into(), p.content_value.clone());
@@ -236,7 +261,12 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
 }
 
 /// Compiles one job to PDF bytes. Nothing is written.
-pub fn compile(world: &ProjectWorld, p: &Prepared, job: &Job, options: &CompileOptions) -> Compiled {
+pub fn compile(
+    world: &ProjectWorld,
+    p: &Prepared,
+    job: &Job,
+    options: &CompileOptions,
+) -> Compiled {
     let start = Instant::now();
     let context = job.describe();
     let job_world = world.job(p.main, inputs(p, job));
@@ -256,8 +286,16 @@ pub fn compile(world: &ProjectWorld, p: &Prepared, job: &Job, options: &CompileO
         }
         Ok(document) => {
             pages = document.pages().len();
-            diagnostics.extend(missing_glyphs(&document).into_iter().map(|d| d.with_context(&context)));
-            diagnostics.extend(check_pages(p, &document).into_iter().map(|d| d.with_context(&context)));
+            diagnostics.extend(
+                missing_glyphs(&document)
+                    .into_iter()
+                    .map(|d| d.with_context(&context)),
+            );
+            diagnostics.extend(
+                check_pages(p, &document)
+                    .into_iter()
+                    .map(|d| d.with_context(&context)),
+            );
             let document = crate::print::apply(&document, &p.publication.print, job.variant);
             match export(&document, p, job, options) {
                 Ok(bytes) => {
@@ -268,12 +306,15 @@ pub fn compile(world: &ProjectWorld, p: &Prepared, job: &Job, options: &CompileO
                     };
                     match bytes {
                         Ok(bytes) => pdf = Some(bytes),
-                        Err(msg) => diagnostics.push(Diagnostic::error(None, msg).with_context(&context)),
+                        Err(msg) => {
+                            diagnostics.push(Diagnostic::error(None, msg).with_context(&context))
+                        }
                     }
                 }
                 Err(errors) => {
                     for e in &errors {
-                        diagnostics.push(convert(&job_world, e, &mut sources).with_context(&context));
+                        diagnostics
+                            .push(convert(&job_world, e, &mut sources).with_context(&context));
                     }
                 }
             }
@@ -282,7 +323,14 @@ pub fn compile(world: &ProjectWorld, p: &Prepared, job: &Job, options: &CompileO
     if diagnostics.iter().any(Diagnostic::is_error) {
         pdf = None;
     }
-    Compiled { pdf, pages, diagnostics, sources, accessed: job_world.accessed(), duration: start.elapsed() }
+    Compiled {
+        pdf,
+        pages,
+        diagnostics,
+        sources,
+        accessed: job_world.accessed(),
+        duration: start.elapsed(),
+    }
 }
 
 fn export(
@@ -300,7 +348,10 @@ fn export(
         .filter_map(|s| serde_json::from_value(serde_json::Value::String(s.clone())).ok())
         .collect();
     let standards = typst_pdf::PdfStandards::new(&list).map_err(|e| {
-        ecow::eco_vec![SourceDiagnostic::error(typst::syntax::Span::detached(), e.message().clone())]
+        ecow::eco_vec![SourceDiagnostic::error(
+            typst::syntax::Span::detached(),
+            e.message().clone()
+        )]
     })?;
     let ident = format!(
         "pamphlet/{}/{}/{}",
@@ -311,7 +362,10 @@ fn export(
     let timestamp = options.creation_timestamp.and_then(timestamp);
     let pdf_options = typst_pdf::PdfOptions {
         ident: Smart::Custom(ident),
-        creator: Smart::Custom(Some(format!("pamphlet {} (typst 0.15.1)", env!("CARGO_PKG_VERSION")))),
+        creator: Smart::Custom(Some(format!(
+            "pamphlet {} (typst 0.15.1)",
+            env!("CARGO_PKG_VERSION")
+        ))),
         timestamp,
         standards,
         ..Default::default()
@@ -360,7 +414,11 @@ pub fn convert(world: &JobWorld, d: &SourceDiagnostic, sources: &mut Sources) ->
     out
 }
 
-fn locate(world: &JobWorld, span: typst::syntax::DiagSpan, sources: &mut Sources) -> Option<Position> {
+fn locate(
+    world: &JobWorld,
+    span: typst::syntax::DiagSpan,
+    sources: &mut Sources,
+) -> Option<Position> {
     let id = span.id()?;
     let range = world.range(span)?;
     let text: Arc<str> = match world.source(id) {
@@ -385,7 +443,10 @@ pub fn missing_glyphs(document: &PagedDocument) -> Vec<Diagnostic> {
         walk_text(&p.frame, &mut |item| {
             for g in item.glyphs.iter().filter(|g| g.id == 0) {
                 let text: String = item.text[g.range()].to_string();
-                for c in text.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
+                for c in text
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                {
                     missing.insert((c, page + 1, item.font.font().info().family.clone()));
                 }
             }
@@ -427,7 +488,9 @@ pub fn page_text_runs(frame: &Frame) -> Vec<EcoString> {
 fn check_pages(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
     let rule = p.publication.pages;
     let count = document.pages().len();
-    let Err(message) = rule.check(count) else { return Vec::new() };
+    let Err(message) = rule.check(count) else {
+        return Vec::new();
+    };
     let manifest_at = p.publication.layout.named_at.clone();
     if let Some(limit) = rule.limit().filter(|l| count > *l) {
         // Text on the allowed pages (running heads repeat there).

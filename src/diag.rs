@@ -65,7 +65,14 @@ impl Position {
         let end = floor_char_boundary(text, range.end.clamp(start, text.len()));
         let (line, column) = line_col(text, start);
         let (end_line, end_column) = line_col(text, end);
-        Self { path: path.into(), line, column, range: start..end, end_line, end_column }
+        Self {
+            path: path.into(),
+            line,
+            column,
+            range: start..end,
+            end_line,
+            end_column,
+        }
     }
 
     /// A position that names a file but no place in it (for example a file
@@ -169,7 +176,10 @@ impl Diagnostic {
 
     /// A warning at `position`.
     pub fn warning(position: Option<Position>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(position, message) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(position, message)
+        }
     }
 
     /// Adds a hint.
@@ -258,7 +268,9 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
             let key = |d: &Diagnostic| {
-                d.position.as_ref().map(|p| (p.path.clone(), p.range.start, p.range.end))
+                d.position
+                    .as_ref()
+                    .map(|p| (p.path.clone(), p.range.start, p.range.end))
             };
             key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
         });
@@ -366,7 +378,10 @@ pub fn github_annotation(d: &Diagnostic) -> String {
     };
     let mut props = Vec::new();
     if let Some(p) = &d.position {
-        props.push(format!("file={}", escape_property(&p.path.to_string_lossy())));
+        props.push(format!(
+            "file={}",
+            escape_property(&p.path.to_string_lossy())
+        ));
         props.push(format!("line={}", p.line));
         props.push(format!("col={}", p.column));
         if p.end_line == p.line && p.end_column > p.column {
@@ -387,7 +402,9 @@ pub fn github_annotation(d: &Diagnostic) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -421,21 +438,18 @@ fn render_human(
         if let Some(context) = &d.context {
             notes.insert(0, format!("while building {context}"));
         }
-        match &d.position {
-            Some(p) => match sources.get(&p.path) {
+        if let Some(p) = &d.position {
+            match sources.get(&p.path) {
                 Some(text) => {
-                    let id = *ids.entry(p.path.clone()).or_insert_with(|| {
-                        files.add(p.path.display().to_string(), text.clone())
-                    });
+                    let id = *ids
+                        .entry(p.path.clone())
+                        .or_insert_with(|| files.add(p.path.display().to_string(), text.clone()));
                     cs = cs.with_labels(vec![Label::primary(id, p.range.clone())]);
                 }
-                None => {
-                    // No text to show (an unreadable or binary file): name the
-                    // place in the header instead.
-                    cs.message = format!("{p}: {}", d.message);
-                }
-            },
-            None => {}
+                // No text to show (an unreadable or binary file): name the
+                // place in the header instead.
+                None => cs.message = format!("{p}: {}", d.message),
+            }
         }
         cs = cs.with_notes(notes);
         term::emit(&mut writer, &config, &files, &cs)

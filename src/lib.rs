@@ -45,6 +45,9 @@ use crate::diag::{Diagnostic, Diagnostics, Position, Sources};
 pub use crate::project::{Project, ProjectError, Publication, Variant};
 use crate::world::{Fonts, ProjectWorld};
 
+/// A content file loaded once, with its Typst value.
+type LoadedContent = (Arc<Content>, typst::foundations::Value);
+
 /// What can stop the pipeline before it produces diagnostics.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -165,12 +168,18 @@ pub struct BuildReport {
 impl BuildReport {
     /// Jobs that produced a PDF.
     pub fn built(&self) -> usize {
-        self.jobs.iter().filter(|j| matches!(j.status, JobStatus::Built { .. })).count()
+        self.jobs
+            .iter()
+            .filter(|j| matches!(j.status, JobStatus::Built { .. }))
+            .count()
     }
 
     /// Jobs that failed.
     pub fn failed(&self) -> usize {
-        self.jobs.iter().filter(|j| j.status == JobStatus::Failed).count()
+        self.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Failed)
+            .count()
     }
 
     /// Whether the build succeeded: no errors anywhere.
@@ -206,7 +215,11 @@ impl Session {
     /// Opens the project in `dir`: reads its manifest and discovers fonts.
     pub fn open(dir: &Path, options: &SessionOptions) -> Result<Session, Error> {
         let project = Project::load(dir)?;
-        let mut dirs: Vec<PathBuf> = project.font_dirs.iter().map(|d| d.under(&project.root)).collect();
+        let mut dirs: Vec<PathBuf> = project
+            .font_dirs
+            .iter()
+            .map(|d| d.under(&project.root))
+            .collect();
         dirs.extend(options.font_paths.iter().cloned());
         let fonts = Arc::new(Fonts::discover(&dirs, options.system_fonts));
         let today = options.creation_timestamp.and_then(|t| {
@@ -215,7 +228,11 @@ impl Session {
             typst::foundations::Datetime::from_ymd(y, m, d)
         });
         let world = ProjectWorld::new(project.root.clone(), fonts, today);
-        Ok(Session { project, world, options: options.clone() })
+        Ok(Session {
+            project,
+            world,
+            options: options.clone(),
+        })
     }
 
     /// The fonts the project sees.
@@ -228,16 +245,26 @@ impl Session {
     pub fn prepare(&self, names: &[String]) -> Result<Preparation, Error> {
         for n in names {
             if self.project.publication(n).is_none() {
-                let known: Vec<&str> = self.project.publications.iter().map(|p| p.name.as_str()).collect();
-                return Err(Error::Usage(format!("no publication `{n}` in {} (known: {})", project::MANIFEST, known.join(", "))));
+                let known: Vec<&str> = self
+                    .project
+                    .publications
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "no publication `{n}` in {} (known: {})",
+                    project::MANIFEST,
+                    known.join(", ")
+                )));
             }
         }
         let limits = self.options.limits.unwrap_or_default();
         let mut prep = Preparation::default();
-        prep.sources.insert(project::MANIFEST, self.project.manifest_text.clone());
+        prep.sources
+            .insert(project::MANIFEST, self.project.manifest_text.clone());
         // Content and schemas are shared between publications: load each once.
         let mut schemas: BTreeMap<PathBuf, Option<Arc<Schema>>> = BTreeMap::new();
-        let mut contents: BTreeMap<(PathBuf, PathBuf), Option<(Arc<Content>, typst::foundations::Value)>> = BTreeMap::new();
+        let mut contents: BTreeMap<(PathBuf, PathBuf), Option<LoadedContent>> = BTreeMap::new();
         for publication in &self.project.publications {
             if !names.is_empty() && !names.contains(&publication.name) {
                 continue;
@@ -248,20 +275,28 @@ impl Session {
                 .or_insert_with(|| self.load_schema(publication, &limits, &mut prep))
                 .clone();
             let Some(schema) = schema else { continue };
-            let key = (publication.content.rel.clone(), publication.schema.rel.clone());
+            let key = (
+                publication.content.rel.clone(),
+                publication.schema.rel.clone(),
+            );
             let loaded = contents
                 .entry(key)
                 .or_insert_with(|| {
-                    let bytes = self.read(&publication.content, "content file", &mut prep.diagnostics)?;
+                    let bytes =
+                        self.read(&publication.content, "content file", &mut prep.diagnostics)?;
                     match Content::load(&publication.content.rel, &bytes, &schema, &limits) {
                         Ok(content) => {
-                            prep.sources.insert(&content.file.path, content.file.text.clone());
+                            prep.sources
+                                .insert(&content.file.path, content.file.text.clone());
                             let value = crate::content::to_value(&content.data);
                             Some((Arc::new(content), value))
                         }
                         Err(diags) => {
-                            if let Ok(text) = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)) {
-                                prep.sources.insert(&publication.content.rel, Arc::from(text));
+                            if let Ok(text) = std::str::from_utf8(
+                                bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes),
+                            ) {
+                                prep.sources
+                                    .insert(&publication.content.rel, Arc::from(text));
                             }
                             prep.diagnostics.extend(diags);
                             None
@@ -269,22 +304,35 @@ impl Session {
                     }
                 })
                 .clone();
-            let Some((content, content_value)) = loaded else { continue };
+            let Some((content, content_value)) = loaded else {
+                continue;
+            };
             let main = match ProjectWorld::file_id(&publication.layout.rel) {
                 Ok(id) => id,
                 Err(msg) => {
-                    prep.diagnostics.push(Diagnostic::error(publication.layout.named_at.clone(), msg).with_context(&context));
+                    prep.diagnostics.push(
+                        Diagnostic::error(publication.layout.named_at.clone(), msg)
+                            .with_context(&context),
+                    );
                     continue;
                 }
             };
             if !publication.layout.under(&self.project.root).is_file() {
                 prep.diagnostics.push(
-                    Diagnostic::error(publication.layout.named_at.clone(), format!("layout file not found: {}", publication.layout))
-                        .with_context(&context),
+                    Diagnostic::error(
+                        publication.layout.named_at.clone(),
+                        format!("layout file not found: {}", publication.layout),
+                    )
+                    .with_context(&context),
                 );
                 continue;
             }
-            prep.prepared.push(Prepared { publication: publication.clone(), content, content_value, main });
+            prep.prepared.push(Prepared {
+                publication: publication.clone(),
+                content,
+                content_value,
+                main,
+            });
         }
         // Every character must be in some font: Typst would draw empty boxes.
         let mut checked = std::collections::BTreeSet::new();
@@ -296,14 +344,21 @@ impl Session {
         Ok(prep)
     }
 
-    fn read(&self, path: &project::ProjectPath, what: &str, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    fn read(
+        &self,
+        path: &project::ProjectPath,
+        what: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<u8>> {
         let full = path.under(&self.project.root);
         match world::read_confined(&full, &self.project.root) {
             Ok(bytes) => Some(bytes.as_slice().to_vec()),
             Err(e) => {
                 let message = match e {
                     typst::diag::FileError::NotFound(_) => format!("{what} not found: {path}"),
-                    typst::diag::FileError::IsDirectory => format!("{what} {path} is a folder, not a file"),
+                    typst::diag::FileError::IsDirectory => {
+                        format!("{what} {path} is a folder, not a file")
+                    }
                     other => format!("cannot read {what} {path}: {other}"),
                 };
                 diags.push(Diagnostic::error(path.named_at.clone(), message));
@@ -312,7 +367,12 @@ impl Session {
         }
     }
 
-    fn load_schema(&self, publication: &Publication, limits: &Limits, prep: &mut Preparation) -> Option<Arc<Schema>> {
+    fn load_schema(
+        &self,
+        publication: &Publication,
+        limits: &Limits,
+        prep: &mut Preparation,
+    ) -> Option<Arc<Schema>> {
         let bytes = self.read(&publication.schema, "schema", &mut prep.diagnostics)?;
         let file = match content::yaml::parse(&publication.schema.rel, &bytes, limits) {
             Ok(f) => f,
@@ -338,7 +398,9 @@ impl Session {
         let prep = match self.prepare(&request.publications) {
             Ok(p) => p,
             Err(e) => {
-                report.diagnostics.push(Diagnostic::error(None, e.to_string()));
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(None, e.to_string()));
                 return report;
             }
         };
@@ -352,28 +414,55 @@ impl Session {
             return report;
         }
         if !request.records.is_empty() {
-            let known: std::collections::BTreeSet<&str> =
-                jobs.iter().filter_map(|j| j.record.as_ref().map(|r| r.key.as_str())).collect();
+            let known: std::collections::BTreeSet<&str> = jobs
+                .iter()
+                .filter_map(|j| j.record.as_ref().map(|r| r.key.as_str()))
+                .collect();
             for r in &request.records {
                 if !known.contains(r.as_str()) {
-                    report.diagnostics.push(Diagnostic::error(None, format!("no record `{r}` in any selected publication")));
+                    report.diagnostics.push(Diagnostic::error(
+                        None,
+                        format!("no record `{r}` in any selected publication"),
+                    ));
                 }
             }
-            jobs.retain(|j| j.record.as_ref().is_some_and(|r| request.records.contains(&r.key)));
+            jobs.retain(|j| {
+                j.record
+                    .as_ref()
+                    .is_some_and(|r| request.records.contains(&r.key))
+            });
         }
         if let Some((k, n)) = request.shard {
             jobs.retain(|j| j.in_shard(k, n));
         }
-        let out_dir = request.out_dir.clone().unwrap_or_else(|| self.project.root.join("out"));
-        let options = CompileOptions { creation_timestamp: self.options.creation_timestamp };
+        let out_dir = request
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| self.project.root.join("out"));
+        let options = CompileOptions {
+            creation_timestamp: self.options.creation_timestamp,
+        };
         progress.start(jobs.len());
-        let threads = if request.jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { request.jobs };
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let threads = if request.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            request.jobs
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
         let progress = std::sync::Mutex::new(progress);
         let results: Vec<(JobReport, Vec<Diagnostic>, Sources)> = pool.install(|| {
             jobs.par_iter()
                 .map(|job| {
-                    let r = self.run_job(&prep.prepared[job.publication], job, &out_dir, &options, request);
+                    let r = self.run_job(
+                        &prep.prepared[job.publication],
+                        job,
+                        &out_dir,
+                        &options,
+                        request,
+                    );
                     if let Ok(mut p) = progress.lock() {
                         p.done(&r.0);
                     }
@@ -415,27 +504,48 @@ impl Session {
                 print: job.variant == Variant::Print,
                 pages: publication.pages,
             };
-            let shown = path.strip_prefix(&self.project.root).unwrap_or(&path).to_path_buf();
+            let shown = path
+                .strip_prefix(&self.project.root)
+                .unwrap_or(&path)
+                .to_path_buf();
             let pre = print::preflight::check(&shown, &pdf, &expect);
-            diagnostics.extend(pre.diagnostics.into_iter().map(|d| d.with_context(job.describe())));
-            let failed = diagnostics.iter().any(|d| d.is_error() || (request.deny_warnings && !d.is_error()));
+            diagnostics.extend(
+                pre.diagnostics
+                    .into_iter()
+                    .map(|d| d.with_context(job.describe())),
+            );
+            let failed = diagnostics
+                .iter()
+                .any(|d| d.is_error() || (request.deny_warnings && !d.is_error()));
             if !failed {
                 let mut written = false;
                 if request.write && !output::unchanged(&path, &pdf) {
                     match output::write_atomic(&path, &pdf) {
                         Ok(()) => written = true,
                         Err(e) => diagnostics.push(
-                            Diagnostic::error(Some(Position::file(&shown)), format!("cannot write {}: {e}", shown.display()))
-                                .with_context(job.describe()),
+                            Diagnostic::error(
+                                Some(Position::file(&shown)),
+                                format!("cannot write {}: {e}", shown.display()),
+                            )
+                            .with_context(job.describe()),
                         ),
                     }
                 }
                 if !diagnostics.iter().any(Diagnostic::is_error) {
-                    status = JobStatus::Built { pages: compiled.pages, bytes: pdf.len(), written };
+                    status = JobStatus::Built {
+                        pages: compiled.pages,
+                        bytes: pdf.len(),
+                        written,
+                    };
                 }
             }
         }
-        let report = JobReport { job: job.clone(), path, status, duration: start.elapsed() };
+        let report = JobReport {
+            job: job.clone(),
+            path,
+            status,
+            duration: start.elapsed(),
+        };
         (report, diagnostics, compiled.sources)
     }
 }
@@ -450,7 +560,8 @@ pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
             if c.is_whitespace() || c.is_control() || fonts.covers(c) || !reported.insert(c) {
                 continue;
             }
-            let start = content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
+            let start =
+                content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
             let position = content.file.position(start..start + c.len_utf8());
             out.push(
                 Diagnostic::error(

@@ -37,7 +37,14 @@ fn report_error(e: &Error) {
             let mut sources = Sources::new();
             sources.insert(pamphlet::project::MANIFEST, text.clone());
             let diags = Diagnostics(diags.clone());
-            emit(&diags, &sources, &DiagnosticArgs { diagnostic_format: pamphlet::cli::FormatArg::Human, deny_warnings: false });
+            emit(
+                &diags,
+                &sources,
+                &DiagnosticArgs {
+                    diagnostic_format: pamphlet::cli::FormatArg::Human,
+                    deny_warnings: false,
+                },
+            );
         }
         other => eprintln!("error: {other}"),
     }
@@ -47,9 +54,13 @@ fn emit(diags: &Diagnostics, sources: &Sources, args: &DiagnosticArgs) {
     let format = args.diagnostic_format.into();
     // Machine formats go to stdout, people's to stderr.
     let result = match format {
-        diag::DiagnosticFormat::Human | diag::DiagnosticFormat::Short => {
-            diag::render(&mut std::io::stderr().lock(), diags, sources, format, color())
-        }
+        diag::DiagnosticFormat::Human | diag::DiagnosticFormat::Short => diag::render(
+            &mut std::io::stderr().lock(),
+            diags,
+            sources,
+            format,
+            color(),
+        ),
         _ => diag::render(&mut std::io::stdout().lock(), diags, sources, format, false),
     };
     let _ = result;
@@ -63,7 +74,11 @@ impl Progress for Lines {
     fn done(&mut self, r: &JobReport) {
         let shown = r.path.display();
         match &r.status {
-            JobStatus::Built { pages, bytes, written } => eprintln!(
+            JobStatus::Built {
+                pages,
+                bytes,
+                written,
+            } => eprintln!(
                 "{:>9} {shown} ({pages} {}, {}, {} ms)",
                 if *written { "wrote" } else { "unchanged" },
                 if *pages == 1 { "page" } else { "pages" },
@@ -94,37 +109,61 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
         report.failed(),
         report.duration.as_secs_f64()
     );
-    if report.success() && !(args.deny_warnings && warnings > 0) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if report.success() && !(args.deny_warnings && warnings > 0) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
     let session = Session::open(&args.project.project, &args.project.session_options())?;
-    let request = args.select.request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    let request = args
+        .select
+        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
     let report = session.build(&request, &mut Lines);
     Ok(finish(&report, &args.diagnostics, "built"))
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Error> {
     let session = Session::open(&args.project.project, &args.project.session_options())?;
-    let request = args.select.request(None, false, args.diagnostics.deny_warnings);
+    let request = args
+        .select
+        .request(None, false, args.diagnostics.deny_warnings);
     let report = session.build(&request, &mut pamphlet::NoProgress);
     Ok(finish(&report, &args.diagnostics, "checked"))
 }
 
 fn preflight(args: &PreflightArgs) -> Result<ExitCode, Error> {
     use pamphlet::print::preflight::{Expectations, check};
-    let trim = args.trim.as_deref().map(pamphlet::project::parse_size).transpose().map_err(Error::Usage)?;
-    let bleed = args.bleed.as_deref().map(pamphlet::project::parse_length).transpose().map_err(Error::Usage)?;
+    let trim = args
+        .trim
+        .as_deref()
+        .map(pamphlet::project::parse_size)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let bleed = args
+        .bleed
+        .as_deref()
+        .map(pamphlet::project::parse_length)
+        .transpose()
+        .map_err(Error::Usage)?;
     let expect = Expectations {
         trim,
         bleed,
         print: bleed.is_some(),
-        pages: pamphlet::project::PageRule { exact: args.pages, ..Default::default() },
+        pages: pamphlet::project::PageRule {
+            exact: args.pages,
+            ..Default::default()
+        },
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();
     for file in &args.files {
-        let bytes = std::fs::read(file).map_err(|source| Error::Io { path: file.clone(), source })?;
+        let bytes = std::fs::read(file).map_err(|source| Error::Io {
+            path: file.clone(),
+            source,
+        })?;
         let report = check(Path::new(file), &bytes, &expect);
         let _ = writeln!(out, "{}", file.display());
         for line in report.summary() {
@@ -134,5 +173,9 @@ fn preflight(args: &PreflightArgs) -> Result<ExitCode, Error> {
     }
     emit(&all, &Sources::new(), &args.diagnostics);
     let failed = all.has_errors() || (args.diagnostics.deny_warnings && all.warnings() > 0);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -15,9 +15,15 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` atomically, creating parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = parent.join(format!(
         ".{name}.tmp-{}-{}",
         std::process::id(),
@@ -46,7 +52,9 @@ pub fn unchanged(path: &Path, bytes: &[u8]) -> bool {
 /// Removes temporary files left by an interrupted build under `dir`.
 pub fn clean_temporaries(dir: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else { return removed };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return removed;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
@@ -72,7 +80,10 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert!(unchanged(&p, b"two"));
         assert!(!unchanged(&p, b"one"));
-        let names: Vec<_> = fs::read_dir(dir.path().join("a")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path().join("a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temporaries left: {names:?}");
     }
 }

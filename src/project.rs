@@ -132,13 +132,22 @@ impl PageRule {
     /// Checks `count`; the message says what was expected.
     pub fn check(&self, count: usize) -> Result<(), String> {
         if let Some(e) = self.exact.filter(|e| *e != count) {
-            return Err(format!("the document has {count} pages; the layout is made for exactly {e}"));
+            return Err(format!(
+                "the document has {count} pages; the layout is made for exactly {e}"
+            ));
         }
         if let Some(m) = self.max.filter(|m| count > *m) {
-            return Err(format!("the document has {count} pages; the layout allows at most {m}"));
+            return Err(format!(
+                "the document has {count} pages; the layout allows at most {m}"
+            ));
         }
-        if let Some(k) = self.multiple_of.filter(|k| *k > 0 && count % k != 0) {
-            return Err(format!("the document has {count} pages; it must be a multiple of {k}"));
+        if let Some(k) = self
+            .multiple_of
+            .filter(|k| *k > 0 && !count.is_multiple_of(*k))
+        {
+            return Err(format!(
+                "the document has {count} pages; it must be a multiple of {k}"
+            ));
         }
         Ok(())
     }
@@ -187,7 +196,13 @@ pub struct PrintSettings {
 
 impl Default for PrintSettings {
     fn default() -> Self {
-        Self { trim_width: mm(210.0), trim_height: mm(297.0), bleed: mm(3.0), marks: true, safe: mm(3.0) }
+        Self {
+            trim_width: mm(210.0),
+            trim_height: mm(297.0),
+            bleed: mm(3.0),
+            marks: true,
+            safe: mm(3.0),
+        }
     }
 }
 
@@ -285,21 +300,28 @@ struct ScreenToml {
 
 /// The PDF standards that may be named in `pdf_standard`.
 pub const PDF_STANDARDS: &[&str] = &[
-    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u", "a-3a",
-    "a-4", "a-4f", "a-4e", "ua-1",
+    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u",
+    "a-3a", "a-4", "a-4f", "a-4e", "ua-1",
 ];
 
 impl Project {
     /// Loads the project whose manifest is in `dir`.
     pub fn load(dir: &Path) -> Result<Project, ProjectError> {
-        let root = dir.canonicalize().map_err(|_| ProjectError::NotFound(dir.to_path_buf()))?;
+        let root = dir
+            .canonicalize()
+            .map_err(|_| ProjectError::NotFound(dir.to_path_buf()))?;
         let manifest = root.join(MANIFEST);
         let bytes = match std::fs::read(&manifest) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ProjectError::NotFound(dir.to_path_buf()));
             }
-            Err(source) => return Err(ProjectError::Io { path: manifest, source }),
+            Err(source) => {
+                return Err(ProjectError::Io {
+                    path: manifest,
+                    source,
+                });
+            }
         };
         let text = crate::content::yaml::decode_text(Path::new(MANIFEST), &bytes)
             .map_err(|d| ProjectError::Invalid(vec![*d], Arc::from("")))?;
@@ -334,16 +356,25 @@ impl Project {
         let path = |s: &Spanned<String>, diags: &mut Vec<Diagnostic>| -> ProjectPath {
             let at = pos(s.span());
             match relative_path(s.get_ref()) {
-                Ok(rel) => ProjectPath { rel, named_at: Some(at) },
+                Ok(rel) => ProjectPath {
+                    rel,
+                    named_at: Some(at),
+                },
                 Err(msg) => {
                     diags.push(Diagnostic::error(Some(at.clone()), msg).with_hint("paths in pamphlet.toml are relative to the project folder and stay inside it"));
-                    ProjectPath { rel: PathBuf::new(), named_at: Some(at) }
+                    ProjectPath {
+                        rel: PathBuf::new(),
+                        named_at: Some(at),
+                    }
                 }
             }
         };
         let font_dirs = match &parsed.project.fonts {
             Some(dirs) => dirs.iter().map(|d| path(d, &mut diags)).collect(),
-            None => vec![ProjectPath { rel: PathBuf::from("fonts"), named_at: None }],
+            None => vec![ProjectPath {
+                rel: PathBuf::from("fonts"),
+                named_at: None,
+            }],
         };
         let _ = &parsed.project.name;
         let mut publications = Vec::new();
@@ -352,8 +383,11 @@ impl Project {
             let p = p.get_ref();
             if !crate::content::schema::is_id(name) {
                 diags.push(
-                    Diagnostic::error(Some(at.clone()), format!("`{name}` is not a valid publication name"))
-                        .with_hint("use lowercase ASCII letters, digits, `-` and `_`"),
+                    Diagnostic::error(
+                        Some(at.clone()),
+                        format!("`{name}` is not a valid publication name"),
+                    )
+                    .with_hint("use lowercase ASCII letters, digits, `-` and `_`"),
                 );
             }
             let content = path(&p.content, &mut diags);
@@ -361,7 +395,11 @@ impl Project {
             let schema = match &p.schema {
                 Some(s) => path(s, &mut diags),
                 None => ProjectPath {
-                    rel: layout.rel.parent().unwrap_or(Path::new("")).join("schema.yaml"),
+                    rel: layout
+                        .rel
+                        .parent()
+                        .unwrap_or(Path::new(""))
+                        .join("schema.yaml"),
                     named_at: layout.named_at.clone(),
                 },
             };
@@ -372,8 +410,13 @@ impl Project {
             }
             if p.each.is_none() && output.contains('{') {
                 diags.push(
-                    Diagnostic::error(output_at.clone(), "`output` uses `{…}` fields, but the publication has no `each`")
-                        .with_hint("add `each = \"<list>\"` to make one PDF per item, or remove the braces"),
+                    Diagnostic::error(
+                        output_at.clone(),
+                        "`output` uses `{…}` fields, but the publication has no `each`",
+                    )
+                    .with_hint(
+                        "add `each = \"<list>\"` to make one PDF per item, or remove the braces",
+                    ),
                 );
             }
             let key = p.key.clone().unwrap_or_else(|| "id".into());
@@ -394,7 +437,8 @@ impl Project {
                         Err(msg) => diags.push(Diagnostic::error(Some(pos(trim.span())), msg)),
                     }
                 }
-                for (field, target) in [(&pt.bleed, &mut print.bleed), (&pt.safe, &mut print.safe)] {
+                for (field, target) in [(&pt.bleed, &mut print.bleed), (&pt.safe, &mut print.safe)]
+                {
                     if let Some(v) = field {
                         match parse_length(v.get_ref()) {
                             Ok(l) => *target = l,
@@ -407,15 +451,23 @@ impl Project {
                 }
             }
             let screen_toml = p.screen.as_ref();
-            let print_standards = print_toml.map(|p| p.pdf_standard.clone()).unwrap_or_default();
-            let screen_standards = screen_toml.map(|s| s.pdf_standard.clone()).unwrap_or_default();
+            let print_standards = print_toml
+                .map(|p| p.pdf_standard.clone())
+                .unwrap_or_default();
+            let screen_standards = screen_toml
+                .map(|s| s.pdf_standard.clone())
+                .unwrap_or_default();
             for s in print_standards.iter().chain(&screen_standards) {
                 if !PDF_STANDARDS.contains(&s.as_str()) {
-                    let mut d = Diagnostic::error(Some(at.clone()), format!("unknown PDF standard `{s}` in publication `{name}`"));
-                    d.hints.push(match did_you_mean(s, PDF_STANDARDS.iter().copied()) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None => format!("known: {}", PDF_STANDARDS.join(", ")),
-                    });
+                    let mut d = Diagnostic::error(
+                        Some(at.clone()),
+                        format!("unknown PDF standard `{s}` in publication `{name}`"),
+                    );
+                    d.hints
+                        .push(match did_you_mean(s, PDF_STANDARDS.iter().copied()) {
+                            Some(m) => format!("did you mean `{m}`?"),
+                            None => format!("known: {}", PDF_STANDARDS.join(", ")),
+                        });
                     diags.push(d);
                 }
             }
@@ -444,7 +496,11 @@ impl Project {
                 each: p.each.as_ref().map(|e| e.get_ref().clone()),
                 each_at: p.each.as_ref().map(|e| pos(e.span())),
                 key,
-                pages: PageRule { exact: p.pages, max: p.max_pages, multiple_of: p.page_multiple },
+                pages: PageRule {
+                    exact: p.pages,
+                    max: p.max_pages,
+                    multiple_of: p.page_multiple,
+                },
                 print,
                 variants,
                 print_standards,
@@ -455,11 +511,18 @@ impl Project {
         if publications.is_empty() && diags.is_empty() {
             diags.push(
                 Diagnostic::error(Some(pos(0..0)), "the manifest declares no publications")
-                    .with_hint("add a `[publications.<name>]` table with `content`, `layout` and `output`"),
+                    .with_hint(
+                        "add a `[publications.<name>]` table with `content`, `layout` and `output`",
+                    ),
             );
         }
         if diags.is_empty() {
-            Ok(Project { root, manifest_text: text, font_dirs, publications })
+            Ok(Project {
+                root,
+                manifest_text: text,
+                font_dirs,
+                publications,
+            })
         } else {
             Err(ProjectError::Invalid(diags, text))
         }
@@ -492,7 +555,9 @@ pub fn relative_path(s: &str) -> Result<PathBuf, String> {
                 }
             }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("`{s}` is an absolute path; it must be relative to the project folder"));
+                return Err(format!(
+                    "`{s}` is an absolute path; it must be relative to the project folder"
+                ));
             }
         }
     }
@@ -529,7 +594,10 @@ pub fn parse_length(s: &str) -> Result<f64, String> {
     let s = s.trim();
     let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let v: f64 = num.trim().parse().map_err(|_| format!("`{s}` is not a length (like `3mm`)"))?;
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a length (like `3mm`)"))?;
     let pt = match unit.trim() {
         "mm" => mm(v),
         "cm" => mm(v * 10.0),
@@ -565,7 +633,10 @@ pub fn parse_size(s: &str) -> Result<(f64, f64), String> {
         return Ok((parse_length(w)?, parse_length(h)?));
     }
     let names: Vec<&str> = PAPER_SIZES.iter().map(|(n, ..)| *n).collect();
-    Err(format!("unknown trim size `{s}`; use one of {} or `WIDTH x HEIGHT` like `210mm x 297mm`", names.join(", ")))
+    Err(format!(
+        "unknown trim size `{s}`; use one of {} or `WIDTH x HEIGHT` like `210mm x 297mm`",
+        names.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -613,6 +684,9 @@ mod tests {
         assert!(check_output_pattern("../x.pdf").is_err());
         assert!(check_output_pattern("x.png").is_err());
         assert!(check_output_pattern("{id.pdf").is_err());
-        assert_eq!(relative_path("./a/../b/c.yaml").unwrap(), PathBuf::from("b/c.yaml"));
+        assert_eq!(
+            relative_path("./a/../b/c.yaml").unwrap(),
+            PathBuf::from("b/c.yaml")
+        );
     }
 }

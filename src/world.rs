@@ -60,7 +60,11 @@ impl Fonts {
         }
         let entries = found
             .iter()
-            .map(|(p, info)| FontEntry { path: p.path.clone(), index: p.index, info: info.clone() })
+            .map(|(p, info)| FontEntry {
+                path: p.path.clone(),
+                index: p.index,
+                info: info.clone(),
+            })
             .collect();
         let mut store = FontStore::new();
         store.extend(found);
@@ -74,7 +78,9 @@ impl Fonts {
 
     /// Whether any font covers `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.entries.iter().any(|e| e.info.coverage.contains(c as u32))
+        self.entries
+            .iter()
+            .any(|e| e.info.coverage.contains(c as u32))
     }
 
     /// The font book.
@@ -131,7 +137,9 @@ impl FileLoader for SandboxLoader {
             VirtualRoot::Project => (self.root.clone(), self.root.clone()),
             VirtualRoot::Package(spec) => {
                 let dir = self.package_dir(spec)?;
-                let canon = dir.canonicalize().map_err(|e| FileError::from_io(e, &dir))?;
+                let canon = dir
+                    .canonicalize()
+                    .map_err(|e| FileError::from_io(e, &dir))?;
                 (dir, canon)
             }
         };
@@ -143,7 +151,9 @@ impl FileLoader for SandboxLoader {
 /// Reads `path` if, with symbolic links resolved, it is inside `root`
 /// (canonical).
 pub fn read_confined(path: &Path, root: &Path) -> FileResult<Bytes> {
-    let real = path.canonicalize().map_err(|e| FileError::from_io(e, path))?;
+    let real = path
+        .canonicalize()
+        .map_err(|e| FileError::from_io(e, path))?;
     if !real.starts_with(root) {
         return Err(FileError::Other(Some(
             format!(
@@ -157,7 +167,9 @@ pub fn read_confined(path: &Path, root: &Path) -> FileResult<Bytes> {
     if real.is_dir() {
         return Err(FileError::IsDirectory);
     }
-    std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, path))
+    std::fs::read(&real)
+        .map(Bytes::new)
+        .map_err(|e| FileError::from_io(e, path))
 }
 
 /// The part of the world shared by all compilations of a project.
@@ -174,7 +186,12 @@ impl ProjectWorld {
     /// output; `None` makes it fail).
     pub fn new(root: PathBuf, fonts: Arc<Fonts>, today: Option<Datetime>) -> Self {
         let files = FileStore::new(SandboxLoader { root: root.clone() });
-        Self { root, fonts, files, today }
+        Self {
+            root,
+            fonts,
+            files,
+            today,
+        }
     }
 
     /// The project root.
@@ -196,7 +213,9 @@ impl ProjectWorld {
 
     /// The id of the project file at `rel` (relative to the root).
     pub fn file_id(rel: &Path) -> Result<FileId, String> {
-        let s = rel.to_str().ok_or_else(|| format!("{} is not valid UTF-8", rel.display()))?;
+        let s = rel
+            .to_str()
+            .ok_or_else(|| format!("{} is not valid UTF-8", rel.display()))?;
         let vpath = VirtualPath::new(s).map_err(|e| format!("invalid path {s}: {e:?}"))?;
         Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
     }
@@ -206,7 +225,9 @@ impl ProjectWorld {
     pub fn display_path(id: FileId) -> PathBuf {
         match id.root() {
             VirtualRoot::Project => PathBuf::from(id.vpath().get_without_slash()),
-            VirtualRoot::Package(spec) => PathBuf::from(format!("{spec}{}", id.vpath().get_with_slash())),
+            VirtualRoot::Package(spec) => {
+                PathBuf::from(format!("{spec}{}", id.vpath().get_with_slash()))
+            }
         }
     }
 
@@ -214,7 +235,12 @@ impl ProjectWorld {
     /// `sys.inputs`.
     pub fn job(&self, main: FileId, inputs: Dict) -> JobWorld<'_> {
         let library = Library::builder().with_inputs(inputs).build();
-        JobWorld { base: self, main, library: LazyHash::new(library), accessed: Mutex::default() }
+        JobWorld {
+            base: self,
+            main,
+            library: LazyHash::new(library),
+            accessed: Mutex::default(),
+        }
     }
 }
 

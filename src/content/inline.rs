@@ -130,7 +130,11 @@ pub fn parse(src: &str, newlines: Newlines) -> Result<Rich, Vec<InlineError>> {
     for p in &mut paragraphs {
         merge_text(p);
     }
-    if errors.is_empty() { Ok(Rich { paragraphs }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Rich { paragraphs })
+    } else {
+        Err(errors)
+    }
 }
 
 /// Merges adjacent text nodes.
@@ -161,7 +165,12 @@ const ESCAPABLE: &[char] = &['*', '{', '}', '|', '\\'];
 
 impl<'a, 'e> Parser<'a, 'e> {
     fn new(src: &'a str, base: usize, errors: &'e mut Vec<InlineError>) -> Self {
-        Self { src, base, pos: 0, errors }
+        Self {
+            src,
+            base,
+            pos: 0,
+            errors,
+        }
     }
 
     fn rest(&self) -> &'a str {
@@ -312,7 +321,10 @@ impl<'a, 'e> Parser<'a, 'e> {
                     );
                     None
                 } else {
-                    Some(Inline::Ruby { base: base.clone(), ruby: ruby.clone() })
+                    Some(Inline::Ruby {
+                        base: base.clone(),
+                        ruby: ruby.clone(),
+                    })
                 }
             }
             _ => {
@@ -363,7 +375,10 @@ mod tests {
                 Inline::Strong(vec![t("大切")]),
                 t("です"),
                 Inline::Break,
-                Inline::Ruby { base: "横浜".into(), ruby: "よこはま".into() }
+                Inline::Ruby {
+                    base: "横浜".into(),
+                    ruby: "よこはま".into()
+                }
             ]
         );
         assert_eq!(one("\\*\\*a\\{b\\}\\|\\\\"), vec![t("**a{b}|\\")]);
@@ -372,7 +387,10 @@ mod tests {
     #[test]
     fn paragraphs_and_line_breaks() {
         let r = parse("一\n\n二\n三\n", Newlines::Paragraphs).unwrap();
-        assert_eq!(r.paragraphs, vec![vec![t("一")], vec![t("二")], vec![t("三")]]);
+        assert_eq!(
+            r.paragraphs,
+            vec![vec![t("一")], vec![t("二")], vec![t("三")]]
+        );
         assert_eq!(r.plain(), "一\n二\n三");
         let r = parse("一\n二", Newlines::LineBreaks).unwrap();
         assert_eq!(r.paragraphs, vec![vec![t("一"), Inline::Break, t("二")]]);

@@ -34,7 +34,12 @@ pub struct Content {
 impl Content {
     /// Parses `bytes` (the file shown as `path`) and validates it against
     /// `schema`. Returns the content or every problem found.
-    pub fn load(path: &Path, bytes: &[u8], schema: &Schema, limits: &Limits) -> Result<Content, Vec<Diagnostic>> {
+    pub fn load(
+        path: &Path,
+        bytes: &[u8],
+        schema: &Schema,
+        limits: &Limits,
+    ) -> Result<Content, Vec<Diagnostic>> {
         let file = yaml::parse(path, bytes, limits).map_err(|d| vec![*d])?;
         let (data, leaves) = validate::validate(&file, schema)?;
         Ok(Content { file, data, leaves })
@@ -82,7 +87,10 @@ pub fn to_value(data: &Data) -> Value {
         Data::Rich(r) => rich_to_value(r),
         Data::List(items) => Value::Array(items.iter().map(to_value).collect::<Array>()),
         Data::Object(fields) => Value::Dict(
-            fields.iter().map(|(k, v)| (Str::from(k.as_str()), to_value(v))).collect::<Dict>(),
+            fields
+                .iter()
+                .map(|(k, v)| (Str::from(k.as_str()), to_value(v)))
+                .collect::<Dict>(),
         ),
     }
 }
@@ -92,8 +100,11 @@ pub fn to_value(data: &Data) -> Value {
 /// str)`, `(kind: "strong", children: array)`, `(kind: "ruby", base: str,
 /// ruby: str)`, `(kind: "br")`.
 pub fn rich_to_value(rich: &Rich) -> Value {
-    let paragraphs: Array =
-        rich.paragraphs.iter().map(|p| Value::Array(nodes_to_array(p))).collect();
+    let paragraphs: Array = rich
+        .paragraphs
+        .iter()
+        .map(|p| Value::Array(nodes_to_array(p)))
+        .collect();
     let mut dict = Dict::new();
     dict.insert("kind".into(), "rich".into_value());
     dict.insert("plain".into(), rich.plain().into_value());

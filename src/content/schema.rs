@@ -144,7 +144,10 @@ impl Schema {
     /// Reads a schema from a parsed `schema.yaml`, reporting every problem in
     /// it with its position.
     pub fn from_yaml(file: &YamlFile) -> Result<Schema, Vec<Diagnostic>> {
-        let mut reader = Reader { file, diags: Vec::new() };
+        let mut reader = Reader {
+            file,
+            diags: Vec::new(),
+        };
         let schema = reader.schema(&file.root);
         if reader.diags.is_empty() {
             // References must name lists that exist.
@@ -159,7 +162,11 @@ impl Schema {
                 }
             }
         }
-        if reader.diags.is_empty() { Ok(schema) } else { Err(reader.diags) }
+        if reader.diags.is_empty() {
+            Ok(schema)
+        } else {
+            Err(reader.diags)
+        }
     }
 
     /// The spec at a dotted path of object fields from the top.
@@ -196,15 +203,28 @@ fn check_ref_target(root: &Spec, list: &[String], key: &str) -> Result<(), Strin
         match &spec.kind {
             Kind::Object { fields } => match fields.iter().find(|(n, _)| n == seg) {
                 Some((_, s)) => spec = s,
-                None => return Err(format!("`ref` names `{}`, which is not a field", list.join("."))),
+                None => {
+                    return Err(format!(
+                        "`ref` names `{}`, which is not a field",
+                        list.join(".")
+                    ));
+                }
             },
-            _ => return Err(format!("`ref` path `{}` goes through a non-object", list.join("."))),
+            _ => {
+                return Err(format!(
+                    "`ref` path `{}` goes through a non-object",
+                    list.join(".")
+                ));
+            }
         }
     }
     match &spec.kind {
         Kind::List { items, .. } => match &items.kind {
             Kind::Object { fields } if fields.iter().any(|(n, _)| n == key) => Ok(()),
-            _ => Err(format!("the items of `{}` have no field `{key}`", list.join("."))),
+            _ => Err(format!(
+                "the items of `{}` have no field `{key}`",
+                list.join(".")
+            )),
         },
         _ => Err(format!("`ref` target `{}` is not a list", list.join("."))),
     }
@@ -215,15 +235,22 @@ struct Reader<'a> {
     diags: Vec<Diagnostic>,
 }
 
-const TYPES: &[&str] =
-    &["string", "text", "id", "ref", "integer", "number", "boolean", "list", "object"];
+const TYPES: &[&str] = &[
+    "string", "text", "id", "ref", "integer", "number", "boolean", "list", "object",
+];
 
 impl Reader<'_> {
     fn err(&mut self, range: Range<usize>, message: impl Into<String>) {
-        self.diags.push(Diagnostic::error(Some(self.file.position(range)), message));
+        self.diags
+            .push(Diagnostic::error(Some(self.file.position(range)), message));
     }
 
-    fn err_hint(&mut self, range: Range<usize>, message: impl Into<String>, hint: impl Into<String>) {
+    fn err_hint(
+        &mut self,
+        range: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.diags
             .push(Diagnostic::error(Some(self.file.position(range)), message).with_hint(hint));
     }
@@ -233,7 +260,10 @@ impl Reader<'_> {
         let mut fields = Vec::new();
         let Value::Map(entries) = &node.value else {
             self.err(node.range.clone(), "a schema is a mapping with `fields:`");
-            return Schema { description, root: object(fields) };
+            return Schema {
+                description,
+                root: object(fields),
+            };
         };
         let mut seen_fields = false;
         for (k, v) in entries {
@@ -247,9 +277,15 @@ impl Reader<'_> {
             }
         }
         if !seen_fields {
-            self.err(node.range.start..node.range.start, "the schema has no `fields:`");
+            self.err(
+                node.range.start..node.range.start,
+                "the schema has no `fields:`",
+            );
         }
-        Schema { description, root: object(fields) }
+        Schema {
+            description,
+            root: object(fields),
+        }
     }
 
     fn unknown_key(&mut self, range: Range<usize>, name: &str, known: &[&str]) {
@@ -264,7 +300,10 @@ impl Reader<'_> {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
             other => {
-                self.err(node.range.clone(), format!("expected a string, found {}", other.kind()));
+                self.err(
+                    node.range.clone(),
+                    format!("expected a string, found {}", other.kind()),
+                );
                 None
             }
         }
@@ -274,7 +313,10 @@ impl Reader<'_> {
         match &node.value {
             Value::Int(i) if *i >= 0 => Some(*i as usize),
             other => {
-                self.err(node.range.clone(), format!("expected a count (0 or more), found {}", other.kind()));
+                self.err(
+                    node.range.clone(),
+                    format!("expected a count (0 or more), found {}", other.kind()),
+                );
                 None
             }
         }
@@ -284,7 +326,10 @@ impl Reader<'_> {
         match &node.value {
             Value::Bool(b) => *b,
             other => {
-                self.err(node.range.clone(), format!("expected true or false, found {}", other.kind()));
+                self.err(
+                    node.range.clone(),
+                    format!("expected true or false, found {}", other.kind()),
+                );
                 false
             }
         }
@@ -292,7 +337,10 @@ impl Reader<'_> {
 
     fn fields(&mut self, node: &Node) -> Vec<(String, Spec)> {
         let Value::Map(entries) = &node.value else {
-            self.err(node.range.clone(), "`fields` is a mapping of field names to types");
+            self.err(
+                node.range.clone(),
+                "`fields` is a mapping of field names to types",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -310,7 +358,11 @@ impl Reader<'_> {
     }
 
     fn spec(&mut self, node: &Node) -> Spec {
-        let mut spec = Spec { kind: Kind::Boolean, optional: false, description: None };
+        let mut spec = Spec {
+            kind: Kind::Boolean,
+            optional: false,
+            description: None,
+        };
         let (type_node, entries): (&Node, &[(super::yaml::Key, Node)]) = match &node.value {
             Value::Str(_) => (node, &[]),
             Value::Map(entries) => match node.get("type") {
@@ -327,12 +379,17 @@ impl Reader<'_> {
             other => {
                 self.err(
                     node.range.clone(),
-                    format!("expected a type name or a mapping with `type`, found {}", other.kind()),
+                    format!(
+                        "expected a type name or a mapping with `type`, found {}",
+                        other.kind()
+                    ),
                 );
                 return spec;
             }
         };
-        let Some(type_name) = self.string(type_node) else { return spec };
+        let Some(type_name) = self.string(type_node) else {
+            return spec;
+        };
         let known: &[&str] = match type_name.as_str() {
             "string" => &["values", "max_length", "min_length", "allow_empty"],
             "text" => &["max_length", "min_length", "allow_empty", "paragraphs"],
@@ -347,12 +404,17 @@ impl Reader<'_> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("one of: {}", TYPES.join(", ")),
                 };
-                self.err_hint(type_node.range.clone(), format!("unknown type `{other}`"), hint);
+                self.err_hint(
+                    type_node.range.clone(),
+                    format!("unknown type `{other}`"),
+                    hint,
+                );
                 return spec;
             }
         };
         let mut rules = StringRules::default();
-        let (mut paragraphs, mut min, mut max, mut fmin, mut fmax) = (false, None, None, None, None);
+        let (mut paragraphs, mut min, mut max, mut fmin, mut fmax) =
+            (false, None, None, None, None);
         let (mut items, mut min_items, mut max_items, mut unique) = (None, None, None, None);
         let (mut fields, mut to) = (None, None);
         for (k, v) in entries {
@@ -363,7 +425,8 @@ impl Reader<'_> {
                 name if known.contains(&name) => match name {
                     "values" => match &v.value {
                         Value::Seq(list) => {
-                            rules.values = Some(list.iter().filter_map(|i| self.string(i)).collect())
+                            rules.values =
+                                Some(list.iter().filter_map(|i| self.string(i)).collect())
                         }
                         _ => self.err(v.range.clone(), "`values` is a list of the allowed strings"),
                     },
@@ -377,7 +440,10 @@ impl Reader<'_> {
                             Value::Int(i) => (Some(*i), Some(*i as f64)),
                             Value::Float(f) if type_name == "number" => (None, Some(*f)),
                             other => {
-                                self.err(v.range.clone(), format!("expected a number, found {}", other.kind()));
+                                self.err(
+                                    v.range.clone(),
+                                    format!("expected a number, found {}", other.kind()),
+                                );
                                 (None, None)
                             }
                         };
@@ -396,7 +462,10 @@ impl Reader<'_> {
                             Value::Bool(false) => None,
                             Value::Str(s) => Some(Unique::Field(s.clone())),
                             _ => {
-                                self.err(v.range.clone(), "`unique` is `true` or the name of a field");
+                                self.err(
+                                    v.range.clone(),
+                                    "`unique` is `true` or the name of a field",
+                                );
                                 None
                             }
                         }
@@ -427,27 +496,46 @@ impl Reader<'_> {
                         key: key.to_string(),
                     },
                     _ => {
-                        self.err_hint(range, "`to` names a list and its key field", "for example `to: members.id`");
+                        self.err_hint(
+                            range,
+                            "`to` names a list and its key field",
+                            "for example `to: members.id`",
+                        );
                         Kind::Id
                     }
                 },
                 None => {
-                    self.err_hint(node.range.clone(), "a `ref` needs `to`", "for example `to: members.id`");
+                    self.err_hint(
+                        node.range.clone(),
+                        "a `ref` needs `to`",
+                        "for example `to: members.id`",
+                    );
                     Kind::Id
                 }
             },
             "integer" => Kind::Integer { min, max },
-            "number" => Kind::Number { min: fmin, max: fmax },
+            "number" => Kind::Number {
+                min: fmin,
+                max: fmax,
+            },
             "boolean" => Kind::Boolean,
             "list" => match items {
                 Some(items) => {
                     if let Some(Unique::Field(f)) = &unique {
                         let has = matches!(&items.kind, Kind::Object { fields } if fields.iter().any(|(n, _)| n == f));
                         if !has {
-                            self.err(node.range.clone(), format!("`unique: {f}` but the items have no field `{f}`"));
+                            self.err(
+                                node.range.clone(),
+                                format!("`unique: {f}` but the items have no field `{f}`"),
+                            );
                         }
                     }
-                    Kind::List { items: Box::new(items), min_items, max_items, unique }
+                    Kind::List {
+                        items: Box::new(items),
+                        min_items,
+                        max_items,
+                        unique,
+                    }
                 }
                 None => {
                     self.err(node.range.clone(), "a `list` needs `items`");
@@ -468,7 +556,11 @@ impl Reader<'_> {
 }
 
 fn object(fields: Vec<(String, Spec)>) -> Spec {
-    Spec { kind: Kind::Object { fields }, optional: false, description: None }
+    Spec {
+        kind: Kind::Object { fields },
+        optional: false,
+        description: None,
+    }
 }
 
 /// Whether `name` is a usable field name: `[a-z][a-z0-9_]*`.
@@ -488,7 +580,10 @@ pub fn is_id(id: &str) -> bool {
 }
 
 /// The closest of `candidates` to `name`, if close enough to be a typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = strsim::damerau_levenshtein(name, c);
@@ -507,7 +602,9 @@ mod tests {
     use std::path::Path;
 
     fn schema(src: &str) -> Result<Schema, Vec<Diagnostic>> {
-        Schema::from_yaml(&parse(Path::new("schema.yaml"), src.as_bytes(), &Limits::default()).unwrap())
+        Schema::from_yaml(
+            &parse(Path::new("schema.yaml"), src.as_bytes(), &Limits::default()).unwrap(),
+        )
     }
 
     #[test]
@@ -524,15 +621,34 @@ mod tests {
     fn reports_problems_with_positions() {
         let e = schema("fields:\n  a: strng\n  b: {type: string, max_lenght: 3}\n  c: {type: ref, to: nope.id}\n")
             .unwrap_err();
-        let msgs: Vec<String> = e.iter().map(|d| format!("{}: {} {:?}", d.position.as_ref().unwrap(), d.message, d.hints)).collect();
-        assert_eq!(msgs[0], "schema.yaml:2:6: unknown type `strng` [\"did you mean `string`?\"]");
-        assert_eq!(msgs[1], "schema.yaml:3:23: `max_lenght` is not an option of type `string` [\"did you mean `max_length`?\"]");
+        let msgs: Vec<String> = e
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {} {:?}",
+                    d.position.as_ref().unwrap(),
+                    d.message,
+                    d.hints
+                )
+            })
+            .collect();
+        assert_eq!(
+            msgs[0],
+            "schema.yaml:2:6: unknown type `strng` [\"did you mean `string`?\"]"
+        );
+        assert_eq!(
+            msgs[1],
+            "schema.yaml:3:21: `max_lenght` is not an option of type `string` [\"did you mean `max_length`?\"]"
+        );
         assert_eq!(msgs.len(), 2, "{msgs:?}");
     }
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("dispached_to", ["bureau", "dispatched_to"]), Some("dispatched_to"));
+        assert_eq!(
+            did_you_mean("dispached_to", ["bureau", "dispatched_to"]),
+            Some("dispatched_to")
+        );
         assert_eq!(did_you_mean("zzz", ["bureau"]), None);
         assert!(is_id("ntt-east") && !is_id("Ntt") && !is_id("../x") && !is_id(""));
     }

@@ -87,10 +87,19 @@ pub struct Leaf {
 /// Validates `file` against `schema`, returning typed data and the leaves,
 /// or every problem found.
 pub fn validate(file: &YamlFile, schema: &Schema) -> Result<(Data, Vec<Leaf>), Vec<Diagnostic>> {
-    let mut v = Validator { file, diags: Vec::new(), leaves: Vec::new(), refs: Vec::new() };
+    let mut v = Validator {
+        file,
+        diags: Vec::new(),
+        leaves: Vec::new(),
+        refs: Vec::new(),
+    };
     let data = v.value(&file.root, &schema.root, "", file.root.range.clone());
     v.check_refs(&data);
-    if v.diags.is_empty() { Ok((data, v.leaves)) } else { Err(v.diags) }
+    if v.diags.is_empty() {
+        Ok((data, v.leaves))
+    } else {
+        Err(v.diags)
+    }
 }
 
 struct PendingRef {
@@ -108,24 +117,39 @@ struct Validator<'a> {
 }
 
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_string() } else { format!("{path}.{field}") }
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 fn show(path: &str) -> String {
-    if path.is_empty() { "the content".to_string() } else { format!("`{path}`") }
+    if path.is_empty() {
+        "the content".to_string()
+    } else {
+        format!("`{path}`")
+    }
 }
 
 impl Validator<'_> {
     fn error(&mut self, range: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::error(Some(self.file.position(range)), message));
+        self.diags
+            .push(Diagnostic::error(Some(self.file.position(range)), message));
         self.diags.last_mut().expect("just pushed")
     }
 
     fn mismatch(&mut self, node: &Node, path: &str, expected: &str) -> Data {
         let found = node.value.kind();
-        let d = self.error(node.range.clone(), format!("{} must be {expected}, found {found}", show(path)));
-        if expected.contains("string") && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
-            d.hints.push("put the value in quotes to make it a string, like \"10\"".into());
+        let d = self.error(
+            node.range.clone(),
+            format!("{} must be {expected}, found {found}", show(path)),
+        );
+        if expected.contains("string")
+            && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+        {
+            d.hints
+                .push("put the value in quotes to make it a string, like \"10\"".into());
         }
         Data::None
     }
@@ -135,8 +159,15 @@ impl Validator<'_> {
             if spec.optional {
                 return Data::None;
             }
-            let range = if node.range.is_empty() { owner } else { node.range.clone() };
-            self.error(range, format!("{} is empty, but it is required", show(path)));
+            let range = if node.range.is_empty() {
+                owner
+            } else {
+                node.range.clone()
+            };
+            self.error(
+                range,
+                format!("{} is empty, but it is required", show(path)),
+            );
             return Data::None;
         }
         match &spec.kind {
@@ -150,7 +181,11 @@ impl Validator<'_> {
             },
             Kind::Text { rules, paragraphs } => match &node.value {
                 Value::Str(s) => {
-                    let newlines = if *paragraphs { Newlines::Paragraphs } else { Newlines::LineBreaks };
+                    let newlines = if *paragraphs {
+                        Newlines::Paragraphs
+                    } else {
+                        Newlines::LineBreaks
+                    };
                     match inline::parse(s, newlines) {
                         Ok(rich) => {
                             let plain = rich.plain();
@@ -160,10 +195,13 @@ impl Validator<'_> {
                         }
                         Err(errors) => {
                             for e in errors {
-                                let start = map_offset(&self.file.text, &node.range, s, e.range.start);
+                                let start =
+                                    map_offset(&self.file.text, &node.range, s, e.range.start);
                                 let end = map_offset(&self.file.text, &node.range, s, e.range.end);
                                 let message = format!("{} in {}", e.message, show(path));
-                                self.error(start..end.max(start), message).hints.push(e.hint);
+                                self.error(start..end.max(start), message)
+                                    .hints
+                                    .push(e.hint);
                             }
                             Data::None
                         }
@@ -195,7 +233,13 @@ impl Validator<'_> {
             },
             Kind::Integer { min, max } => match &node.value {
                 Value::Int(i) => {
-                    self.check_range(node, path, *i as f64, min.map(|m| m as f64), max.map(|m| m as f64));
+                    self.check_range(
+                        node,
+                        path,
+                        *i as f64,
+                        min.map(|m| m as f64),
+                        max.map(|m| m as f64),
+                    );
                     Data::Int(*i)
                 }
                 _ => self.mismatch(node, path, "a whole number"),
@@ -215,19 +259,42 @@ impl Validator<'_> {
                 Value::Bool(b) => Data::Bool(*b),
                 _ => self.mismatch(node, path, "true or false"),
             },
-            Kind::List { items, min_items, max_items, unique } => match &node.value {
+            Kind::List {
+                items,
+                min_items,
+                max_items,
+                unique,
+            } => match &node.value {
                 Value::Seq(list) => {
                     if let Some(min) = min_items.filter(|m| list.len() < *m) {
-                        self.error(node.range.clone(), format!("{} has {} items; at least {min} are needed", show(path), list.len()));
+                        self.error(
+                            node.range.clone(),
+                            format!(
+                                "{} has {} items; at least {min} are needed",
+                                show(path),
+                                list.len()
+                            ),
+                        );
                     }
                     if let Some(max) = max_items.filter(|m| list.len() > *m) {
-                        let at = list.get(max).map_or(node.range.clone(), |n| n.range.clone());
-                        self.error(at, format!("{} has {} items; the layout has room for {max}", show(path), list.len()));
+                        let at = list
+                            .get(max)
+                            .map_or(node.range.clone(), |n| n.range.clone());
+                        self.error(
+                            at,
+                            format!(
+                                "{} has {} items; the layout has room for {max}",
+                                show(path),
+                                list.len()
+                            ),
+                        );
                     }
                     let data: Vec<Data> = list
                         .iter()
                         .enumerate()
-                        .map(|(i, item)| self.value(item, items, &format!("{path}[{i}]"), item.range.clone()))
+                        .map(|(i, item)| {
+                            self.value(item, items, &format!("{path}[{i}]"), item.range.clone())
+                        })
                         .collect();
                     if let Some(unique) = unique {
                         self.check_unique(list, &data, unique, path);
@@ -239,12 +306,24 @@ impl Validator<'_> {
             Kind::Object { fields } => match &node.value {
                 Value::Map(entries) => {
                     let known: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                    // A typo of a missing field is reported once, as the typo.
+                    let mut suggested = Vec::new();
                     for (k, _) in entries {
                         if !known.contains(&k.name.as_str()) {
                             let field = join(path, &k.name);
+                            let missing: Vec<&str> = known
+                                .iter()
+                                .copied()
+                                .filter(|n| !entries.iter().any(|(e, _)| e.name == *n))
+                                .collect();
+                            let guess = did_you_mean(&k.name, missing.iter().copied())
+                                .or_else(|| did_you_mean(&k.name, known.iter().copied()));
                             let d = self.error(k.range.clone(), format!("unknown field `{field}`"));
-                            match did_you_mean(&k.name, known.iter().copied()) {
-                                Some(s) => d.hints.push(format!("did you mean `{s}`?")),
+                            match guess {
+                                Some(s) => {
+                                    d.hints.push(format!("did you mean `{s}`?"));
+                                    suggested.push(s);
+                                }
                                 None => d.hints.push(format!("fields here: {}", known.join(", "))),
                             }
                         }
@@ -254,12 +333,25 @@ impl Validator<'_> {
                         let field = join(path, name);
                         let data = match entries.iter().find(|(k, _)| &k.name == name) {
                             Some((k, v)) => self.value(v, spec, &field, k.range.clone()),
-                            None if spec.optional => Data::None,
+                            None if spec.optional || suggested.contains(&name.as_str()) => {
+                                Data::None
+                            }
                             None => {
-                                let at = if path.is_empty() { 0..0 } else { node.range.start..node.range.start };
+                                let at = if path.is_empty() {
+                                    0..0
+                                } else {
+                                    node.range.start..node.range.start
+                                };
                                 self.error(at, format!("missing field `{field}`"))
                                     .hints
-                                    .push(format!("add `{name}:` to {}", if path.is_empty() { "the file".to_string() } else { format!("`{path}`") }));
+                                    .push(format!(
+                                        "add `{name}:` to {}",
+                                        if path.is_empty() {
+                                            "the file".to_string()
+                                        } else {
+                                            format!("`{path}`")
+                                        }
+                                    ));
                                 Data::None
                             }
                         };
@@ -281,27 +373,57 @@ impl Validator<'_> {
         });
     }
 
-    fn check_string(&mut self, node: &Node, raw: &str, plain: &str, rules: &StringRules, path: &str) {
+    fn check_string(
+        &mut self,
+        node: &Node,
+        raw: &str,
+        plain: &str,
+        rules: &StringRules,
+        path: &str,
+    ) {
         let len = plain.chars().filter(|c| *c != '\n').count();
         if len == 0 && !rules.allow_empty {
-            self.error(node.range.clone(), format!("{} is an empty string", show(path)))
-                .hints
-                .push("write the text, or remove the field if it is optional".into());
+            self.error(
+                node.range.clone(),
+                format!("{} is an empty string", show(path)),
+            )
+            .hints
+            .push("write the text, or remove the field if it is optional".into());
             return;
         }
         if let Some(max) = rules.max_length.filter(|m| len > *m) {
-            let start = map_offset(&self.file.text, &node.range, raw, nth_char_offset(raw, plain, max));
-            self.error(start..node.range.end.max(start), format!("{} is {len} characters long; the layout has room for {max}", show(path)))
-                .hints
-                .push(format!("shorten it by {} characters", len - max));
+            let start = map_offset(
+                &self.file.text,
+                &node.range,
+                raw,
+                nth_char_offset(raw, plain, max),
+            );
+            self.error(
+                start..node.range.end.max(start),
+                format!(
+                    "{} is {len} characters long; the layout has room for {max}",
+                    show(path)
+                ),
+            )
+            .hints
+            .push(format!("shorten it by {} characters", len - max));
         }
         if let Some(min) = rules.min_length.filter(|m| len < *m) {
-            self.error(node.range.clone(), format!("{} is {len} characters long; at least {min} are needed", show(path)));
+            self.error(
+                node.range.clone(),
+                format!(
+                    "{} is {len} characters long; at least {min} are needed",
+                    show(path)
+                ),
+            );
         }
         if let Some(values) = &rules.values
             && !values.iter().any(|v| v == raw)
         {
-            let d = self.error(node.range.clone(), format!("`{raw}` is not allowed for {}", show(path)));
+            let d = self.error(
+                node.range.clone(),
+                format!("`{raw}` is not allowed for {}", show(path)),
+            );
             match did_you_mean(raw, values.iter().map(String::as_str)) {
                 Some(s) => d.hints.push(format!("did you mean `{s}`?")),
                 None => d.hints.push(format!("allowed: {}", values.join(", "))),
@@ -311,10 +433,16 @@ impl Validator<'_> {
 
     fn check_range(&mut self, node: &Node, path: &str, v: f64, min: Option<f64>, max: Option<f64>) {
         if let Some(min) = min.filter(|m| v < *m) {
-            self.error(node.range.clone(), format!("{} is {v}; the smallest allowed is {min}", show(path)));
+            self.error(
+                node.range.clone(),
+                format!("{} is {v}; the smallest allowed is {min}", show(path)),
+            );
         }
         if let Some(max) = max.filter(|m| v > *m) {
-            self.error(node.range.clone(), format!("{} is {v}; the largest allowed is {max}", show(path)));
+            self.error(
+                node.range.clone(),
+                format!("{} is {v}; the largest allowed is {max}", show(path)),
+            );
         }
     }
 
@@ -337,7 +465,9 @@ impl Validator<'_> {
                 };
                 self.error(at, format!("duplicate {what} in {}", show(path)))
                     .hints
-                    .push(format!("it is already used by {path}[{first}] on line {first_line}"));
+                    .push(format!(
+                        "it is already used by {path}[{first}] on line {first_line}"
+                    ));
             } else {
                 seen.insert(key, i);
             }
@@ -348,12 +478,18 @@ impl Validator<'_> {
         let refs = std::mem::take(&mut self.refs);
         for r in refs {
             let keys: Vec<String> = match data.at_path(&r.list) {
-                Some(Data::List(items)) => items.iter().filter_map(|i| i.get(&r.key)?.plain()).collect(),
+                Some(Data::List(items)) => items
+                    .iter()
+                    .filter_map(|i| i.get(&r.key)?.plain())
+                    .collect(),
                 _ => Vec::new(),
             };
             if !keys.contains(&r.value) {
                 let list = r.list.join(".");
-                let d = self.error(r.range.clone(), format!("`{}` is not the {} of any item of `{list}`", r.value, r.key));
+                let d = self.error(
+                    r.range.clone(),
+                    format!("`{}` is not the {} of any item of `{list}`", r.value, r.key),
+                );
                 match did_you_mean(&r.value, keys.iter().map(String::as_str)) {
                     Some(s) => d.hints.push(format!("did you mean `{s}`?")),
                     None if keys.is_empty() => d.hints.push(format!("`{list}` has no items")),
@@ -386,11 +522,14 @@ fn nth_char_offset(raw: &str, plain: &str, n: usize) -> usize {
 /// by aligning the value's characters with the source text of its node
 /// (which may be quoted, escaped, indented or folded).
 pub fn map_offset(file_text: &str, node_range: &Range<usize>, value: &str, offset: usize) -> usize {
-    let src = &file_text[node_range.start.min(file_text.len())..node_range.end.min(file_text.len())];
+    let src =
+        &file_text[node_range.start.min(file_text.len())..node_range.end.min(file_text.len())];
     let mut src_pos = 0;
     for (i, c) in value.char_indices() {
         if i >= offset {
-            return node_range.start + src_pos;
+            // Land on the character itself, past any indentation or quoting.
+            let skip = src[src_pos..].find(c).unwrap_or(0);
+            return node_range.start + src_pos + skip;
         }
         if let Some(found) = src[src_pos..].find(c) {
             src_pos += found + c.len_utf8();

@@ -197,14 +197,20 @@ pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, Box
     match serde_saphyr::from_str_with_options::<Spanned<Raw>>(&text, options) {
         Ok(root) => {
             let root = convert(&text, root);
-            Ok(YamlFile { path: path.to_path_buf(), text, root })
+            Ok(YamlFile {
+                path: path.to_path_buf(),
+                text,
+                root,
+            })
         }
         Err(err) => Err(Box::new(yaml_error(path, &text, &err))),
     }
 }
 
 fn yaml_error(path: &Path, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
-    let message = serde_saphyr::UserMessageFormatter.format_message(err).into_owned();
+    let message = serde_saphyr::UserMessageFormatter
+        .format_message(err)
+        .into_owned();
     let offset = err
         .location()
         .filter(|l| l.line() > 0)
@@ -269,10 +275,14 @@ impl<'de> Deserialize<'de> for Raw {
                 i64::try_from(v).map(Raw::Int).or(Ok(Raw::Float(v as f64)))
             }
             fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-                Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+                Ok(i64::try_from(v)
+                    .map(Raw::Int)
+                    .unwrap_or(Raw::Float(v as f64)))
             }
             fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-                Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+                Ok(i64::try_from(v)
+                    .map(Raw::Int)
+                    .unwrap_or(Raw::Float(v as f64)))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
                 Ok(Raw::Float(v))
@@ -332,7 +342,10 @@ fn convert(text: &str, raw: Spanned<Raw>) -> Node {
             entries
                 .into_iter()
                 .map(|(k, v)| {
-                    let key = Key { range: range_of(text, &k.referenced), name: k.value };
+                    let key = Key {
+                        range: range_of(text, &k.referenced),
+                        name: k.value,
+                    };
                     (key, convert(text, v))
                 })
                 .collect(),

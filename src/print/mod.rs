@@ -20,11 +20,12 @@ pub mod preflight;
 use std::sync::Arc;
 
 use typst::layout::{Abs, Frame, FrameItem, GroupItem, Point, Ratio, Sides, Size};
+use typst::model::Document;
 use typst::syntax::Span;
 use typst::visualize::{
-    Cmyk, Color, Curve, FixedStroke, Geometry, Paint, ProcessColor, SpotColor, SpotColorant, SpotColorantName,
+    Cmyk, Color, Curve, FixedStroke, Geometry, Paint, ProcessColor, SpotColor, SpotColorant,
+    SpotColorantName,
 };
-use typst::model::Document;
 use typst_layout::PagedDocument;
 
 use crate::project::{PrintSettings, Variant, mm};
@@ -49,9 +50,17 @@ pub fn mark_width() -> f64 {
 pub fn registration() -> Paint {
     let colorant = SpotColorant {
         name: Some(SpotColorantName::All),
-        fallback: ProcessColor::Cmyk(Cmyk { c: 1.0, m: 1.0, y: 1.0, k: 1.0 }),
+        fallback: ProcessColor::Cmyk(Cmyk {
+            c: 1.0,
+            m: 1.0,
+            y: 1.0,
+            k: 1.0,
+        }),
     };
-    Paint::Solid(Color::Spot(SpotColor::new(Arc::new(colorant), Ratio::one())))
+    Paint::Solid(Color::Spot(SpotColor::new(
+        Arc::new(colorant),
+        Ratio::one(),
+    )))
 }
 
 /// The marks of one page as line segments `(from, to)` in points, in page
@@ -61,7 +70,12 @@ pub fn mark_lines(width: f64, height: f64, bleed: f64) -> Vec<((f64, f64), (f64,
     let mut lines = Vec::new();
     // Corners: for each, the trim lines and the bleed lines, outside the
     // bleed box. (sx, sy) point away from the page at that corner.
-    for (cx, cy, sx, sy) in [(0.0, 0.0, -1.0, -1.0), (width, 0.0, 1.0, -1.0), (0.0, height, -1.0, 1.0), (width, height, 1.0, 1.0)] {
+    for (cx, cy, sx, sy) in [
+        (0.0, 0.0, -1.0, -1.0),
+        (width, 0.0, 1.0, -1.0),
+        (0.0, height, -1.0, 1.0),
+        (width, height, 1.0, 1.0),
+    ] {
         // Horizontal lines beside the page: at the trim and at the bleed.
         for y in [cy, cy + sy * b] {
             lines.push(((cx + sx * b, y), (cx + sx * (b + l), y)));
@@ -90,7 +104,11 @@ pub fn mark_lines(width: f64, height: f64, bleed: f64) -> Vec<((f64, f64), (f64,
 /// Applies the print stage to a laid-out document: for the print variant,
 /// clip to the bleed, widen by the slug and draw marks (when enabled). The
 /// screen variant is returned as it is.
-pub fn apply(document: &PagedDocument, settings: &PrintSettings, variant: Variant) -> PagedDocument {
+pub fn apply(
+    document: &PagedDocument,
+    settings: &PrintSettings,
+    variant: Variant,
+) -> PagedDocument {
     if variant == Variant::Screen || !settings.marks {
         return document.clone();
     }
@@ -106,13 +124,20 @@ pub fn apply(document: &PagedDocument, settings: &PrintSettings, variant: Varian
             // The layout's drawing, clipped to the bleed box.
             let bleed_size = Size::new(size.x + b * 2.0, size.y + b * 2.0);
             let mut inner = Frame::hard(bleed_size);
-            inner.push_frame(Point::new(b, b), std::mem::replace(&mut page.frame, Frame::hard(size)));
+            inner.push_frame(
+                Point::new(b, b),
+                std::mem::replace(&mut page.frame, Frame::hard(size)),
+            );
             let mut group = GroupItem::new(inner);
             group.clip = Some(Curve::rect(bleed_size));
             page.frame.push(Point::new(-b, -b), FrameItem::Group(group));
             for ((x0, y0), (x1, y1)) in mark_lines(size.x.to_pt(), size.y.to_pt(), settings.bleed) {
-                let shape = Geometry::Line(Point::new(Abs::pt(x1 - x0), Abs::pt(y1 - y0))).stroked(stroke.clone());
-                page.frame.push(Point::new(Abs::pt(x0), Abs::pt(y0)), FrameItem::Shape(shape, Span::detached()));
+                let shape = Geometry::Line(Point::new(Abs::pt(x1 - x0), Abs::pt(y1 - y0)))
+                    .stroked(stroke.clone());
+                page.frame.push(
+                    Point::new(Abs::pt(x0), Abs::pt(y0)),
+                    FrameItem::Shape(shape, Span::detached()),
+                );
             }
             page.bleed = Sides::splat(Abs::pt(settings.bleed + slug()));
             page
@@ -126,12 +151,20 @@ pub fn apply(document: &PagedDocument, settings: &PrintSettings, variant: Varian
 pub fn set_page_boxes(pdf: &[u8], settings: &PrintSettings) -> Result<Vec<u8>, String> {
     use lopdf::{Object, dictionary};
     let _ = dictionary!();
-    let mut doc = lopdf::Document::load_mem(pdf).map_err(|e| format!("cannot read back the exported PDF: {e}"))?;
+    let mut doc = lopdf::Document::load_mem(pdf)
+        .map_err(|e| format!("cannot read back the exported PDF: {e}"))?;
     let pages: Vec<_> = doc.get_pages().into_values().collect();
     for id in pages {
-        let page = doc.get_object_mut(id).and_then(Object::as_dict_mut).map_err(|e| e.to_string())?;
-        let media = page.get(b"MediaBox").ok().and_then(|o| rect(o)).ok_or("page without MediaBox")?;
-        let trim = match page.get(b"TrimBox").ok().and_then(|o| rect(o)) {
+        let page = doc
+            .get_object_mut(id)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| e.to_string())?;
+        let media = page
+            .get(b"MediaBox")
+            .ok()
+            .and_then(rect)
+            .ok_or("page without MediaBox")?;
+        let trim = match page.get(b"TrimBox").ok().and_then(rect) {
             Some(t) => t,
             // No marks and no bleed: the trim is the media box.
             None if settings.bleed == 0.0 => media,
@@ -149,7 +182,8 @@ pub fn set_page_boxes(pdf: &[u8], settings: &PrintSettings) -> Result<Vec<u8>, S
         page.set("BleedBox", arr(bleed));
     }
     let mut out = Vec::with_capacity(pdf.len() + 1024);
-    doc.save_to(&mut out).map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
+    doc.save_to(&mut out)
+        .map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
     Ok(out)
 }
 
@@ -165,7 +199,10 @@ pub fn rect(o: &lopdf::Object) -> Option<[f32; 4]> {
     }
     let mut r = [0.0; 4];
     for (i, v) in a.iter().enumerate() {
-        r[i] = v.as_float().ok().or_else(|| v.as_i64().ok().map(|i| i as f32))?;
+        r[i] = v
+            .as_float()
+            .ok()
+            .or_else(|| v.as_i64().ok().map(|i| i as f32))?;
     }
     Some(r)
 }

@@ -95,27 +95,43 @@ impl Report {
         lines.push(format!("pages: {}", self.pages));
         let embedded = self.fonts.iter().filter(|f| f.embedded).count();
         let subset = self.fonts.iter().filter(|f| f.subset).count();
-        lines.push(format!("fonts: {} ({} embedded, {} subset)", self.fonts.len(), embedded, subset));
+        lines.push(format!(
+            "fonts: {} ({} embedded, {} subset)",
+            self.fonts.len(),
+            embedded,
+            subset
+        ));
         for f in &self.fonts {
             lines.push(format!(
                 "  {} [{}]{}{}",
                 f.name,
                 f.subtype,
-                if f.embedded { " embedded" } else { " NOT EMBEDDED" },
+                if f.embedded {
+                    " embedded"
+                } else {
+                    " NOT EMBEDDED"
+                },
                 if f.subset { " subset" } else { "" }
             ));
         }
         if let Some(b) = self.boxes.first() {
-            let fmt = |r: [f32; 4]| format!("{:.2} × {:.2} mm", pt_mm(r[2] - r[0]), pt_mm(r[3] - r[1]));
+            let fmt =
+                |r: [f32; 4]| format!("{:.2} × {:.2} mm", pt_mm(r[2] - r[0]), pt_mm(r[3] - r[1]));
             lines.push(format!("MediaBox: {}", fmt(b.media)));
             lines.push(format!("BleedBox: {}", b.bleed.map_or("none".into(), fmt)));
             lines.push(format!("TrimBox:  {}", b.trim.map_or("none".into(), fmt)));
         }
         lines.push(format!("images: {}", self.images.len()));
         for i in &self.images {
-            lines.push(format!("  page {}: {}×{} px at {:.0} ppi", i.page, i.pixels.0, i.pixels.1, i.ppi));
+            lines.push(format!(
+                "  page {}: {}×{} px at {:.0} ppi",
+                i.page, i.pixels.0, i.pixels.1, i.ppi
+            ));
         }
-        lines.push(format!("encryption: {}", if self.encrypted { "yes" } else { "none" }));
+        lines.push(format!(
+            "encryption: {}",
+            if self.encrypted { "yes" } else { "none" }
+        ));
         lines.push(format!(
             "RGB colour: {}",
             if self.rgb_pages.is_empty() {
@@ -142,11 +158,16 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
     let doc = match Document::load_mem(bytes) {
         Ok(d) => d,
         Err(e) => {
-            let encrypted = e.to_string().to_lowercase().contains("encrypt") || contains(bytes, b"/Encrypt");
+            let encrypted =
+                e.to_string().to_lowercase().contains("encrypt") || contains(bytes, b"/Encrypt");
             report.encrypted = encrypted;
             report.diagnostics.push(Diagnostic::error(
                 at(),
-                if encrypted { "the PDF is encrypted; print shops need unprotected files".to_string() } else { format!("not a readable PDF: {e}") },
+                if encrypted {
+                    "the PDF is encrypted; print shops need unprotected files".to_string()
+                } else {
+                    format!("not a readable PDF: {e}")
+                },
             ));
             return report;
         }
@@ -154,8 +175,11 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
     if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
         report.encrypted = true;
         report.diagnostics.push(
-            Diagnostic::error(at(), "the PDF is encrypted (has security settings); print shops need unprotected files")
-                .with_hint("export without a password or permissions"),
+            Diagnostic::error(
+                at(),
+                "the PDF is encrypted (has security settings); print shops need unprotected files",
+            )
+            .with_hint("export without a password or permissions"),
         );
     }
     let pages = doc.get_pages();
@@ -171,7 +195,10 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
                     .with_hint("every font must be embedded for print; a printer will substitute a missing one"),
             );
         } else if !f.subset && f.subtype != "Type3" {
-            report.diagnostics.push(Diagnostic::warning(at(), format!("font `{}` is embedded in full, not as a subset", f.name)));
+            report.diagnostics.push(Diagnostic::warning(
+                at(),
+                format!("font `{}` is embedded in full, not as a subset", f.name),
+            ));
         }
     }
     for (&number, &id) in &pages {
@@ -182,10 +209,20 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
         let mut scan = Scan::default();
         if let Ok(content) = Content::decode(&doc.get_page_content(id)) {
             let resources = resources(&doc, id);
-            scan.run(&doc, &content, &resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
+            scan.run(
+                &doc,
+                &content,
+                &resources,
+                [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+                0,
+            );
         }
         for (px, ppi) in scan.images {
-            report.images.push(ImageReport { page, pixels: px, ppi });
+            report.images.push(ImageReport {
+                page,
+                pixels: px,
+                ppi,
+            });
             if ppi < 150.0 {
                 report.diagnostics.push(
                     Diagnostic::error(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi (under 150 is unusable)", px.0, px.1))
@@ -234,7 +271,10 @@ fn fonts(doc: &Document) -> Vec<FontReport> {
         if subtype == "CIDFontType0" || subtype == "CIDFontType2" {
             continue; // reported through their Type0 parent
         }
-        let name = dict.get(b"BaseFont").map(name_of).unwrap_or_else(|_| "(unnamed)".into());
+        let name = dict
+            .get(b"BaseFont")
+            .map(name_of)
+            .unwrap_or_else(|_| "(unnamed)".into());
         let descriptor = if subtype == "Type0" {
             dict.get(b"DescendantFonts")
                 .ok()
@@ -247,11 +287,21 @@ fn fonts(doc: &Document) -> Vec<FontReport> {
         } else {
             dict.get(b"FontDescriptor").ok()
         };
-        let descriptor = descriptor.map(|d| deref(doc, d)).and_then(|d| d.as_dict().ok());
+        let descriptor = descriptor
+            .map(|d| deref(doc, d))
+            .and_then(|d| d.as_dict().ok());
         let embedded = subtype == "Type3"
-            || descriptor.is_some_and(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"));
-        let subset = name.len() > 7 && name.as_bytes()[6] == b'+' && name[..6].bytes().all(|b| b.is_ascii_uppercase());
-        out.insert(FontReport { name, subtype, embedded, subset });
+            || descriptor
+                .is_some_and(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"));
+        let subset = name.len() > 7
+            && name.as_bytes()[6] == b'+'
+            && name[..6].bytes().all(|b| b.is_ascii_uppercase());
+        out.insert(FontReport {
+            name,
+            subtype,
+            embedded,
+            subset,
+        });
     }
     out.into_iter().collect()
 }
@@ -269,22 +319,45 @@ pub fn page_boxes(doc: &Document, id: ObjectId) -> PageBoxes {
         }
         None
     };
-    PageBoxes { media: get(b"MediaBox").unwrap_or([0.0; 4]), bleed: get(b"BleedBox"), trim: get(b"TrimBox") }
+    PageBoxes {
+        media: get(b"MediaBox").unwrap_or([0.0; 4]),
+        bleed: get(b"BleedBox"),
+        trim: get(b"TrimBox"),
+    }
 }
 
 fn contains_box(outer: [f32; 4], inner: [f32; 4]) -> bool {
     let e = mm(TOLERANCE_MM) as f32;
-    outer[0] <= inner[0] + e && outer[1] <= inner[1] + e && outer[2] + e >= inner[2] && outer[3] + e >= inner[3]
+    outer[0] <= inner[0] + e
+        && outer[1] <= inner[1] + e
+        && outer[2] + e >= inner[2]
+        && outer[3] + e >= inner[3]
 }
 
-fn check_boxes(page: usize, b: &PageBoxes, expect: &Expectations, diags: &mut Vec<Diagnostic>, path: &Path) {
+fn check_boxes(
+    page: usize,
+    b: &PageBoxes,
+    expect: &Expectations,
+    diags: &mut Vec<Diagnostic>,
+    path: &Path,
+) {
     let at = || Some(Position::file(path));
     let tol = mm(TOLERANCE_MM);
     if !expect.print {
         return;
     }
     let (Some(trim), Some(bleed)) = (b.trim, b.bleed) else {
-        diags.push(Diagnostic::error(at(), format!("page {page} has no {}", if b.trim.is_none() { "TrimBox" } else { "BleedBox" })));
+        diags.push(Diagnostic::error(
+            at(),
+            format!(
+                "page {page} has no {}",
+                if b.trim.is_none() {
+                    "TrimBox"
+                } else {
+                    "BleedBox"
+                }
+            ),
+        ));
         return;
     };
     if !contains_box(b.media, bleed) || !contains_box(bleed, trim) {
@@ -300,9 +373,20 @@ fn check_boxes(page: usize, b: &PageBoxes, expect: &Expectations, diags: &mut Ve
         }
     }
     if let Some(expected) = expect.bleed {
-        let sides = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]];
+        let sides = [
+            trim[0] - bleed[0],
+            trim[1] - bleed[1],
+            bleed[2] - trim[2],
+            bleed[3] - trim[3],
+        ];
         if sides.iter().any(|s| (f64::from(*s) - expected).abs() > tol) {
-            diags.push(Diagnostic::error(at(), format!("page {page}: bleed is not {:.2} mm on every side", expected / mm(1.0))));
+            diags.push(Diagnostic::error(
+                at(),
+                format!(
+                    "page {page}: bleed is not {:.2} mm on every side",
+                    expected / mm(1.0)
+                ),
+            ));
         }
     }
 }
@@ -314,7 +398,11 @@ fn resources(doc: &Document, page: ObjectId) -> Dictionary {
         if let Ok(r) = n.get(b"Resources") {
             return deref(doc, r).as_dict().cloned().unwrap_or_default();
         }
-        node = n.get(b"Parent").ok().and_then(|p| p.as_reference().ok()).and_then(|p| doc.get_dictionary(p).ok());
+        node = n
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| p.as_reference().ok())
+            .and_then(|p| doc.get_dictionary(p).ok());
     }
     Dictionary::new()
 }
@@ -339,7 +427,10 @@ fn mul(a: Matrix, b: Matrix) -> Matrix {
 }
 
 fn num(o: &Object) -> f64 {
-    o.as_float().map(f64::from).or_else(|_| o.as_i64().map(|i| i as f64)).unwrap_or(0.0)
+    o.as_float()
+        .map(f64::from)
+        .or_else(|_| o.as_i64().map(|i| i as f64))
+        .unwrap_or(0.0)
 }
 
 impl Scan {
@@ -361,7 +452,14 @@ impl Scan {
         }
     }
 
-    fn run(&mut self, doc: &Document, content: &Content, res: &Dictionary, base: Matrix, depth: usize) {
+    fn run(
+        &mut self,
+        doc: &Document,
+        content: &Content,
+        res: &Dictionary,
+        base: Matrix,
+        depth: usize,
+    ) {
         if depth > 8 {
             return;
         }
@@ -388,11 +486,7 @@ impl Scan {
                     ctm = mul([m[0], m[1], m[2], m[3], m[4], m[5]], ctm);
                 }
                 "rg" | "RG" => self.rgb = true,
-                "cs" | "CS" => {
-                    if op.operands.first().is_some_and(space_is_rgb) {
-                        self.rgb = true;
-                    }
-                }
+                "cs" | "CS" if op.operands.first().is_some_and(space_is_rgb) => self.rgb = true,
                 "Do" => {
                     let name = op.operands.first().map(name_of).unwrap_or_default();
                     let xobject = res
@@ -410,12 +504,19 @@ impl Scan {
                             let h = stream.dict.get(b"Height").map(num).unwrap_or(0.0);
                             let placed_w = (ctm[0].powi(2) + ctm[1].powi(2)).sqrt();
                             let placed_h = (ctm[2].powi(2) + ctm[3].powi(2)).sqrt();
-                            let is_mask = stream.dict.get(b"ImageMask").is_ok_and(|m| matches!(m, Object::Boolean(true)));
+                            let is_mask = stream
+                                .dict
+                                .get(b"ImageMask")
+                                .is_ok_and(|m| matches!(m, Object::Boolean(true)));
                             if placed_w > 0.0 && placed_h > 0.0 && !is_mask {
                                 let ppi = (w / (placed_w / 72.0)).min(h / (placed_h / 72.0));
                                 self.images.push(((w as i64, h as i64), ppi));
                             }
-                            if stream.dict.get(b"ColorSpace").is_ok_and(|s| Self::is_rgb_space(doc, s)) {
+                            if stream
+                                .dict
+                                .get(b"ColorSpace")
+                                .is_ok_and(|s| Self::is_rgb_space(doc, s))
+                            {
                                 self.rgb = true;
                             }
                         }
@@ -426,7 +527,16 @@ impl Scan {
                                 .ok()
                                 .and_then(|m| m.as_array().ok())
                                 .filter(|m| m.len() == 6)
-                                .map(|m| [num(&m[0]), num(&m[1]), num(&m[2]), num(&m[3]), num(&m[4]), num(&m[5])])
+                                .map(|m| {
+                                    [
+                                        num(&m[0]),
+                                        num(&m[1]),
+                                        num(&m[2]),
+                                        num(&m[3]),
+                                        num(&m[4]),
+                                        num(&m[5]),
+                                    ]
+                                })
                                 .unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
                             let form_res = stream
                                 .dict
@@ -436,7 +546,9 @@ impl Scan {
                                 .and_then(|r| r.as_dict().ok())
                                 .cloned()
                                 .unwrap_or_else(|| res.clone());
-                            let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+                            let data = stream
+                                .decompressed_content()
+                                .unwrap_or_else(|_| stream.content.clone());
                             if let Ok(inner) = Content::decode(&data) {
                                 self.run(doc, &inner, &form_res, mul(matrix, ctm), depth + 1);
                             }

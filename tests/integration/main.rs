@@ -1,0 +1,5 @@
+//! The integration tests: one binary, so that the default project's World
+//! (fonts, Typst's caches) and its build are shared by every test.
+
+mod common;
+mod pamphlet;
