@@ -36,6 +36,31 @@ pub enum Command {
         after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf"
     )]
     Preflight(PreflightArgs),
+    /// Write the data a layout receives, as JSON, for the typst CLI or an editor.
+    #[command(
+        after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
+    )]
+    Inputs(InputsArgs),
+}
+
+/// `pamphlet inputs`.
+#[derive(Debug, Clone, Args)]
+pub struct InputsArgs {
+    /// The publication.
+    #[arg(value_name = "PUBLICATION")]
+    pub publication: String,
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The variant whose print settings to include.
+    #[arg(long, value_enum, default_value = "print")]
+    pub variant: VariantArg,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
 }
 
 /// Where the project is and what it sees.
@@ -171,6 +196,12 @@ pub struct BuildArgs {
     /// The output folder (default: out/ in the project).
     #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
     pub out: Option<PathBuf>,
+    /// Print the time spent in each phase, summed over all jobs.
+    #[arg(long)]
+    pub timings: bool,
+    /// Write a Chrome trace of Typst's work (open in chrome://tracing or Perfetto).
+    #[arg(long, value_name = "FILE.json")]
+    pub trace: Option<PathBuf>,
 }
 
 /// `pamphlet check`.

@@ -33,6 +33,8 @@ pub struct Prepared {
     pub content_value: Value,
     /// The layout entry file.
     pub main: FileId,
+    /// Record views, for `each` publications.
+    pub scoped: Option<Arc<crate::content::scope::Scoped>>,
 }
 
 /// The item a job repeats over.
@@ -213,6 +215,30 @@ pub struct Compiled {
     pub accessed: Vec<PathBuf>,
     /// Time taken.
     pub duration: Duration,
+    /// Time per phase.
+    pub phases: Phases,
+}
+
+/// Time spent in each phase of a job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Typst evaluation and layout.
+    pub typeset: Duration,
+    /// Print stage and PDF export (font subsetting, compression).
+    pub export: Duration,
+    /// Page boxes and preflight of print PDFs.
+    pub finish: Duration,
+    /// Writing the file.
+    pub write: Duration,
+}
+
+impl std::ops::AddAssign for Phases {
+    fn add_assign(&mut self, o: Self) {
+        self.typeset += o.typeset;
+        self.export += o.export;
+        self.finish += o.finish;
+        self.write += o.write;
+    }
 }
 
 /// The `sys.inputs` of a job: `content`, `record`, `publication`, `print`.
@@ -252,12 +278,39 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
             .as_ref()
             .map_or(Value::None, |r| r.key.as_str().into_value()),
     );
+    let content = match (&job.record, &p.scoped) {
+        (Some(r), Some(scoped)) => scoped.view(&r.key),
+        _ => p.content_value.clone(),
+    };
     let mut inputs = Dict::new();
-    inputs.insert("content".into(), p.content_value.clone());
+    inputs.insert("content".into(), content);
     inputs.insert("record".into(), record);
     inputs.insert("publication".into(), Value::Dict(pb));
     inputs.insert("print".into(), Value::Dict(pr));
     inputs
+}
+
+/// The data a publication's template receives, as JSON, for the typst CLI
+/// or an editor (`--input pamphlet-data=FILE`, and `--input
+/// pamphlet-record=ID` for one record of an `each` publication). Lengths
+/// are in points; `layouts/_lib/pamphlet.typ` converts them back.
+pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
+    let publication = &p.publication;
+    let print = &publication.print;
+    let is_print = variant == Variant::Print;
+    serde_json::json!({
+        "content": serde_json::to_value(&p.content_value).unwrap_or_default(),
+        "each": publication.each,
+        "key": publication.key,
+        "publication": {"name": publication.name, "variant": variant.name(), "record": null},
+        "print": {
+            "variant": variant.name(),
+            "trim": {"width": print.trim_width, "height": print.trim_height},
+            "bleed": if is_print { print.bleed } else { 0.0 },
+            "safe": print.safe,
+            "marks": is_print && print.marks,
+        },
+    })
 }
 
 /// Compiles one job to PDF bytes. Nothing is written.
@@ -266,13 +319,21 @@ pub fn compile(
     p: &Prepared,
     job: &Job,
     options: &CompileOptions,
+    shown: &Path,
 ) -> Compiled {
     let start = Instant::now();
     let context = job.describe();
     let job_world = world.job(p.main, inputs(p, job));
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
+    let mut phases = Phases::default();
+    let mut clock = Instant::now();
+    let mut lap = |slot: &mut Duration| {
+        *slot = clock.elapsed();
+        clock = Instant::now();
+    };
     let Warned { output, warnings } = typst::compile::<PagedDocument>(&job_world);
+    lap(&mut phases.typeset);
     for w in &warnings {
         diagnostics.push(convert(&job_world, w, &mut sources).with_context(&context));
     }
@@ -296,14 +357,46 @@ pub fn compile(
                     .into_iter()
                     .map(|d| d.with_context(&context)),
             );
+            let findings = (job.variant == Variant::Print)
+                .then(|| crate::print::preflight::findings(&document));
             let document = crate::print::apply(&document, &p.publication.print, job.variant);
-            match export(&document, p, job, options) {
+            let exported = export(&document, p, job, options);
+            lap(&mut phases.export);
+            match exported {
                 Ok(bytes) => {
-                    let bytes = if job.variant == Variant::Print {
-                        crate::print::set_page_boxes(&bytes, &p.publication.print)
-                    } else {
-                        Ok(bytes)
+                    // Print PDFs get their page boxes and a preflight.
+                    let bytes = match findings {
+                        Some(findings) => {
+                            let publication = &p.publication;
+                            let expect = crate::print::preflight::Expectations {
+                                trim: Some((
+                                    publication.print.trim_width,
+                                    publication.print.trim_height,
+                                )),
+                                bleed: Some(publication.print.bleed),
+                                print: true,
+                                pages: publication.pages,
+                            };
+                            crate::print::finish(
+                                &bytes,
+                                &publication.print,
+                                &expect,
+                                shown,
+                                findings,
+                            )
+                            .map(|(bytes, report)| {
+                                diagnostics.extend(
+                                    report
+                                        .diagnostics
+                                        .into_iter()
+                                        .map(|d| d.with_context(&context)),
+                                );
+                                bytes
+                            })
+                        }
+                        None => Ok(bytes),
                     };
+                    lap(&mut phases.finish);
                     match bytes {
                         Ok(bytes) => pdf = Some(bytes),
                         Err(msg) => {
@@ -330,6 +423,7 @@ pub fn compile(
         sources,
         accessed: job_world.accessed(),
         duration: start.elapsed(),
+        phases,
     }
 }
 
@@ -368,6 +462,8 @@ fn export(
         ))),
         timestamp,
         standards,
+        // Print PDFs go to a print shop; the tag tree is for the screen variant.
+        tagged: job.variant == Variant::Screen || !list.is_empty(),
         ..Default::default()
     };
     typst_pdf::pdf(document, &pdf_options)

@@ -30,6 +30,7 @@ pub mod diag;
 pub mod output;
 pub mod print;
 pub mod project;
+pub mod synth;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -37,13 +38,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use crate::compile::{CompileOptions, Job, Prepared, Record};
 use crate::content::{Content, Limits, Schema};
 use crate::diag::{Diagnostic, Diagnostics, Position, Sources};
 pub use crate::project::{Project, ProjectError, Publication, Variant};
 use crate::world::{Fonts, ProjectWorld};
+
+/// A job's report with its diagnostics and their sources.
+type JobResult = (JobReport, Vec<Diagnostic>, Sources);
 
 /// A content file loaded once, with its Typst value.
 type LoadedContent = (Arc<Content>, typst::foundations::Value);
@@ -150,6 +155,8 @@ pub struct JobReport {
     pub status: JobStatus,
     /// How long it took.
     pub duration: Duration,
+    /// Time per phase.
+    pub phases: compile::Phases,
 }
 
 /// The result of a build.
@@ -327,11 +334,26 @@ impl Session {
                 );
                 continue;
             }
+            let scoped = match &publication.each {
+                Some(each) if !publication.whole_content => {
+                    let path: Vec<String> = each.split('.').map(String::from).collect();
+                    let scoped = content::scope::Scoped::new(
+                        &content.data,
+                        &schema.root,
+                        &content_value,
+                        &path,
+                        &publication.key,
+                    );
+                    scoped.is_scoped().then(|| Arc::new(scoped))
+                }
+                _ => None,
+            };
             prep.prepared.push(Prepared {
                 publication: publication.clone(),
                 content,
                 content_value,
                 main,
+                scoped,
             });
         }
         // Every character must be in some font: Typst would draw empty boxes.
@@ -448,31 +470,15 @@ impl Session {
         } else {
             request.jobs
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        let progress = std::sync::Mutex::new(progress);
-        let results: Vec<(JobReport, Vec<Diagnostic>, Sources)> = pool.install(|| {
-            jobs.par_iter()
-                .map(|job| {
-                    let r = self.run_job(
-                        &prep.prepared[job.publication],
-                        job,
-                        &out_dir,
-                        &options,
-                        request,
-                    );
-                    if let Ok(mut p) = progress.lock() {
-                        p.done(&r.0);
-                    }
-                    r
-                })
-                .collect()
-        });
-        if let Ok(mut p) = progress.lock() {
-            p.finish();
-        }
+        let results = self.run_jobs(
+            &jobs,
+            &prep.prepared,
+            &out_dir,
+            &options,
+            request,
+            threads,
+            progress,
+        );
         for (job, diags, sources) in results {
             report.jobs.push(job);
             report.diagnostics.extend(diags);
@@ -483,6 +489,64 @@ impl Session {
         report
     }
 
+    /// Runs `jobs` on `threads` worker threads sharing this session's world,
+    /// and returns their results in plan order. Typst's memoisation caches
+    /// are shared; entries unused for two chunks of jobs are evicted, so
+    /// memory stays bounded over thousands of records.
+    #[allow(clippy::too_many_arguments)]
+    fn run_jobs(
+        &self,
+        jobs: &[Job],
+        prepared: &[Prepared],
+        out_dir: &Path,
+        options: &CompileOptions,
+        request: &BuildRequest,
+        threads: usize,
+        progress: &mut dyn Progress,
+    ) -> Vec<JobResult> {
+        const CHUNK: usize = 32;
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let slots: Mutex<Vec<Option<JobResult>>> =
+            Mutex::new((0..jobs.len()).map(|_| None).collect());
+        let progress = Mutex::new(progress);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let result = self.run_job(
+                            &prepared[job.publication],
+                            job,
+                            out_dir,
+                            options,
+                            request,
+                        );
+                        if let Ok(mut p) = progress.lock() {
+                            p.done(&result.0);
+                        }
+                        if let Ok(mut slots) = slots.lock() {
+                            slots[i] = Some(result);
+                        }
+                        if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(CHUNK) {
+                            comemo::evict(2);
+                        }
+                    }
+                });
+            }
+        });
+        if let Ok(mut p) = progress.lock() {
+            p.finish();
+        }
+        slots
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     fn run_job(
         &self,
         prepared: &Prepared,
@@ -490,35 +554,24 @@ impl Session {
         out_dir: &Path,
         options: &CompileOptions,
         request: &BuildRequest,
-    ) -> (JobReport, Vec<Diagnostic>, Sources) {
+    ) -> JobResult {
         let start = Instant::now();
         let path = out_dir.join(&job.output);
-        let compiled = compile::compile(&self.world, prepared, job, options);
+        let shown = path
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&path)
+            .to_path_buf();
+        let compiled = compile::compile(&self.world, prepared, job, options, &shown);
+        let mut phases = compiled.phases;
         let mut diagnostics = compiled.diagnostics;
         let mut status = JobStatus::Failed;
         if let Some(pdf) = compiled.pdf {
-            let publication = &prepared.publication;
-            let expect = print::preflight::Expectations {
-                trim: Some((publication.print.trim_width, publication.print.trim_height)),
-                bleed: (job.variant == Variant::Print).then_some(publication.print.bleed),
-                print: job.variant == Variant::Print,
-                pages: publication.pages,
-            };
-            let shown = path
-                .strip_prefix(&self.project.root)
-                .unwrap_or(&path)
-                .to_path_buf();
-            let pre = print::preflight::check(&shown, &pdf, &expect);
-            diagnostics.extend(
-                pre.diagnostics
-                    .into_iter()
-                    .map(|d| d.with_context(job.describe())),
-            );
             let failed = diagnostics
                 .iter()
                 .any(|d| d.is_error() || (request.deny_warnings && !d.is_error()));
             if !failed {
                 let mut written = false;
+                let clock = Instant::now();
                 if request.write && !output::unchanged(&path, &pdf) {
                     match output::write_atomic(&path, &pdf) {
                         Ok(()) => written = true,
@@ -531,6 +584,7 @@ impl Session {
                         ),
                     }
                 }
+                phases.write = clock.elapsed();
                 if !diagnostics.iter().any(Diagnostic::is_error) {
                     status = JobStatus::Built {
                         pages: compiled.pages,
@@ -545,6 +599,7 @@ impl Session {
             path,
             status,
             duration: start.elapsed(),
+            phases,
         };
         (report, diagnostics, compiled.sources)
     }
@@ -554,10 +609,11 @@ impl Session {
 /// missing character is an error at its place in the content file.
 pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut reported = std::collections::BTreeSet::new();
+    // Each distinct character is looked up once.
+    let mut seen = std::collections::HashSet::new();
     for leaf in &content.leaves {
         for (i, c) in leaf.raw.char_indices() {
-            if c.is_whitespace() || c.is_control() || fonts.covers(c) || !reported.insert(c) {
+            if !seen.insert(c) || c.is_whitespace() || c.is_control() || fonts.covers(c) {
                 continue;
             }
             let start =

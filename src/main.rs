@@ -7,7 +7,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pamphlet::cli::{BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, PreflightArgs};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use pamphlet::cli::{
+    BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs,
+};
 use pamphlet::diag::{self, Diagnostics, Sources};
 use pamphlet::{BuildReport, Error, JobReport, JobStatus, Progress, Session};
 
@@ -17,6 +22,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(&args),
         Command::Check(args) => check(&args),
         Command::Preflight(args) => preflight(&args),
+        Command::Inputs(args) => inputs(&args),
     };
     match result {
         Ok(code) => code,
@@ -66,26 +72,78 @@ fn emit(diags: &Diagnostics, sources: &Sources, args: &DiagnosticArgs) {
     let _ = result;
 }
 
-/// Prints one line per finished job.
-struct Lines;
+/// One line describing a finished job.
+fn job_line(r: &JobReport) -> String {
+    let shown = r.path.display();
+    match &r.status {
+        JobStatus::Built {
+            pages,
+            bytes,
+            written,
+        } => format!(
+            "{:>9} {shown} ({pages} {}, {}, {} ms)",
+            if *written { "wrote" } else { "unchanged" },
+            if *pages == 1 { "page" } else { "pages" },
+            human_size(*bytes),
+            r.duration.as_millis()
+        ),
+        JobStatus::Failed => format!("{:>9} {shown} ({})", "FAILED", r.job.describe()),
+    }
+}
 
-impl Progress for Lines {
-    fn start(&mut self, _: usize) {}
+/// Progress on standard error: a bar on a terminal for batches, plain lines
+/// otherwise (CI logs, pipes).
+enum Report {
+    Lines,
+    Bar(indicatif::ProgressBar),
+}
+
+impl Report {
+    fn new(expected_batch: bool) -> Self {
+        if expected_batch && std::io::stderr().is_terminal() {
+            Report::Bar(indicatif::ProgressBar::hidden())
+        } else {
+            Report::Lines
+        }
+    }
+}
+
+impl Progress for Report {
+    fn start(&mut self, total: usize) {
+        if let Report::Bar(bar) = self {
+            if total <= 4 {
+                *self = Report::Lines;
+                return;
+            }
+            *bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+        }
+    }
     fn done(&mut self, r: &JobReport) {
-        let shown = r.path.display();
-        match &r.status {
-            JobStatus::Built {
-                pages,
-                bytes,
-                written,
-            } => eprintln!(
-                "{:>9} {shown} ({pages} {}, {}, {} ms)",
-                if *written { "wrote" } else { "unchanged" },
-                if *pages == 1 { "page" } else { "pages" },
-                human_size(*bytes),
-                r.duration.as_millis()
-            ),
-            JobStatus::Failed => eprintln!("{:>9} {shown} ({})", "FAILED", r.job.describe()),
+        match self {
+            Report::Lines => eprintln!("{}", job_line(r)),
+            Report::Bar(bar) => {
+                if r.status == JobStatus::Failed {
+                    bar.println(job_line(r));
+                }
+                bar.set_message(
+                    r.path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+                bar.inc(1);
+            }
+        }
+    }
+    fn finish(&mut self) {
+        if let Report::Bar(bar) = self {
+            bar.finish_and_clear();
         }
     }
 }
@@ -102,10 +160,16 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
     emit(&report.diagnostics, &report.sources, args);
     let warnings = report.diagnostics.warnings();
     let errors = report.diagnostics.errors();
+    let written = report
+        .jobs
+        .iter()
+        .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
+        .count();
     eprintln!(
-        "{verb} {} of {} output(s), {} failed, {errors} error(s), {warnings} warning(s) in {:.2} s",
+        "{verb} {} of {} output(s) ({written} written, {} unchanged), {} failed, {errors} error(s), {warnings} warning(s) in {:.2} s",
         report.built(),
         report.jobs.len(),
+        report.built() - written,
         report.failed(),
         report.duration.as_secs_f64()
     );
@@ -121,7 +185,33 @@ fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
     let request = args
         .select
         .request(args.out.clone(), true, args.diagnostics.deny_warnings);
-    let report = session.build(&request, &mut Lines);
+    if args.trace.is_some() {
+        typst_timing::enable();
+    }
+    let report = session.build(&request, &mut Report::new(true));
+    if let Some(path) = &args.trace {
+        let mut buf = Vec::new();
+        typst_timing::export_json(&mut buf, |_| (String::new(), 0)).map_err(Error::Usage)?;
+        std::fs::write(path, buf).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if args.timings {
+        let mut sum = pamphlet::compile::Phases::default();
+        for j in &report.jobs {
+            sum += j.phases;
+        }
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "timings (summed over {} jobs): typeset {:.0} ms, export {:.0} ms, boxes and preflight {:.0} ms, write {:.0} ms",
+            report.jobs.len(),
+            ms(sum.typeset),
+            ms(sum.export),
+            ms(sum.finish),
+            ms(sum.write)
+        );
+    }
     Ok(finish(&report, &args.diagnostics, "built"))
 }
 
@@ -178,4 +268,27 @@ fn preflight(args: &PreflightArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn inputs(args: &InputsArgs) -> Result<ExitCode, Error> {
+    let session = Session::open(&args.project.project, &args.project.session_options())?;
+    let prep = session.prepare(std::slice::from_ref(&args.publication))?;
+    if prep.diagnostics.has_errors() || prep.prepared.is_empty() {
+        emit(&prep.diagnostics, &prep.sources, &args.diagnostics);
+        return Ok(ExitCode::from(1));
+    }
+    let json = pamphlet::compile::inputs_json(&prep.prepared[0], args.variant.into());
+    let text = serde_json::to_string(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+    match &args.output {
+        Some(path) => {
+            pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 //! written is lost or half-written.
 //!
 //! A file is written to a temporary sibling (`.name.pdf.tmp-<pid>-<n>`),
-//! flushed to disk, then renamed over the target. A reader sees the old file
+//! then renamed over the target (no fsync: a build is reproducible, so
+//! durability across power loss is not worth a disk flush per PDF). A reader sees the old file
 //! or the new one, never a mix; a failed or interrupted build leaves the
 //! previous good file in place.
 
@@ -32,7 +33,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)
     })();

@@ -95,6 +95,10 @@ pub struct Publication {
     pub each_at: Option<Position>,
     /// The field that identifies an item (`--record`), default `id`.
     pub key: String,
+    /// Whether a record's template sees only its own items of record-scoped
+    /// lists (`scope = "record"`, the default) or the whole content
+    /// (`scope = "all"`).
+    pub whole_content: bool,
     /// The page count the layout promises.
     pub pages: PageRule,
     /// Print settings.
@@ -260,6 +264,8 @@ struct PublicationToml {
     each: Option<Spanned<String>>,
     #[serde(default)]
     key: Option<String>,
+    #[serde(default)]
+    scope: Option<Spanned<String>>,
     #[serde(default)]
     pages: Option<usize>,
     #[serde(default)]
@@ -428,6 +434,17 @@ impl Project {
                         .with_hint(format!("for example `output = \"{}/{{{key}}}.pdf\"`", name)),
                 );
             }
+            let whole_content = match p.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+                None | Some(("record", _)) => false,
+                Some(("all", _)) => true,
+                Some((other, span)) => {
+                    diags.push(
+                        Diagnostic::error(Some(pos(span)), format!("unknown scope `{other}`"))
+                            .with_hint("`scope` is \"record\" (the default) or \"all\""),
+                    );
+                    false
+                }
+            };
             let print_toml = p.print.as_ref();
             let mut print = PrintSettings::default();
             if let Some(pt) = print_toml {
@@ -496,6 +513,7 @@ impl Project {
                 each: p.each.as_ref().map(|e| e.get_ref().clone()),
                 each_at: p.each.as_ref().map(|e| pos(e.span())),
                 key,
+                whole_content,
                 pages: PageRule {
                     exact: p.pages,
                     max: p.max_pages,

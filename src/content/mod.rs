@@ -7,6 +7,7 @@
 
 pub mod inline;
 pub mod schema;
+pub mod scope;
 pub mod validate;
 pub mod yaml;
 

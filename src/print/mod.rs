@@ -146,13 +146,30 @@ pub fn apply(
     PagedDocument::new(pages, document.info().clone())
 }
 
-/// Writes a BleedBox (TrimBox grown by the bleed) on every page of a print
-/// PDF, and checks that the TrimBox Typst wrote is there.
-pub fn set_page_boxes(pdf: &[u8], settings: &PrintSettings) -> Result<Vec<u8>, String> {
-    use lopdf::{Object, dictionary};
-    let _ = dictionary!();
+/// Finishes a print PDF: writes the page boxes and runs preflight on the
+/// result (images and colours from `findings`). Returns the final bytes and
+/// the preflight report.
+pub fn finish(
+    pdf: &[u8],
+    settings: &PrintSettings,
+    expect: &preflight::Expectations,
+    shown: &std::path::Path,
+    findings: preflight::Findings,
+) -> Result<(Vec<u8>, preflight::Report), String> {
     let mut doc = lopdf::Document::load_mem(pdf)
         .map_err(|e| format!("cannot read back the exported PDF: {e}"))?;
+    set_page_boxes(&mut doc, settings)?;
+    let report = preflight::check_document(shown, &doc, expect, Some(findings));
+    let mut out = Vec::with_capacity(pdf.len() + 1024);
+    doc.save_to(&mut out)
+        .map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
+    Ok((out, report))
+}
+
+/// Writes a BleedBox (TrimBox grown by the bleed) on every page of a print
+/// PDF, and checks that the TrimBox Typst wrote is there.
+pub fn set_page_boxes(doc: &mut lopdf::Document, settings: &PrintSettings) -> Result<(), String> {
+    use lopdf::Object;
     let pages: Vec<_> = doc.get_pages().into_values().collect();
     for id in pages {
         let page = doc
@@ -181,10 +198,7 @@ pub fn set_page_boxes(pdf: &[u8], settings: &PrintSettings) -> Result<Vec<u8>, S
         page.set("TrimBox", arr(trim));
         page.set("BleedBox", arr(bleed));
     }
-    let mut out = Vec::with_capacity(pdf.len() + 1024);
-    doc.save_to(&mut out)
-        .map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
-    Ok(out)
+    Ok(())
 }
 
 fn round(v: f32) -> f32 {

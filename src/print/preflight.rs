@@ -151,27 +151,47 @@ fn pt_mm(pt: f32) -> f64 {
 /// Tolerance for box checks: 0.01 mm.
 const TOLERANCE_MM: f64 = 0.01;
 
+/// Images and colours found in the laid-out document, for PDFs we made
+/// ourselves (cheaper and more exact than scanning content streams).
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Raster images as placed.
+    pub images: Vec<ImageReport>,
+    /// Pages (1-based) that use RGB colour.
+    pub rgb_pages: Vec<usize>,
+}
+
 /// Runs preflight on `bytes`, the PDF shown as `path`.
 pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
-    let mut report = Report::default();
-    let at = || Some(Position::file(path));
-    let doc = match Document::load_mem(bytes) {
-        Ok(d) => d,
+    match Document::load_mem(bytes) {
+        Ok(doc) => check_document(path, &doc, expect, None),
         Err(e) => {
             let encrypted =
                 e.to_string().to_lowercase().contains("encrypt") || contains(bytes, b"/Encrypt");
-            report.encrypted = encrypted;
-            report.diagnostics.push(Diagnostic::error(
-                at(),
-                if encrypted {
-                    "the PDF is encrypted; print shops need unprotected files".to_string()
-                } else {
-                    format!("not a readable PDF: {e}")
-                },
-            ));
-            return report;
+            let message = if encrypted {
+                "the PDF is encrypted; print shops need unprotected files".to_string()
+            } else {
+                format!("not a readable PDF: {e}")
+            };
+            Report {
+                encrypted,
+                diagnostics: vec![Diagnostic::error(Some(Position::file(path)), message)],
+                ..Default::default()
+            }
         }
-    };
+    }
+}
+
+/// Runs preflight on a loaded PDF. Images and colours come from `findings`
+/// when given, else from scanning the pages' content streams.
+pub fn check_document(
+    path: &Path,
+    doc: &Document,
+    expect: &Expectations,
+    findings: Option<Findings>,
+) -> Report {
+    let mut report = Report::default();
+    let at = || Some(Position::file(path));
     if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
         report.encrypted = true;
         report.diagnostics.push(
@@ -187,7 +207,7 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
     if let Err(msg) = expect.pages.check(pages.len()) {
         report.diagnostics.push(Diagnostic::error(at(), msg));
     }
-    report.fonts = fonts(&doc);
+    report.fonts = fonts(doc);
     for f in &report.fonts {
         if !f.embedded {
             report.diagnostics.push(
@@ -201,39 +221,39 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
             ));
         }
     }
+    let scan_content = findings.is_none();
+    if let Some(f) = findings {
+        report.images = f.images;
+        report.rgb_pages = f.rgb_pages;
+    }
     for (&number, &id) in &pages {
         let page = number as usize;
-        let boxes = page_boxes(&doc, id);
+        let boxes = page_boxes(doc, id);
         check_boxes(page, &boxes, expect, &mut report.diagnostics, path);
         report.boxes.push(boxes);
-        let mut scan = Scan::default();
-        if let Ok(content) = Content::decode(&doc.get_page_content(id)) {
-            let resources = resources(&doc, id);
-            scan.run(
-                &doc,
-                &content,
-                &resources,
-                [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
-                0,
-            );
-        }
-        for (px, ppi) in scan.images {
-            report.images.push(ImageReport {
-                page,
-                pixels: px,
-                ppi,
-            });
-            if ppi < 150.0 {
-                report.diagnostics.push(
-                    Diagnostic::error(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi (under 150 is unusable)", px.0, px.1))
-                        .with_hint("use a larger image or place it smaller"),
-                );
-            } else if ppi < 300.0 {
-                report.diagnostics.push(Diagnostic::warning(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi", px.0, px.1)));
+        if scan_content {
+            let mut scan = Scan::default();
+            if let Ok(content) = Content::decode(&doc.get_page_content(id)) {
+                let resources = resources(doc, id);
+                scan.run(doc, &content, &resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
+            }
+            for (pixels, ppi) in scan.images {
+                report.images.push(ImageReport { page, pixels, ppi });
+            }
+            if scan.rgb {
+                report.rgb_pages.push(page);
             }
         }
-        if scan.rgb {
-            report.rgb_pages.push(page);
+    }
+    for i in &report.images {
+        let (px, page, ppi) = (i.pixels, i.page, i.ppi);
+        if ppi < 150.0 {
+            report.diagnostics.push(
+                Diagnostic::error(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi (under 150 is unusable)", px.0, px.1))
+                    .with_hint("use a larger image or place it smaller"),
+            );
+        } else if ppi < 300.0 {
+            report.diagnostics.push(Diagnostic::warning(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi", px.0, px.1)));
         }
     }
     if expect.print && !report.rgb_pages.is_empty() {
@@ -243,6 +263,102 @@ pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
         );
     }
     report
+}
+
+/// Finds raster images (with their effective resolution) and RGB colour in
+/// a laid-out document.
+pub fn findings(document: &typst_layout::PagedDocument) -> Findings {
+    let mut f = Findings::default();
+    for (i, page) in document.pages().iter().enumerate() {
+        let mut rgb = false;
+        if page
+            .fill_or_transparent()
+            .as_ref()
+            .is_some_and(paint_is_rgb)
+        {
+            rgb = true;
+        }
+        walk(&page.frame, (1.0, 1.0), i + 1, &mut f.images, &mut rgb);
+        if rgb {
+            f.rgb_pages.push(i + 1);
+        }
+    }
+    f
+}
+
+fn color_is_rgb(c: &typst::visualize::Color) -> bool {
+    use typst::visualize::{Color, ProcessColor};
+    match c {
+        Color::Process(p) => !matches!(p, ProcessColor::Luma(_) | ProcessColor::Cmyk(_)),
+        Color::Spot(s) => !matches!(
+            s.colorant.fallback,
+            ProcessColor::Luma(_) | ProcessColor::Cmyk(_)
+        ),
+    }
+}
+
+fn paint_is_rgb(p: &typst::visualize::Paint) -> bool {
+    use typst::visualize::Paint;
+    match p {
+        Paint::Solid(c) => color_is_rgb(c),
+        Paint::Gradient(g) => g.stops_ref().iter().any(|(c, _)| color_is_rgb(c)),
+        Paint::Tiling(_) => false,
+    }
+}
+
+fn walk(
+    frame: &typst::layout::Frame,
+    scale: (f64, f64),
+    page: usize,
+    images: &mut Vec<ImageReport>,
+    rgb: &mut bool,
+) {
+    use typst::layout::FrameItem;
+    use typst::visualize::{ImageKind, Paint};
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => {
+                let t = g.transform;
+                let sx = (t.sx.get().powi(2) + t.ky.get().powi(2)).sqrt();
+                let sy = (t.kx.get().powi(2) + t.sy.get().powi(2)).sqrt();
+                walk(&g.frame, (scale.0 * sx, scale.1 * sy), page, images, rgb);
+            }
+            FrameItem::Text(t) => {
+                *rgb |= paint_is_rgb(&t.fill)
+                    || t.stroke.as_ref().is_some_and(|s| paint_is_rgb(&s.paint));
+            }
+            FrameItem::Shape(s, _) => {
+                *rgb |= s.fill.as_ref().is_some_and(paint_is_rgb)
+                    || s.stroke.as_ref().is_some_and(|s| paint_is_rgb(&s.paint));
+                for p in s.fill.iter().chain(s.stroke.as_ref().map(|s| &s.paint)) {
+                    if let Paint::Tiling(t) = p {
+                        walk(t.frame(), scale, page, images, rgb);
+                    }
+                }
+            }
+            FrameItem::Image(image, size, _) => {
+                if let ImageKind::Raster(raster) = image.kind() {
+                    let w_in = size.x.to_pt() * scale.0 / 72.0;
+                    let h_in = size.y.to_pt() * scale.1 / 72.0;
+                    if w_in > 0.0 && h_in > 0.0 {
+                        let ppi = (image.width() / w_in).min(image.height() / h_in);
+                        images.push(ImageReport {
+                            page,
+                            pixels: (image.width() as i64, image.height() as i64),
+                            ppi,
+                        });
+                    }
+                    // Colour images are RGB (PNG, JPEG); grayscale ones are fine.
+                    *rgb |= !is_gray(raster);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_gray(raster: &typst::visualize::RasterImage) -> bool {
+    raster.dynamic().color().channel_count() <= 2
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

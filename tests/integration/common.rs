@@ -213,3 +213,18 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     );
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
+
+/// A copy of the test project `tests/fixtures/projects/<name>` with the
+/// repository's shared layout library, in a temporary folder.
+pub fn fixture_project(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo().join("tests/fixtures/projects").join(name),
+        dir.path(),
+    );
+    copy_dir(
+        &repo().join("layouts/_lib"),
+        &dir.path().join("layouts/_lib"),
+    );
+    dir
+}

@@ -2,4 +2,5 @@
 //! (fonts, Typst's caches) and its build are shared by every test.
 
 mod common;
+mod handouts;
 mod pamphlet;

@@ -1,0 +1,321 @@
+//! Handouts at scale: `pamphlet` (one process, one shared World, parallel)
+//! against the typst CLI run once per handout on the same template and data
+//! — serially, and `nproc` at a time — for N = 10, 100, 1000 members.
+//!
+//! Run with `cargo bench --bench handouts`. Sizes can be chosen with
+//! `PAMPHLET_BENCH_N=10,100`. The typst CLI is taken from `PATH` (or
+//! `~/.cargo/bin`); when missing it is installed with
+//! `cargo install typst-cli --locked` (about 25 minutes on 2 cores).
+//!
+//! Prints, per N: wall time, time per handout, peak RSS, and the ratio of
+//! each baseline to pamphlet, all measured in the same run. Also times one
+//! pamphlet (the crosstalk feature) both ways.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Wall time and peak resident memory of a run.
+#[derive(Debug, Clone, Copy)]
+struct Measure {
+    wall: Duration,
+    /// Peak RSS of the largest single process, KiB.
+    peak_kib: i64,
+    /// Sum of the peak RSS of processes that ran at the same time (an upper
+    /// bound for the parallel loop), KiB.
+    concurrent_kib: i64,
+}
+
+/// Spawns `cmd`; `wait_any` reaps it with `wait4` to read its peak RSS.
+#[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_any")]
+fn spawn(cmd: &mut Command) -> libc::pid_t {
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child.id() as libc::pid_t
+}
+
+fn wait_any() -> (libc::pid_t, i32, i64) {
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: plain wait4 on our own children with valid out pointers.
+    let pid = unsafe { libc::wait4(-1, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    (pid, status, usage.ru_maxrss)
+}
+
+/// Runs `commands` with at most `parallel` at a time.
+fn run_all(commands: Vec<Command>, parallel: usize) -> Measure {
+    let start = Instant::now();
+    let mut running = 0;
+    let mut peak = 0;
+    let mut concurrent = 0;
+    let mut failures = 0;
+    for mut cmd in commands {
+        if running == parallel {
+            let (_, status, rss) = wait_any();
+            failures += i32::from(status != 0);
+            peak = peak.max(rss);
+            running -= 1;
+        }
+        spawn(&mut cmd);
+        running += 1;
+    }
+    while running > 0 {
+        let (_, status, rss) = wait_any();
+        failures += i32::from(status != 0);
+        peak = peak.max(rss);
+        running -= 1;
+    }
+    concurrent = concurrent.max(peak * parallel as i64);
+    assert_eq!(failures, 0, "some commands failed");
+    Measure {
+        wall: start.elapsed(),
+        peak_kib: peak,
+        concurrent_kib: concurrent,
+    }
+}
+
+fn typst_cli() -> PathBuf {
+    let candidates = [PathBuf::from("typst"), dirs_home().join(".cargo/bin/typst")];
+    for c in &candidates {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return c.clone();
+        }
+    }
+    eprintln!("typst CLI not found: installing it with `cargo install typst-cli --locked` (slow)…");
+    let status = Command::new("cargo")
+        .args(["install", "typst-cli", "--locked"])
+        .status()
+        .expect("cargo install");
+    assert!(status.success(), "cargo install typst-cli failed");
+    dirs_home().join(".cargo/bin/typst")
+}
+
+fn dirs_home() -> PathBuf {
+    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+}
+
+fn pamphlet_cmd(project: &Path, fonts: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
+    // The subcommand, then the project, then the rest (callers may append).
+    cmd.arg(args[0])
+        .arg("--project")
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .args(&args[1..]);
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd
+}
+
+fn typst_cmd(
+    typst: &Path,
+    project: &Path,
+    fonts: &Path,
+    layout: &str,
+    record: Option<&str>,
+    out: &Path,
+) -> Command {
+    let mut cmd = Command::new(typst);
+    cmd.arg("compile")
+        .arg("--root")
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .arg("--ignore-system-fonts")
+        .arg("--input")
+        .arg("pamphlet-data=/out/inputs/data.json");
+    if let Some(r) = record {
+        cmd.arg("--input").arg(format!("pamphlet-record={r}"));
+    }
+    cmd.arg(project.join(layout)).arg(out);
+    cmd
+}
+
+fn mib(kib: i64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+fn row(name: &str, n: usize, m: Measure, base: Duration) {
+    println!(
+        "| {n:>5} | {name:<28} | {:>8.2} s | {:>7.1} ms | {:>8} | {:>6.1}× |",
+        m.wall.as_secs_f64(),
+        m.wall.as_secs_f64() * 1000.0 / n as f64,
+        mib(m.peak_kib),
+        m.wall.as_secs_f64() / base.as_secs_f64()
+    );
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; ignore arguments.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let fonts = repo.join("fonts");
+    let typst = typst_cli();
+    let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sizes: Vec<usize> = std::env::var("PAMPHLET_BENCH_N")
+        .unwrap_or_else(|_| "10,100,1000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let version = Command::new(&typst)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!(
+        "pamphlet {} vs {version}; {nproc} cores\n",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    // One pamphlet, both ways (median of 5 each, whole processes).
+    {
+        let out = tempfile::tempdir().unwrap();
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        let status = pamphlet_cmd(&repo, &fonts, &["inputs", "crosstalk", "-o"])
+            .arg(out.path().join("data.json"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // The typst CLI reads the data from inside its root.
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("out/inputs")).unwrap();
+        std::fs::copy(
+            out.path().join("data.json"),
+            root.path().join("out/inputs/data.json"),
+        )
+        .unwrap();
+        copy_dir(&repo.join("layouts"), &root.path().join("layouts"));
+        for _ in 0..5 {
+            let t = Instant::now();
+            let s = pamphlet_cmd(
+                &repo,
+                &fonts,
+                &["build", "-p", "crosstalk", "--variant", "print", "--out"],
+            )
+            .arg(out.path())
+            .output()
+            .unwrap();
+            assert!(s.status.success());
+            ours.push(t.elapsed());
+            let _ = std::fs::remove_file(out.path().join("crosstalk.pdf"));
+            let t = Instant::now();
+            let s = typst_cmd(
+                &typst,
+                root.path(),
+                &fonts,
+                "layouts/crosstalk/pamphlet.typ",
+                None,
+                &out.path().join("cli.pdf"),
+            )
+            .output()
+            .unwrap();
+            assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+            theirs.push(t.elapsed());
+        }
+        let (o, t) = (median(ours), median(theirs));
+        println!("One pamphlet (crosstalk, 4 pages), median of 5 whole-process runs:");
+        println!(
+            "  pamphlet build (with marks, page boxes, preflight): {:.0} ms",
+            o.as_secs_f64() * 1000.0
+        );
+        println!(
+            "  typst compile (same layout and data):              {:.0} ms",
+            t.as_secs_f64() * 1000.0
+        );
+        println!(
+            "  ratio: typst CLI / pamphlet = {:.2}×\n",
+            t.as_secs_f64() / o.as_secs_f64()
+        );
+    }
+
+    println!(
+        "| N     | run                          | wall       | per handout | peak RSS | vs pamphlet |"
+    );
+    println!(
+        "|-------|------------------------------|------------|-------------|----------|-------------|"
+    );
+    for &n in &sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path();
+        pamphlet::synth::write_handout_project(project, &repo.join("layouts"), n, 42).unwrap();
+        // Data for the CLI baseline: the whole content, as JSON.
+        std::fs::create_dir_all(project.join("out/inputs")).unwrap();
+        let s = pamphlet_cmd(project, &fonts, &["inputs", "handout", "-o"])
+            .arg(project.join("out/inputs/data.json"))
+            .status()
+            .unwrap();
+        assert!(s.success());
+        let ids: Vec<String> = (1..=n).map(|i| format!("m{i:04}")).collect();
+
+        let mut cmd = pamphlet_cmd(project, &fonts, &["build", "-p", "handout"]);
+        let ours = run_all(vec![std::mem::replace(&mut cmd, Command::new("true"))], 1);
+        let sizes: Vec<u64> = ids
+            .iter()
+            .map(|id| {
+                std::fs::metadata(project.join(format!("out/handouts/{id}.pdf")))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            })
+            .collect();
+        assert!(sizes.iter().all(|s| *s > 0), "every handout written");
+
+        let cli_dir = project.join("cli");
+        std::fs::create_dir_all(&cli_dir).unwrap();
+        let commands = |ids: &[String]| -> Vec<Command> {
+            ids.iter()
+                .map(|id| {
+                    typst_cmd(
+                        &typst,
+                        project,
+                        &fonts,
+                        "layouts/crosstalk/handout.typ",
+                        Some(id),
+                        &cli_dir.join(format!("{id}.pdf")),
+                    )
+                })
+                .collect()
+        };
+        let parallel = run_all(commands(&ids), nproc);
+        let serial = run_all(commands(&ids), 1);
+
+        row("pamphlet build (1 process)", n, ours, ours.wall);
+        row("typst CLI, serial loop", n, serial, ours.wall);
+        row(
+            &format!("typst CLI, {nproc} at a time"),
+            n,
+            parallel,
+            ours.wall,
+        );
+        println!(
+            "|       | handout PDF size (pamphlet)  | max {:.0} KiB, mean {:.0} KiB; CLI loop peak total ≈ {} |  |  |",
+            *sizes.iter().max().unwrap() as f64 / 1024.0,
+            sizes.iter().sum::<u64>() as f64 / sizes.len() as f64 / 1024.0,
+            mib(parallel.concurrent_kib),
+        );
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

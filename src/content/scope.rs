@@ -1,0 +1,204 @@
+//! Record views: what the template of an `each` publication receives as
+//! `content` for one record.
+//!
+//! A handout for one member must not depend on the other members' answers.
+//! The schema says which data belongs to which record: a list whose items
+//! have a `ref` field pointing at the `each` list (`answers[].member` →
+//! `members.id`) is *record-scoped*. In a record's view, such lists keep only
+//! the items that reference that record; everything else is whole (so the
+//! template can still show the list of all members).
+//!
+//! This makes each record's input small (the template does not scan
+//! thousands of answers), and it is the exact set of data a record's PDF can
+//! depend on — the basis of its fingerprint for incremental builds.
+//!
+//! Views are built from an index prepared once per publication: only the
+//! containers on the way to record-scoped lists are rebuilt per record; all
+//! other values are shared (Typst values are reference-counted).
+
+use std::collections::HashMap;
+
+use typst::foundations::{Array, Dict, Str, Value};
+
+use super::schema::{Kind, Spec};
+use super::validate::Data;
+
+/// A prepared view builder.
+#[derive(Debug, Clone)]
+pub struct Scoped {
+    root: Node,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    /// A subtree without record-scoped lists: shared as is.
+    Keep(Value),
+    /// An object with some fields to rebuild.
+    Object {
+        base: Dict,
+        rebuild: Vec<(Str, Node)>,
+    },
+    /// A list whose items contain record-scoped lists.
+    List(Vec<Node>),
+    /// A record-scoped list: its items grouped by the record they name.
+    Grouped(HashMap<String, Array>),
+}
+
+impl Scoped {
+    /// Prepares views of `data` (typed by `spec`, converted to `value`) for
+    /// records of the list at `each` whose identifying field is `key`.
+    pub fn new(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> Scoped {
+        Scoped {
+            root: build(data, spec, value, each, key),
+        }
+    }
+
+    /// Whether any list is record-scoped (else every view is the whole).
+    pub fn is_scoped(&self) -> bool {
+        !matches!(self.root, Node::Keep(_))
+    }
+
+    /// The view for the record whose key is `record`.
+    pub fn view(&self, record: &str) -> Value {
+        instantiate(&self.root, record)
+    }
+}
+
+/// The name of the field of `fields` that references `each.key`, if any.
+fn ref_field<'a>(fields: &'a [(String, Spec)], each: &[String], key: &str) -> Option<&'a str> {
+    fields.iter().find_map(|(name, spec)| match &spec.kind {
+        Kind::Ref { list, key: k } if list == each && k == key => Some(name.as_str()),
+        _ => None,
+    })
+}
+
+fn build(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> Node {
+    match (&spec.kind, data, value) {
+        (Kind::List { items, .. }, Data::List(datas), Value::Array(values)) => {
+            if let Kind::Object { fields } = &items.kind
+                && let Some(field) = ref_field(fields, each, key)
+            {
+                let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
+                for (d, v) in datas.iter().zip(values.iter()) {
+                    if let Some(r) = d.get(field).and_then(Data::plain) {
+                        groups.entry(r).or_default().push(v.clone());
+                    }
+                }
+                return Node::Grouped(
+                    groups
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_iter().collect()))
+                        .collect(),
+                );
+            }
+            let children: Vec<Node> = datas
+                .iter()
+                .zip(values.iter())
+                .map(|(d, v)| build(d, items, v, each, key))
+                .collect();
+            if children.iter().all(|c| matches!(c, Node::Keep(_))) {
+                Node::Keep(value.clone())
+            } else {
+                Node::List(children)
+            }
+        }
+        (Kind::Object { fields }, Data::Object(datas), Value::Dict(dict)) => {
+            let mut rebuild = Vec::new();
+            for ((name, spec), (_, d)) in fields.iter().zip(datas.iter()) {
+                if let Ok(v) = dict.get(name.as_str()) {
+                    let child = build(d, spec, v, each, key);
+                    if !matches!(child, Node::Keep(_)) {
+                        rebuild.push((Str::from(name.as_str()), child));
+                    }
+                }
+            }
+            if rebuild.is_empty() {
+                Node::Keep(value.clone())
+            } else {
+                Node::Object {
+                    base: dict.clone(),
+                    rebuild,
+                }
+            }
+        }
+        _ => Node::Keep(value.clone()),
+    }
+}
+
+fn instantiate(node: &Node, record: &str) -> Value {
+    match node {
+        Node::Keep(v) => v.clone(),
+        Node::Object { base, rebuild } => {
+            let mut dict = base.clone();
+            for (name, child) in rebuild {
+                dict.insert(name.clone(), instantiate(child, record));
+            }
+            Value::Dict(dict)
+        }
+        Node::List(children) => {
+            Value::Array(children.iter().map(|c| instantiate(c, record)).collect())
+        }
+        Node::Grouped(groups) => Value::Array(groups.get(record).cloned().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::schema::Schema;
+    use crate::content::yaml::{Limits, parse};
+    use crate::content::{Content, to_value};
+    use std::path::Path;
+
+    #[test]
+    fn views_keep_only_the_records_own_items() {
+        let schema = Schema::from_yaml(
+            &parse(
+                Path::new("s.yaml"),
+                br#"fields:
+  members: {type: list, unique: id, items: {type: object, fields: {id: id}}}
+  questions:
+    type: list
+    items:
+      type: object
+      fields:
+        q: string
+        answers: {type: list, items: {type: object, fields: {member: {type: ref, to: members.id}, text: string}}}
+"#,
+                &Limits::default(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let src = "members: [{id: a}, {id: b}]\nquestions:\n  - q: Q1\n    answers: [{member: b, text: B1}, {member: a, text: A1}]\n  - q: Q2\n    answers: [{member: a, text: A2}]\n";
+        let content = Content::load(
+            Path::new("c.yaml"),
+            src.as_bytes(),
+            &schema,
+            &Limits::default(),
+        )
+        .unwrap();
+        let value = to_value(&content.data);
+        let scoped = Scoped::new(
+            &content.data,
+            &schema.root,
+            &value,
+            &["members".into()],
+            "id",
+        );
+        assert!(scoped.is_scoped());
+        let repr = |v: Value| format!("{v:?}");
+        let a = repr(scoped.view("a"));
+        assert!(
+            a.contains("A1") && a.contains("A2") && !a.contains("B1"),
+            "{a}"
+        );
+        let b = repr(scoped.view("b"));
+        assert!(
+            b.contains("B1") && !b.contains("A1") && !b.contains("A2"),
+            "{b}"
+        );
+        // The list of members itself stays whole.
+        assert!(b.contains("\"a\"") && b.contains("\"b\""), "{b}");
+    }
+}
