@@ -428,9 +428,12 @@ impl Session {
         };
         report.diagnostics.extend(prep.diagnostics.0.clone());
         report.sources.merge(prep.sources.clone());
+        // Publications whose content is valid are still built when another's
+        // is not: every problem is reported in one run.
         let (mut jobs, plan_diags) = compile::plan(&prep.prepared, request.variants.as_deref());
+        let plan_failed = plan_diags.iter().any(Diagnostic::is_error);
         report.diagnostics.extend(plan_diags);
-        if report.diagnostics.has_errors() {
+        if plan_failed {
             report.diagnostics.sort();
             report.duration = start.elapsed();
             return report;
@@ -484,6 +487,7 @@ impl Session {
             report.diagnostics.extend(diags);
             report.sources.merge(sources);
         }
+        drop_duplicate_tofu(&mut report.diagnostics);
         report.diagnostics.sort();
         report.duration = start.elapsed();
         report
@@ -603,6 +607,28 @@ impl Session {
         };
         (report, diagnostics, compiled.sources)
     }
+}
+
+/// A character without a glyph is reported twice: before typesetting, at
+/// its place in the content, and after, on the page where it was drawn.
+/// Keep the first, which says where to fix it.
+fn drop_duplicate_tofu(diags: &mut Diagnostics) {
+    let located: std::collections::BTreeSet<String> = diags
+        .iter()
+        .filter(|d| d.position.is_some())
+        .filter_map(|d| code_point(&d.message))
+        .collect();
+    diags.0.retain(|d| {
+        d.position.is_some()
+            || !d.message.contains("has no glyph")
+            || code_point(&d.message).is_none_or(|c| !located.contains(&c))
+    });
+}
+
+fn code_point(message: &str) -> Option<String> {
+    let start = message.find("(U+")?;
+    let end = message[start..].find(')')?;
+    Some(message[start..start + end].to_string())
 }
 
 /// Checks that the fonts cover every character of the content; each

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            report_error(&e);
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }
@@ -37,22 +37,27 @@ fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn report_error(e: &Error) {
-    match e {
-        Error::Project(pamphlet::ProjectError::Invalid(diags, text)) => {
+/// Opens the project; a manifest with problems is reported like any other
+/// input problem (exit status 1), other failures are returned (status 2).
+fn open(
+    project: &pamphlet::cli::ProjectArgs,
+    diagnostics: &DiagnosticArgs,
+) -> Result<Result<Session, ExitCode>, Error> {
+    match Session::open(&project.project, &project.session_options()) {
+        Ok(session) => Ok(Ok(session)),
+        Err(Error::Project(pamphlet::ProjectError::Invalid(diags, text))) => {
             let mut sources = Sources::new();
-            sources.insert(pamphlet::project::MANIFEST, text.clone());
-            let diags = Diagnostics(diags.clone());
-            emit(
-                &diags,
-                &sources,
-                &DiagnosticArgs {
-                    diagnostic_format: pamphlet::cli::FormatArg::Human,
-                    deny_warnings: false,
-                },
+            sources.insert(pamphlet::project::MANIFEST, text);
+            let diags = Diagnostics(diags);
+            emit(&diags, &sources, diagnostics);
+            eprintln!(
+                "{} error(s) in {}",
+                diags.errors(),
+                pamphlet::project::MANIFEST
             );
+            Ok(Err(ExitCode::from(1)))
         }
-        other => eprintln!("error: {other}"),
+        Err(e) => Err(e),
     }
 }
 
@@ -160,6 +165,16 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
     emit(&report.diagnostics, &report.sources, args);
     let warnings = report.diagnostics.warnings();
     let errors = report.diagnostics.errors();
+    if verb == "checked" {
+        eprintln!(
+            "checked {} of {} output(s), {} failed, {errors} error(s), {warnings} warning(s) in {:.2} s",
+            report.built(),
+            report.jobs.len(),
+            report.failed(),
+            report.duration.as_secs_f64()
+        );
+        return exit_code(report, args, warnings);
+    }
     let written = report
         .jobs
         .iter()
@@ -173,6 +188,10 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
         report.failed(),
         report.duration.as_secs_f64()
     );
+    exit_code(report, args, warnings)
+}
+
+fn exit_code(report: &BuildReport, args: &DiagnosticArgs, warnings: usize) -> ExitCode {
     if report.success() && !(args.deny_warnings && warnings > 0) {
         ExitCode::SUCCESS
     } else {
@@ -181,7 +200,10 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
 }
 
 fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
-    let session = Session::open(&args.project.project, &args.project.session_options())?;
+    let session = match open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let request = args
         .select
         .request(args.out.clone(), true, args.diagnostics.deny_warnings);
@@ -216,7 +238,10 @@ fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Error> {
-    let session = Session::open(&args.project.project, &args.project.session_options())?;
+    let session = match open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let request = args
         .select
         .request(None, false, args.diagnostics.deny_warnings);
@@ -271,7 +296,10 @@ fn preflight(args: &PreflightArgs) -> Result<ExitCode, Error> {
 }
 
 fn inputs(args: &InputsArgs) -> Result<ExitCode, Error> {
-    let session = Session::open(&args.project.project, &args.project.session_options())?;
+    let session = match open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let prep = session.prepare(std::slice::from_ref(&args.publication))?;
     if prep.diagnostics.has_errors() || prep.prepared.is_empty() {
         emit(&prep.diagnostics, &prep.sources, &args.diagnostics);

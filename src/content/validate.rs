@@ -270,7 +270,7 @@ impl Validator<'_> {
                         self.error(
                             node.range.clone(),
                             format!(
-                                "{} has {} items; at least {min} are needed",
+                                "{} has {} item(s); it needs at least {min}",
                                 show(path),
                                 list.len()
                             ),
@@ -483,6 +483,12 @@ impl Validator<'_> {
                     .filter_map(|i| i.get(&r.key)?.plain())
                     .collect(),
                 _ => Vec::new(),
+            };
+            let keys: Vec<String> = {
+                let mut seen = std::collections::BTreeSet::new();
+                keys.into_iter()
+                    .filter(|k| seen.insert(k.clone()))
+                    .collect()
             };
             if !keys.contains(&r.value) {
                 let list = r.list.join(".");

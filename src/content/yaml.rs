@@ -225,6 +225,26 @@ fn yaml_error(path: &Path, text: &str, err: &serde_saphyr::Error) -> Diagnostic 
     let lower = message.to_lowercase();
     if lower.contains("tab") {
         message = "tab character in indentation; YAML indents with spaces only".into();
+        // Point at the tab itself (the parser counts a tab as several columns).
+        // The parser may report the end of the previous line: look there and
+        // on the next line.
+        let line = err
+            .location()
+            .filter(|l| l.line() > 0)
+            .map_or(1, |l| l.line() as usize);
+        for line in [line, line + 1] {
+            let start = offset_of(text, line, 1);
+            let rest = &text[start..];
+            let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+            let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            if let Some(tab) = rest[..indent].find('\t') {
+                let at = start + tab;
+                let mut d =
+                    Diagnostic::error(Some(Position::new(path, text, at..at + 1)), message.clone());
+                d.hints.push("replace the tab with spaces".to_string());
+                return d;
+            }
+        }
         hints.push("replace the tab with spaces".to_string());
     } else if lower.contains("duplicate") {
         hints.push("each key may appear once per mapping; remove or rename one of them".into());
@@ -387,6 +407,10 @@ mod tests {
         let d = load("a:\n\tb: 1\n").unwrap_err();
         assert!(d.message.contains("tab"), "{}", d.message);
         assert_eq!(d.position.unwrap().line, 2);
+        // The parser reports the end of the line before; we point at the tab.
+        let d = load("s:\n  - id: a\n\tname: x\n").unwrap_err();
+        let p = d.position.unwrap();
+        assert_eq!((p.line, p.column), (3, 1), "{}", d.message);
 
         let d = load("  \n").unwrap_err();
         assert_eq!(d.message, "file is empty");

@@ -4,3 +4,4 @@
 mod common;
 mod handouts;
 mod pamphlet;
+mod validation;
