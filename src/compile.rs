@@ -358,7 +358,7 @@ pub fn compile(
                     .map(|d| d.with_context(&context)),
             );
             let findings = (job.variant == Variant::Print)
-                .then(|| crate::print::preflight::findings(&document));
+                .then(|| crate::print::preflight::findings(&document, p.publication.print.safe));
             let document = crate::print::apply(&document, &p.publication.print, job.variant);
             let exported = export(&document, p, job, options);
             lap(&mut phases.export);
@@ -405,9 +405,23 @@ pub fn compile(
                     }
                 }
                 Err(errors) => {
+                    // Export errors come from the PDF standards: point at
+                    // where the manifest asks for them.
+                    let at = match job.variant {
+                        Variant::Print => &p.publication.print_standards_at,
+                        Variant::Screen => &p.publication.screen_standards_at,
+                    };
                     for e in &errors {
-                        diagnostics
-                            .push(convert(&job_world, e, &mut sources).with_context(&context));
+                        let mut d = convert(&job_world, e, &mut sources).with_context(&context);
+                        if d.position.is_none() {
+                            d.position = at.clone();
+                        }
+                        if d.message.contains("missing document date") {
+                            d.hints.push(
+                                "set SOURCE_DATE_EPOCH or pass --creation-timestamp: pamphlet leaves the date out by default so that builds are reproducible".into(),
+                            );
+                        }
+                        diagnostics.push(d);
                     }
                 }
             }

@@ -107,8 +107,12 @@ pub struct Publication {
     pub variants: Vec<Variant>,
     /// PDF standards for the print variant.
     pub print_standards: Vec<String>,
+    /// Where the print variant's standards are named in the manifest.
+    pub print_standards_at: Option<Position>,
     /// PDF standards for the screen variant.
     pub screen_standards: Vec<String>,
+    /// Where the screen variant's standards are named in the manifest.
+    pub screen_standards_at: Option<Position>,
     /// Output path pattern for the screen variant.
     pub screen_output: String,
 }
@@ -292,7 +296,7 @@ struct PrintToml {
     #[serde(default)]
     marks: Option<bool>,
     #[serde(default)]
-    pdf_standard: Vec<String>,
+    pdf_standard: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -301,7 +305,7 @@ struct ScreenToml {
     #[serde(default)]
     output: Option<Spanned<String>>,
     #[serde(default)]
-    pdf_standard: Vec<String>,
+    pdf_standard: Option<Spanned<Vec<String>>>,
 }
 
 /// The PDF standards that may be named in `pdf_standard`.
@@ -468,16 +472,23 @@ impl Project {
                 }
             }
             let screen_toml = p.screen.as_ref();
-            let print_standards = print_toml
-                .map(|p| p.pdf_standard.clone())
-                .unwrap_or_default();
-            let screen_standards = screen_toml
-                .map(|s| s.pdf_standard.clone())
-                .unwrap_or_default();
-            for s in print_standards.iter().chain(&screen_standards) {
+            let standards = |s: Option<&Spanned<Vec<String>>>| {
+                s.map_or((Vec::new(), None), |s| {
+                    (s.get_ref().clone(), Some(pos(s.span())))
+                })
+            };
+            let (print_standards, print_standards_at) =
+                standards(print_toml.and_then(|p| p.pdf_standard.as_ref()));
+            let (screen_standards, screen_standards_at) =
+                standards(screen_toml.and_then(|s| s.pdf_standard.as_ref()));
+            for (s, s_at) in print_standards
+                .iter()
+                .map(|s| (s, &print_standards_at))
+                .chain(screen_standards.iter().map(|s| (s, &screen_standards_at)))
+            {
                 if !PDF_STANDARDS.contains(&s.as_str()) {
                     let mut d = Diagnostic::error(
-                        Some(at.clone()),
+                        s_at.clone(),
                         format!("unknown PDF standard `{s}` in publication `{name}`"),
                     );
                     d.hints
@@ -522,7 +533,9 @@ impl Project {
                 print,
                 variants,
                 print_standards,
+                print_standards_at,
                 screen_standards,
+                screen_standards_at,
                 screen_output,
             });
         }

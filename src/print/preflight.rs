@@ -159,6 +159,9 @@ pub struct Findings {
     pub images: Vec<ImageReport>,
     /// Pages (1-based) that use RGB colour.
     pub rgb_pages: Vec<usize>,
+    /// Text closer to the trim edge than the safe distance: (page, text,
+    /// distance in mm).
+    pub unsafe_text: Vec<(usize, String, f64)>,
 }
 
 /// Runs preflight on `bytes`, the PDF shown as `path`.
@@ -225,6 +228,15 @@ pub fn check_document(
     if let Some(f) = findings {
         report.images = f.images;
         report.rgb_pages = f.rgb_pages;
+        for (page, text, distance) in f.unsafe_text {
+            report.diagnostics.push(
+                Diagnostic::warning(
+                    at(),
+                    format!("text `{text}` on page {page} is {distance:.1} mm from the trim edge, inside the safe area"),
+                )
+                .with_hint("keep text at least `print.safe` (3 mm) inside the trim: use page-setup margins"),
+            );
+        }
     }
     for (&number, &id) in &pages {
         let page = number as usize;
@@ -265,25 +277,74 @@ pub fn check_document(
     report
 }
 
-/// Finds raster images (with their effective resolution) and RGB colour in
-/// a laid-out document.
-pub fn findings(document: &typst_layout::PagedDocument) -> Findings {
+/// Finds raster images (with their effective resolution), RGB colour, and
+/// text closer than `safe` (points) to the trim edge in a laid-out document.
+pub fn findings(document: &typst_layout::PagedDocument, safe: f64) -> Findings {
     let mut f = Findings::default();
     for (i, page) in document.pages().iter().enumerate() {
-        let mut rgb = false;
-        if page
+        let mut rgb = page
             .fill_or_transparent()
             .as_ref()
-            .is_some_and(paint_is_rgb)
-        {
-            rgb = true;
-        }
+            .is_some_and(paint_is_rgb);
         walk(&page.frame, (1.0, 1.0), i + 1, &mut f.images, &mut rgb);
         if rgb {
             f.rgb_pages.push(i + 1);
         }
+        if let Some((text, d)) = closest_text(&page.frame, safe) {
+            f.unsafe_text.push((i + 1, text, d));
+        }
     }
     f
+}
+
+/// The text run closest to the trim edge, if closer than `safe` points:
+/// its first characters and its distance in millimetres.
+fn closest_text(frame: &typst::layout::Frame, safe: f64) -> Option<(String, f64)> {
+    use typst::layout::Transform;
+    let size = frame.size();
+    let mut worst = None;
+    visit_text(
+        frame,
+        Transform::identity(),
+        (size.x.to_pt(), size.y.to_pt()),
+        safe,
+        &mut worst,
+    );
+    worst
+}
+
+fn visit_text(
+    frame: &typst::layout::Frame,
+    ts: typst::layout::Transform,
+    page: (f64, f64),
+    safe: f64,
+    worst: &mut Option<(String, f64)>,
+) {
+    use typst::layout::{FrameItem, Point, Transform};
+    for (pos, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => {
+                let inner = ts
+                    .pre_concat(Transform::translate(pos.x, pos.y))
+                    .pre_concat(g.transform);
+                visit_text(&g.frame, inner, page, safe, worst);
+            }
+            FrameItem::Text(t) if !t.text.trim().is_empty() => {
+                let a = Point::new(pos.x, pos.y - t.size * 0.88).transform(ts);
+                let b = Point::new(pos.x + t.width(), pos.y + t.size * 0.12).transform(ts);
+                let (x0, x1) = (a.x.to_pt().min(b.x.to_pt()), a.x.to_pt().max(b.x.to_pt()));
+                let (y0, y1) = (a.y.to_pt().min(b.y.to_pt()), a.y.to_pt().max(b.y.to_pt()));
+                let d = x0.min(y0).min(page.0 - x1).min(page.1 - y1);
+                // Allow a hair for glyph metrics (a tenth of the text size).
+                if d + t.size.to_pt() * 0.1 < safe
+                    && worst.as_ref().is_none_or(|(_, w)| d * 25.4 / 72.0 < *w)
+                {
+                    *worst = Some((t.text.chars().take(16).collect(), d * 25.4 / 72.0));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn color_is_rgb(c: &typst::visualize::Color) -> bool {

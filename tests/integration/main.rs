@@ -4,4 +4,5 @@
 mod common;
 mod handouts;
 mod pamphlet;
+mod print;
 mod validation;
