@@ -36,11 +36,37 @@ pub enum Command {
         after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf"
     )]
     Preflight(PreflightArgs),
+    /// Build, then rebuild on every change to content, layouts, fonts or the manifest.
+    #[command(after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview")]
+    Watch(WatchArgs),
     /// Write the data a layout receives, as JSON, for the typst CLI or an editor.
     #[command(
         after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
     )]
     Inputs(InputsArgs),
+}
+
+/// `pamphlet watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Output selection.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+    /// The output folder (default: out/ in the project).
+    #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
+    pub out: Option<PathBuf>,
+    /// Also write PNG previews on every rebuild.
+    #[arg(long)]
+    pub preview: bool,
+    /// Resolution of previews, in pixels per inch.
+    #[arg(long, value_name = "PPI", default_value_t = 96.0)]
+    pub ppi: f64,
 }
 
 /// `pamphlet inputs`.
@@ -196,6 +222,15 @@ pub struct BuildArgs {
     /// The output folder (default: out/ in the project).
     #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
     pub out: Option<PathBuf>,
+    /// Rebuild every output, even those whose inputs did not change.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write PNG previews of every page and a contact sheet to out/previews/.
+    #[arg(long)]
+    pub preview: bool,
+    /// Resolution of previews, in pixels per inch.
+    #[arg(long, value_name = "PPI", default_value_t = 96.0)]
+    pub ppi: f64,
     /// Print the time spent in each phase, summed over all jobs.
     #[arg(long)]
     pub timings: bool,
@@ -251,6 +286,7 @@ impl SelectArgs {
             out_dir: out,
             write,
             deny_warnings,
+            ..Default::default()
         }
     }
 }

@@ -198,6 +198,8 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
 pub struct CompileOptions {
     /// PDF creation date (seconds since the Unix epoch); `None` omits it.
     pub creation_timestamp: Option<i64>,
+    /// Render PNG previews at this resolution.
+    pub preview_ppi: Option<f64>,
 }
 
 /// The result of compiling one job.
@@ -217,6 +219,8 @@ pub struct Compiled {
     pub duration: Duration,
     /// Time per phase.
     pub phases: Phases,
+    /// PNG previews: (path relative to the output folder, bytes).
+    pub previews: Vec<(PathBuf, Vec<u8>)>,
 }
 
 /// Time spent in each phase of a job.
@@ -339,6 +343,7 @@ pub fn compile(
     }
     let mut pdf = None;
     let mut pages = 0;
+    let mut previews = Vec::new();
     match output {
         Err(errors) => {
             for e in &errors {
@@ -357,6 +362,9 @@ pub fn compile(
                     .into_iter()
                     .map(|d| d.with_context(&context)),
             );
+            if let Some(ppi) = options.preview_ppi {
+                previews = crate::preview::render(&document, &job.output, ppi);
+            }
             let findings = (job.variant == Variant::Print)
                 .then(|| crate::print::preflight::findings(&document, p.publication.print.safe));
             let document = crate::print::apply(&document, &p.publication.print, job.variant);
@@ -438,6 +446,7 @@ pub fn compile(
         accessed: job_world.accessed(),
         duration: start.elapsed(),
         phases,
+        previews,
     }
 }
 

@@ -27,10 +27,13 @@ pub mod cli;
 pub mod compile;
 pub mod content;
 pub mod diag;
+pub mod incremental;
 pub mod output;
+pub mod preview;
 pub mod print;
 pub mod project;
 pub mod synth;
+pub mod watch;
 pub mod world;
 
 use std::collections::BTreeMap;
@@ -47,8 +50,9 @@ use crate::diag::{Diagnostic, Diagnostics, Position, Sources};
 pub use crate::project::{Project, ProjectError, Publication, Variant};
 use crate::world::{Fonts, ProjectWorld};
 
-/// A job's report with its diagnostics and their sources.
-type JobResult = (JobReport, Vec<Diagnostic>, Sources);
+/// A job's report with its diagnostics, their sources, and the update to
+/// its fingerprint (`None`: keep; `Some((key, None))`: forget).
+type JobResult = (JobReport, Vec<Diagnostic>, Sources, Option<(String, Option<incremental::OutputStamp>)>);
 
 /// A content file loaded once, with its Typst value.
 type LoadedContent = (Arc<Content>, typst::foundations::Value);
@@ -126,6 +130,13 @@ pub struct BuildRequest {
     pub write: bool,
     /// Treat warnings as errors.
     pub deny_warnings: bool,
+    /// Rebuild every output, even those whose inputs are unchanged.
+    pub force: bool,
+    /// Also write PNG previews at this resolution (pixels per inch).
+    pub preview_ppi: Option<f64>,
+    /// Identifies the tool in fingerprints (default: pamphlet's and Typst's
+    /// versions); a different one invalidates every output.
+    pub tool_id: Option<String>,
 }
 
 /// How a job ended.
@@ -142,6 +153,8 @@ pub enum JobStatus {
     },
     /// Errors; nothing was written.
     Failed,
+    /// Nothing it depends on changed since it was written: not rebuilt.
+    Skipped,
 }
 
 /// One job's result.
@@ -179,6 +192,11 @@ impl BuildReport {
             .iter()
             .filter(|j| matches!(j.status, JobStatus::Built { .. }))
             .count()
+    }
+
+    /// Jobs skipped because nothing they depend on changed.
+    pub fn skipped(&self) -> usize {
+        self.jobs.iter().filter(|j| j.status == JobStatus::Skipped).count()
     }
 
     /// Jobs that failed.
@@ -466,6 +484,24 @@ impl Session {
             .unwrap_or_else(|| self.project.root.join("out"));
         let options = CompileOptions {
             creation_timestamp: self.options.creation_timestamp,
+            preview_ppi: request.preview_ppi,
+        };
+        // Incremental: what every output was built from last time.
+        let mut state = if request.write {
+            incremental::State::load(&out_dir)
+        } else {
+            incremental::State::default()
+        };
+        let fonts = state.fonts_fingerprint(self.fonts().entries(), &self.project.root);
+        let ctx = JobContext {
+            prepared: &prep.prepared,
+            out_dir: &out_dir,
+            options: &options,
+            request,
+            state: &state,
+            hashes: incremental::FileHashes::new(&self.project.root),
+            fonts,
+            tool: request.tool_id.clone().unwrap_or_else(incremental::tool_id),
         };
         progress.start(jobs.len());
         let threads = if request.jobs == 0 {
@@ -473,19 +509,27 @@ impl Session {
         } else {
             request.jobs
         };
-        let results = self.run_jobs(
-            &jobs,
-            &prep.prepared,
-            &out_dir,
-            &options,
-            request,
-            threads,
-            progress,
-        );
-        for (job, diags, sources) in results {
+        let results = self.run_jobs(&jobs, &ctx, threads, progress);
+        let mut updates = Vec::new();
+        for (job, diags, sources, stamp) in results {
             report.jobs.push(job);
             report.diagnostics.extend(diags);
             report.sources.merge(sources);
+            updates.extend(stamp);
+        }
+        if request.write {
+            for (key, stamp) in updates {
+                match stamp {
+                    Some(stamp) => state.outputs.insert(key, stamp),
+                    None => state.outputs.remove(&key),
+                };
+            }
+            if let Err(e) = state.save(&out_dir) {
+                report.diagnostics.push(Diagnostic::warning(
+                    None,
+                    format!("cannot save the build state in {}: {e} (the next build redoes everything)", out_dir.display()),
+                ));
+            }
         }
         drop_duplicate_tofu(&mut report.diagnostics);
         report.diagnostics.sort();
@@ -497,22 +541,11 @@ impl Session {
     /// and returns their results in plan order. Typst's memoisation caches
     /// are shared; entries unused for two chunks of jobs are evicted, so
     /// memory stays bounded over thousands of records.
-    #[allow(clippy::too_many_arguments)]
-    fn run_jobs(
-        &self,
-        jobs: &[Job],
-        prepared: &[Prepared],
-        out_dir: &Path,
-        options: &CompileOptions,
-        request: &BuildRequest,
-        threads: usize,
-        progress: &mut dyn Progress,
-    ) -> Vec<JobResult> {
+    fn run_jobs(&self, jobs: &[Job], ctx: &JobContext, threads: usize, progress: &mut dyn Progress) -> Vec<JobResult> {
         const CHUNK: usize = 32;
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
-        let slots: Mutex<Vec<Option<JobResult>>> =
-            Mutex::new((0..jobs.len()).map(|_| None).collect());
+        let slots: Mutex<Vec<Option<JobResult>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
         let progress = Mutex::new(progress);
         std::thread::scope(|scope| {
             for _ in 0..threads.clamp(1, jobs.len().max(1)) {
@@ -520,13 +553,7 @@ impl Session {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else { break };
-                        let result = self.run_job(
-                            &prepared[job.publication],
-                            job,
-                            out_dir,
-                            options,
-                            request,
-                        );
+                        let result = self.run_job(job, ctx);
                         if let Ok(mut p) = progress.lock() {
                             p.done(&result.0);
                         }
@@ -543,70 +570,119 @@ impl Session {
         if let Ok(mut p) = progress.lock() {
             p.finish();
         }
-        slots
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .collect()
+        slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
     }
 
-    fn run_job(
-        &self,
-        prepared: &Prepared,
-        job: &Job,
-        out_dir: &Path,
-        options: &CompileOptions,
-        request: &BuildRequest,
-    ) -> JobResult {
+    /// The fingerprint of a job's inputs: its data, the publication's
+    /// settings, the build options, the fonts and the tool.
+    fn fingerprint(&self, job: &Job, prepared: &Prepared, ctx: &JobContext) -> String {
+        let p = &prepared.publication;
+        let settings = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
+            p.layout.rel,
+            p.print,
+            p.pages,
+            p.print_standards,
+            p.screen_standards,
+            p.output,
+            p.screen_output,
+            p.each,
+            p.key,
+            p.whole_content,
+            ctx.options.creation_timestamp,
+            ctx.options.preview_ppi.map(f64::to_bits),
+        );
+        let inputs = compile::inputs(prepared, job);
+        let data = typst::utils::hash128(&inputs);
+        incremental::hex(typst::utils::hash128(&(&ctx.tool, &ctx.fonts, settings, job.variant, data)))
+    }
+
+    fn run_job(&self, job: &Job, ctx: &JobContext) -> JobResult {
         let start = Instant::now();
-        let path = out_dir.join(&job.output);
-        let shown = path
-            .strip_prefix(&self.project.root)
-            .unwrap_or(&path)
-            .to_path_buf();
-        let compiled = compile::compile(&self.world, prepared, job, options, &shown);
+        let prepared = &ctx.prepared[job.publication];
+        let path = ctx.out_dir.join(&job.output);
+        let key = incremental::key(&job.output);
+        let fingerprint = ctx.request.write.then(|| self.fingerprint(job, prepared, ctx));
+        // Skip what is up to date.
+        if let Some(fp) = &fingerprint
+            && !ctx.request.force
+            && let Some(stamp) = ctx.state.outputs.get(&key)
+            && stamp.inputs == *fp
+            && incremental::output_intact(&path, stamp, ctx.out_dir)
+            && ctx.hashes.unchanged(&stamp.deps)
+        {
+            let bytes = stamp.len as usize;
+            let report = JobReport { job: job.clone(), path, status: JobStatus::Skipped, duration: start.elapsed(), phases: Default::default() };
+            let _ = bytes;
+            return (report, Vec::new(), Sources::new(), None);
+        }
+        let shown = path.strip_prefix(&self.project.root).unwrap_or(&path).to_path_buf();
+        let compiled = compile::compile(&self.world, prepared, job, ctx.options, &shown);
         let mut phases = compiled.phases;
         let mut diagnostics = compiled.diagnostics;
         let mut status = JobStatus::Failed;
+        let mut stamp_update = Some((key.clone(), None));
         if let Some(pdf) = compiled.pdf {
-            let failed = diagnostics
-                .iter()
-                .any(|d| d.is_error() || (request.deny_warnings && !d.is_error()));
+            let failed = diagnostics.iter().any(|d| d.is_error() || (ctx.request.deny_warnings && !d.is_error()));
             if !failed {
                 let mut written = false;
                 let clock = Instant::now();
-                if request.write && !output::unchanged(&path, &pdf) {
-                    match output::write_atomic(&path, &pdf) {
-                        Ok(()) => written = true,
-                        Err(e) => diagnostics.push(
-                            Diagnostic::error(
-                                Some(Position::file(&shown)),
-                                format!("cannot write {}: {e}", shown.display()),
-                            )
-                            .with_context(job.describe()),
-                        ),
+                let write = |rel: &Path, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>| -> bool {
+                    let target = ctx.out_dir.join(rel);
+                    if output::unchanged(&target, bytes) {
+                        return false;
+                    }
+                    match output::write_atomic(&target, bytes) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            let shown = target.strip_prefix(&self.project.root).unwrap_or(&target).to_path_buf();
+                            diagnostics.push(
+                                Diagnostic::error(Some(Position::file(&shown)), format!("cannot write {}: {e}", shown.display()))
+                                    .with_context(job.describe()),
+                            );
+                            false
+                        }
+                    }
+                };
+                if ctx.request.write {
+                    written = write(&job.output, &pdf, &mut diagnostics);
+                    for (rel, png) in &compiled.previews {
+                        write(rel, png, &mut diagnostics);
                     }
                 }
                 phases.write = clock.elapsed();
                 if !diagnostics.iter().any(Diagnostic::is_error) {
-                    status = JobStatus::Built {
-                        pages: compiled.pages,
-                        bytes: pdf.len(),
-                        written,
-                    };
+                    status = JobStatus::Built { pages: compiled.pages, bytes: pdf.len(), written };
+                    if let (Some(fp), Some((len, mtime))) = (fingerprint, incremental::stat(&path)) {
+                        let deps = compiled
+                            .accessed
+                            .iter()
+                            .filter_map(|p| {
+                                let rel = incremental::key(p);
+                                ctx.hashes.get(&rel).map(|h| (rel, h))
+                            })
+                            .collect();
+                        let previews = compiled.previews.iter().map(|(p, _)| incremental::key(p)).collect();
+                        stamp_update = Some((key, Some(incremental::OutputStamp { inputs: fp, deps, len, mtime, previews })));
+                    }
                 }
             }
         }
-        let report = JobReport {
-            job: job.clone(),
-            path,
-            status,
-            duration: start.elapsed(),
-            phases,
-        };
-        (report, diagnostics, compiled.sources)
+        let report = JobReport { job: job.clone(), path, status, duration: start.elapsed(), phases };
+        (report, diagnostics, compiled.sources, stamp_update)
     }
+}
+
+/// What every job of a build shares.
+struct JobContext<'a> {
+    prepared: &'a [Prepared],
+    out_dir: &'a Path,
+    options: &'a CompileOptions,
+    request: &'a BuildRequest,
+    state: &'a incremental::State,
+    hashes: incremental::FileHashes,
+    fonts: String,
+    tool: String,
 }
 
 /// A character without a glyph is reported twice: before typesetting, at

@@ -10,7 +10,7 @@ use clap::Parser;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use pamphlet::cli::{
+use pamphlet::cli::{WatchArgs, 
     BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs,
 };
 use pamphlet::diag::{self, Diagnostics, Sources};
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Preflight(args) => preflight(&args),
         Command::Inputs(args) => inputs(&args),
+        Command::Watch(args) => watch(&args),
     };
     match result {
         Ok(code) => code,
@@ -93,6 +94,7 @@ fn job_line(r: &JobReport) -> String {
             r.duration.as_millis()
         ),
         JobStatus::Failed => format!("{:>9} {shown} ({})", "FAILED", r.job.describe()),
+        JobStatus::Skipped => format!("{:>9} {shown} (nothing it depends on changed)", "skipped"),
     }
 }
 
@@ -175,16 +177,13 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
         );
         return exit_code(report, args, warnings);
     }
-    let written = report
-        .jobs
-        .iter()
-        .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
-        .count();
+    let written = report.jobs.iter().filter(|j| matches!(j.status, JobStatus::Built { written: true, .. })).count();
     eprintln!(
-        "{verb} {} of {} output(s) ({written} written, {} unchanged), {} failed, {errors} error(s), {warnings} warning(s) in {:.2} s",
+        "{verb} {} of {} output(s): {written} written, {} unchanged, {} skipped, {} failed; {errors} error(s), {warnings} warning(s) in {:.2} s",
         report.built(),
         report.jobs.len(),
         report.built() - written,
+        report.skipped(),
         report.failed(),
         report.duration.as_secs_f64()
     );
@@ -204,9 +203,14 @@ fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let request = args
-        .select
-        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    let mut request = args.select.request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    request.force = args.force;
+    if args.preview {
+        if !(1.0..=1200.0).contains(&args.ppi) {
+            return Err(Error::Usage(format!("--ppi {} is out of range (1 to 1200)", args.ppi)));
+        }
+        request.preview_ppi = Some(args.ppi);
+    }
     if args.trace.is_some() {
         typst_timing::enable();
     }
@@ -318,5 +322,40 @@ fn inputs(args: &InputsArgs) -> Result<ExitCode, Error> {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn watch(args: &WatchArgs) -> Result<ExitCode, Error> {
+    let mut request = args.select.request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    if args.preview {
+        request.preview_ppi = Some(args.ppi);
+    }
+    let root = args.project.project.canonicalize().unwrap_or_else(|_| args.project.project.clone());
+    eprintln!("watching {} (Ctrl-C to stop)", root.display());
+    pamphlet::watch::watch(&args.project.project, &args.project.session_options(), &request, &mut pamphlet::NoProgress, |round| {
+        let r = &round.report;
+        emit(&r.diagnostics, &r.sources, &args.diagnostics);
+        // Editors write through temporary files: name the files that exist.
+        let existing: Vec<&std::path::PathBuf> = round.changed.iter().filter(|p| p.exists()).collect();
+        let shown = if existing.is_empty() { round.changed.iter().collect() } else { existing };
+        let names: Vec<String> = shown.iter().map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string()).collect();
+        let cause = if names.is_empty() { "built".to_string() } else { format!("{} changed; rebuilt", names.join(", ")) };
+        let written: Vec<String> = r
+            .jobs
+            .iter()
+            .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
+            .map(|j| j.job.output.display().to_string())
+            .collect();
+        eprintln!(
+            "[watch] {cause} in {} ms: {} written{}, {} skipped, {} failed{}",
+            round.latency.as_millis(),
+            written.len(),
+            if written.is_empty() { String::new() } else { format!(" ({})", written.join(", ")) },
+            r.skipped(),
+            r.failed(),
+            if r.diagnostics.has_errors() { " — last good PDFs kept" } else { "" },
+        );
+        true
+    })?;
     Ok(ExitCode::SUCCESS)
 }

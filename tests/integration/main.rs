@@ -3,6 +3,8 @@
 
 mod common;
 mod handouts;
+mod incremental;
 mod pamphlet;
 mod print;
 mod validation;
+mod visual;

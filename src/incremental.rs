@@ -1,0 +1,187 @@
+//! Incremental builds: each output's fingerprint of everything it depends on.
+//!
+//! An output is skipped when all of these are as they were when it was last
+//! written:
+//!
+//! - its **data**: the `sys.inputs` its template received — for a record of
+//!   an `each` publication only that record's view (see
+//!   [`crate::content::scope`]), so editing one member's answer does not
+//!   touch the other members' handouts;
+//! - the **files Typst read** while compiling it (layout sources, their
+//!   imports, images, data files), by content hash — measured by the World,
+//!   not guessed;
+//! - the **fonts** (every font file the project sees, by content hash);
+//! - the **settings** of the publication (print settings, standards, page
+//!   rule, output pattern) and of the build (creation date, previews);
+//! - the **tool**: pamphlet's and Typst's versions;
+//! - the **output file** itself: still there, same size and modification
+//!   time as written.
+//!
+//! The fingerprints live in `out/.pamphlet-state.json`, written atomically at
+//! the end of a build; an interrupted build leaves the previous state, which
+//! at worst makes the next build redo some work.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::world::FontEntry;
+
+/// The state file's name, inside the output folder.
+pub const STATE_FILE: &str = ".pamphlet-state.json";
+
+/// The format version of the state file.
+const STATE_VERSION: u32 = 1;
+
+/// What the tool is: part of every fingerprint.
+pub fn tool_id() -> String {
+    format!("pamphlet {} / typst 0.15.1", env!("CARGO_PKG_VERSION"))
+}
+
+/// A hex string of a 128-bit hash.
+pub fn hex(hash: u128) -> String {
+    format!("{hash:032x}")
+}
+
+/// Hashes file contents.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex(typst::utils::hash128(bytes))
+}
+
+/// The recorded state of an output folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Format version.
+    pub version: u32,
+    /// Font files' hashes, cached by size and modification time.
+    pub fonts: BTreeMap<String, FileStamp>,
+    /// Per output (path relative to the output folder, `/`-separated).
+    pub outputs: BTreeMap<String, OutputStamp>,
+}
+
+/// A file's size, modification time and content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime: u128,
+    /// Content hash.
+    pub hash: String,
+}
+
+/// What an output was built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputStamp {
+    /// Fingerprint of its data, settings, fonts and the tool.
+    pub inputs: String,
+    /// The files Typst read, relative to the project root, with their hashes.
+    pub deps: Vec<(String, String)>,
+    /// The output file as written: size and modification time.
+    pub len: u64,
+    /// Modification time of the output, nanoseconds since the epoch.
+    pub mtime: u128,
+    /// Preview images written with it (relative to the output folder).
+    #[serde(default)]
+    pub previews: Vec<String>,
+}
+
+/// Size and modification time of a file.
+pub fn stat(path: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(path).ok()?;
+    let mtime = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    Some((m.len(), mtime))
+}
+
+impl State {
+    /// Loads the state of `out_dir`; missing or unreadable state (an older
+    /// format, a hand edit) is an empty state: everything is rebuilt.
+    pub fn load(out_dir: &Path) -> State {
+        std::fs::read(out_dir.join(STATE_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+            .filter(|s| s.version == STATE_VERSION)
+            .unwrap_or_default()
+    }
+
+    /// Writes the state atomically.
+    pub fn save(&mut self, out_dir: &Path) -> std::io::Result<()> {
+        self.version = STATE_VERSION;
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::output::write_atomic(&out_dir.join(STATE_FILE), &json)
+    }
+
+    /// The fingerprint of the fonts, updating the cached hashes: a file is
+    /// only read again when its size or modification time changed.
+    /// Paths are recorded relative to `root` where they are inside it, so
+    /// that the state survives moving the project (a CI cache).
+    pub fn fonts_fingerprint(&mut self, fonts: &[FontEntry], root: &Path) -> String {
+        let mut paths: Vec<&PathBuf> = fonts.iter().map(|f| &f.path).collect();
+        paths.sort();
+        paths.dedup();
+        let mut parts = Vec::new();
+        let mut fresh = BTreeMap::new();
+        for path in paths {
+            let key = path.strip_prefix(root).unwrap_or(path).to_string_lossy().into_owned();
+            let Some((len, mtime)) = stat(path) else { continue };
+            let stamp = match self.fonts.get(&key) {
+                Some(s) if s.len == len && s.mtime == mtime => s.clone(),
+                _ => {
+                    let hash = std::fs::read(path).map(|b| hash_bytes(&b)).unwrap_or_default();
+                    FileStamp { len, mtime, hash }
+                }
+            };
+            parts.push((key.clone(), stamp.hash.clone()));
+            fresh.insert(key, stamp);
+        }
+        self.fonts = fresh;
+        hex(typst::utils::hash128(&parts))
+    }
+}
+
+/// Hashes of project files, each read once per build.
+#[derive(Debug, Default)]
+pub struct FileHashes {
+    root: PathBuf,
+    cache: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl FileHashes {
+    /// Hashes files under `root`.
+    pub fn new(root: &Path) -> Self {
+        Self { root: root.to_path_buf(), cache: Mutex::default() }
+    }
+
+    /// The hash of the project file at `rel`, or `None` if it is gone.
+    pub fn get(&self, rel: &str) -> Option<String> {
+        if let Ok(cache) = self.cache.lock()
+            && let Some(h) = cache.get(rel)
+        {
+            return h.clone();
+        }
+        let hash = std::fs::read(self.root.join(rel)).ok().map(|b| hash_bytes(&b));
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(rel.to_string(), hash.clone());
+        }
+        hash
+    }
+
+    /// Whether every dependency still has its recorded hash.
+    pub fn unchanged(&self, deps: &[(String, String)]) -> bool {
+        deps.iter().all(|(path, hash)| self.get(path).as_deref() == Some(hash.as_str()))
+    }
+}
+
+/// The key of an output in the state: its path, `/`-separated.
+pub fn key(output: &Path) -> String {
+    output.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Whether the output at `path` is as `stamp` recorded it.
+pub fn output_intact(path: &Path, stamp: &OutputStamp, out_dir: &Path) -> bool {
+    stat(path).is_some_and(|(len, mtime)| len == stamp.len && mtime == stamp.mtime)
+        && stamp.previews.iter().all(|p| out_dir.join(p).is_file())
+}

@@ -1,0 +1,80 @@
+//! PNG previews of laid-out pages, rendered with `typst-render`, and a
+//! contact sheet with all pages of a document on one image — for reviewing
+//! a change without opening PDFs.
+
+use std::path::{Path, PathBuf};
+
+use tiny_skia as sk;
+use typst_layout::PagedDocument;
+
+/// Pages per row on a contact sheet.
+const SHEET_COLUMNS: usize = 4;
+
+/// Renders every page at `ppi` (trim size, without marks).
+pub fn pages(document: &PagedDocument, ppi: f64) -> Vec<sk::Pixmap> {
+    let options = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(ppi / 72.0),
+        render_bleed: false,
+    };
+    document.pages().iter().map(|p| typst_render::render(p, &options)).collect()
+}
+
+/// Lays `pages` out in rows of four on a grey background.
+pub fn contact_sheet(pages: &[sk::Pixmap]) -> Option<sk::Pixmap> {
+    let gap = 12u32;
+    let w = pages.iter().map(sk::Pixmap::width).max()?;
+    let h = pages.iter().map(sk::Pixmap::height).max()?;
+    let cols = pages.len().min(SHEET_COLUMNS) as u32;
+    let rows = pages.len().div_ceil(SHEET_COLUMNS) as u32;
+    let mut sheet = sk::Pixmap::new(cols * w + (cols + 1) * gap, rows * h + (rows + 1) * gap)?;
+    sheet.fill(sk::Color::from_rgba8(200, 200, 200, 255));
+    for (i, page) in pages.iter().enumerate() {
+        let (c, r) = ((i % SHEET_COLUMNS) as u32, (i / SHEET_COLUMNS) as u32);
+        let x = (gap + c * (w + gap)) as i32;
+        let y = (gap + r * (h + gap)) as i32;
+        sheet.draw_pixmap(x, y, page.as_ref(), &sk::PixmapPaint::default(), sk::Transform::identity(), None);
+    }
+    Some(sheet)
+}
+
+/// The preview files of the output `output` (relative to the output
+/// folder): `previews/<output without .pdf>-<page>.png` and
+/// `previews/<output without .pdf>-sheet.png`.
+pub fn paths(output: &Path, pages: usize) -> (Vec<PathBuf>, PathBuf) {
+    let stem = output.with_extension("");
+    let base = Path::new("previews").join(stem);
+    let name = |suffix: String| {
+        let mut s = base.clone().into_os_string();
+        s.push(suffix);
+        PathBuf::from(s)
+    };
+    ((1..=pages).map(|n| name(format!("-{n}.png"))).collect(), name("-sheet.png".into()))
+}
+
+/// Renders the previews of a document as PNG files: `(path relative to the
+/// output folder, bytes)`.
+pub fn render(document: &PagedDocument, output: &Path, ppi: f64) -> Vec<(PathBuf, Vec<u8>)> {
+    let pixmaps = pages(document, ppi);
+    let (page_paths, sheet_path) = paths(output, pixmaps.len());
+    let mut files: Vec<(PathBuf, Vec<u8>)> = page_paths
+        .into_iter()
+        .zip(&pixmaps)
+        .filter_map(|(p, pm)| pm.encode_png().ok().map(|b| (p, b)))
+        .collect();
+    if let Some(sheet) = contact_sheet(&pixmaps).and_then(|s| s.encode_png().ok()) {
+        files.push((sheet_path, sheet));
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_paths() {
+        let (pages, sheet) = paths(Path::new("handouts/itoen.pdf"), 2);
+        assert_eq!(pages, [PathBuf::from("previews/handouts/itoen-1.png"), PathBuf::from("previews/handouts/itoen-2.png")]);
+        assert_eq!(sheet, PathBuf::from("previews/handouts/itoen-sheet.png"));
+    }
+}

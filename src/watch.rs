@@ -1,0 +1,131 @@
+//! `pamphlet watch`: rebuild on every change, with the World and Typst's
+//! caches kept warm between rebuilds.
+//!
+//! The project folder is watched recursively (the output folder, `target/`
+//! and hidden files excepted). Changes are collected until the file system
+//! is quiet for a moment, then:
+//!
+//! - a changed manifest or font reopens the project (new settings, new
+//!   fonts);
+//! - anything else only forgets cached file contents (parsed sources are
+//!   reused where unchanged) and rebuilds incrementally: the outputs whose
+//!   inputs did not change are skipped.
+//!
+//! A broken edit prints its diagnostics; the last good PDFs stay.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::{BuildReport, BuildRequest, Error, Progress, Session, SessionOptions, project};
+
+/// What happened in one round of watching.
+#[derive(Debug)]
+pub struct Round {
+    /// The files whose changes started it (empty for the first build).
+    pub changed: Vec<PathBuf>,
+    /// Whether the project was reopened (manifest or fonts changed).
+    pub reopened: bool,
+    /// The build.
+    pub report: BuildReport,
+    /// From the first change seen to the end of the build.
+    pub latency: Duration,
+}
+
+/// How long the file system must be quiet before a rebuild starts.
+const QUIET: Duration = Duration::from_millis(40);
+
+fn ignored(path: &Path, root: &Path, out_dir: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    path.starts_with(out_dir)
+        || rel.starts_with("target")
+        || rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+}
+
+/// Builds, then rebuilds on every change until `on_round` returns `false`.
+/// Errors opening the project at the start are returned; later ones are
+/// reported through the round's diagnostics and watching goes on.
+pub fn watch(
+    dir: &Path,
+    options: &SessionOptions,
+    request: &BuildRequest,
+    progress: &mut dyn Progress,
+    mut on_round: impl FnMut(&Round) -> bool,
+) -> Result<(), Error> {
+    let mut session = Session::open(dir, options)?;
+    let root = session.project.root.clone();
+    let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
+    let out_dir = std::fs::create_dir_all(&out_dir).and_then(|_| out_dir.canonicalize()).unwrap_or(out_dir);
+    let request = BuildRequest { out_dir: Some(out_dir.clone()), write: true, ..request.clone() };
+
+    let (tx, rx) = mpsc::channel::<PathBuf>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
+            for path in event.paths {
+                let _ = tx.send(path);
+            }
+        }
+    })
+    .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+
+    let start = Instant::now();
+    let report = session.build(&request, progress);
+    if !on_round(&Round { changed: Vec::new(), reopened: false, report, latency: start.elapsed() }) {
+        return Ok(());
+    }
+    let font_dirs: Vec<PathBuf> = session.project.font_dirs.iter().map(|d| d.under(&root)).collect();
+    loop {
+        // Wait for a change, then for quiet.
+        let Ok(first) = rx.recv() else { return Ok(()) };
+        let started = Instant::now();
+        let mut changed = vec![first];
+        while let Ok(p) = rx.recv_timeout(QUIET) {
+            changed.push(p);
+        }
+        changed.retain(|p| !ignored(p, &root, &out_dir));
+        changed.sort();
+        changed.dedup();
+        if changed.is_empty() {
+            continue;
+        }
+        let reopen = changed.iter().any(|p| {
+            p.file_name().is_some_and(|n| n == project::MANIFEST) || font_dirs.iter().any(|d| p.starts_with(d))
+        });
+        let mut reopened = false;
+        if reopen {
+            match Session::open(dir, options) {
+                Ok(s) => {
+                    session = s;
+                    reopened = true;
+                }
+                Err(e) => {
+                    let mut report = BuildReport::default();
+                    match e {
+                        Error::Project(crate::ProjectError::Invalid(diags, text)) => {
+                            report.sources.insert(project::MANIFEST, text);
+                            report.diagnostics.extend(diags);
+                        }
+                        other => report.diagnostics.push(crate::diag::Diagnostic::error(None, other.to_string())),
+                    }
+                    if !on_round(&Round { changed, reopened: false, report, latency: started.elapsed() }) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            }
+        } else {
+            session.world.reset();
+        }
+        let report = session.build(&request, progress);
+        if !on_round(&Round { changed, reopened, report, latency: started.elapsed() }) {
+            return Ok(());
+        }
+    }
+}
