@@ -48,7 +48,11 @@ fn build(project: &Path, fonts: &Path, extra: &[&str]) -> Duration {
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     start.elapsed()
 }
 
@@ -56,7 +60,11 @@ const ANSWER: &str = "モビリティ関係のスタートアップ支援を行�
 
 fn edit_answer(content: &Path, n: usize) {
     let text = std::fs::read_to_string(content).unwrap();
-    let line = text.lines().find(|l| l.contains("スタートアップ支援を行っています")).unwrap().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.contains("スタートアップ支援を行っています"))
+        .unwrap()
+        .to_string();
     let new = format!("          {}{}", ANSWER, "。".repeat(n % 3));
     std::fs::write(content, text.replacen(&line, &new, 1)).unwrap();
 }
@@ -73,7 +81,11 @@ fn main() {
     const RUNS: usize = 7;
 
     build(project, &fonts, &[]);
-    let full = median((0..RUNS).map(|_| build(project, &fonts, &["--force"])).collect());
+    let full = median(
+        (0..RUNS)
+            .map(|_| build(project, &fonts, &["--force"]))
+            .collect(),
+    );
     let noop = median((0..RUNS).map(|_| build(project, &fonts, &[])).collect());
     let one = median(
         (0..RUNS)
@@ -104,7 +116,9 @@ fn main() {
             }
         }
     });
-    let _ = rx.recv_timeout(Duration::from_secs(60)).expect("first build");
+    let _ = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("first build");
     let mut outside = Vec::new();
     let mut reported = Vec::new();
     for i in 0..RUNS {
@@ -114,7 +128,12 @@ fn main() {
         let (done, line) = rx.recv_timeout(Duration::from_secs(60)).expect("rebuild");
         assert!(line.contains("written"), "{line}");
         outside.push(done - t);
-        let ms: u64 = line.split(" in ").nth(1).and_then(|s| s.split(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let ms: u64 = line
+            .split(" in ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         reported.push(Duration::from_millis(ms));
     }
     let _ = child.kill();
@@ -124,9 +143,20 @@ fn main() {
     println!("Default project (crosstalk pamphlet ×2 variants + 3 handouts), median of {RUNS}:\n");
     println!("| run | time | vs full build |");
     println!("|---|---|---|");
-    println!("| full build (`build --force`, 5 outputs) | {:.0} ms | 1.00× |", ms(full));
-    println!("| no-op rebuild (nothing changed) | {:.0} ms | {:.2}× |", ms(noop), ms(noop) / ms(full));
-    println!("| one answer changed (3 of 5 outputs rebuilt) | {:.0} ms | {:.2}× |", ms(one), ms(one) / ms(full));
+    println!(
+        "| full build (`build --force`, 5 outputs) | {:.0} ms | 1.00× |",
+        ms(full)
+    );
+    println!(
+        "| no-op rebuild (nothing changed) | {:.0} ms | {:.2}× |",
+        ms(noop),
+        ms(noop) / ms(full)
+    );
+    println!(
+        "| one answer changed (3 of 5 outputs rebuilt) | {:.0} ms | {:.2}× |",
+        ms(one),
+        ms(one) / ms(full)
+    );
     println!(
         "| watch: edit saved → rebuild done (outside the process) | {:.0} ms | {:.2}× |",
         ms(outside),

@@ -16,6 +16,16 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Most memory (resident) the process may use, in MiB; beyond it
+    /// pamphlet stops instead of exhausting the machine (a runaway layout).
+    #[arg(
+        long,
+        global = true,
+        value_name = "MIB",
+        default_value_t = 8192,
+        env = "PAMPHLET_MEMORY_LIMIT"
+    )]
+    pub memory_limit: u64,
 }
 
 /// The commands.
@@ -37,7 +47,9 @@ pub enum Command {
     )]
     Preflight(PreflightArgs),
     /// Build, then rebuild on every change to content, layouts, fonts or the manifest.
-    #[command(after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview")]
+    #[command(
+        after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview"
+    )]
     Watch(WatchArgs),
     /// Write the data a layout receives, as JSON, for the typst CLI or an editor.
     #[command(
@@ -147,6 +159,14 @@ pub struct SelectArgs {
     /// Parallel jobs (default: the machine's cores).
     #[arg(long, short = 'j', value_name = "N", env = "PAMPHLET_JOBS")]
     pub jobs: Option<usize>,
+    /// Stop compiling a document after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60.0,
+        env = "PAMPHLET_TIMEOUT"
+    )]
+    pub timeout: f64,
 }
 
 /// A variant on the command line.
@@ -286,6 +306,9 @@ impl SelectArgs {
             out_dir: out,
             write,
             deny_warnings,
+            timeout: Some(std::time::Duration::from_secs_f64(
+                self.timeout.clamp(0.001, 86_400.0),
+            )),
             ..Default::default()
         }
     }

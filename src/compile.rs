@@ -194,7 +194,7 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
 }
 
 /// Options that shape every compilation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompileOptions {
     /// PDF creation date (seconds since the Unix epoch); `None` omits it.
     pub creation_timestamp: Option<i64>,

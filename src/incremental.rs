@@ -92,7 +92,12 @@ pub struct OutputStamp {
 /// Size and modification time of a file.
 pub fn stat(path: &Path) -> Option<(u64, u128)> {
     let m = std::fs::metadata(path).ok()?;
-    let mtime = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    let mtime = m
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
     Some((m.len(), mtime))
 }
 
@@ -125,12 +130,20 @@ impl State {
         let mut parts = Vec::new();
         let mut fresh = BTreeMap::new();
         for path in paths {
-            let key = path.strip_prefix(root).unwrap_or(path).to_string_lossy().into_owned();
-            let Some((len, mtime)) = stat(path) else { continue };
+            let key = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned();
+            let Some((len, mtime)) = stat(path) else {
+                continue;
+            };
             let stamp = match self.fonts.get(&key) {
                 Some(s) if s.len == len && s.mtime == mtime => s.clone(),
                 _ => {
-                    let hash = std::fs::read(path).map(|b| hash_bytes(&b)).unwrap_or_default();
+                    let hash = std::fs::read(path)
+                        .map(|b| hash_bytes(&b))
+                        .unwrap_or_default();
                     FileStamp { len, mtime, hash }
                 }
             };
@@ -152,7 +165,10 @@ pub struct FileHashes {
 impl FileHashes {
     /// Hashes files under `root`.
     pub fn new(root: &Path) -> Self {
-        Self { root: root.to_path_buf(), cache: Mutex::default() }
+        Self {
+            root: root.to_path_buf(),
+            cache: Mutex::default(),
+        }
     }
 
     /// The hash of the project file at `rel`, or `None` if it is gone.
@@ -162,7 +178,9 @@ impl FileHashes {
         {
             return h.clone();
         }
-        let hash = std::fs::read(self.root.join(rel)).ok().map(|b| hash_bytes(&b));
+        let hash = std::fs::read(self.root.join(rel))
+            .ok()
+            .map(|b| hash_bytes(&b));
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(rel.to_string(), hash.clone());
         }
@@ -171,13 +189,18 @@ impl FileHashes {
 
     /// Whether every dependency still has its recorded hash.
     pub fn unchanged(&self, deps: &[(String, String)]) -> bool {
-        deps.iter().all(|(path, hash)| self.get(path).as_deref() == Some(hash.as_str()))
+        deps.iter()
+            .all(|(path, hash)| self.get(path).as_deref() == Some(hash.as_str()))
     }
 }
 
 /// The key of an output in the state: its path, `/`-separated.
 pub fn key(output: &Path) -> String {
-    output.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    output
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Whether the output at `path` is as `stamp` recorded it.

@@ -52,7 +52,12 @@ use crate::world::{Fonts, ProjectWorld};
 
 /// A job's report with its diagnostics, their sources, and the update to
 /// its fingerprint (`None`: keep; `Some((key, None))`: forget).
-type JobResult = (JobReport, Vec<Diagnostic>, Sources, Option<(String, Option<incremental::OutputStamp>)>);
+type JobResult = (
+    JobReport,
+    Vec<Diagnostic>,
+    Sources,
+    Option<(String, Option<incremental::OutputStamp>)>,
+);
 
 /// A content file loaded once, with its Typst value.
 type LoadedContent = (Arc<Content>, typst::foundations::Value);
@@ -95,8 +100,9 @@ pub struct SessionOptions {
 pub struct Session {
     /// The project.
     pub project: Project,
-    /// The shared world.
-    pub world: ProjectWorld,
+    /// The shared world (shared with compilations running on their own
+    /// threads, so that a runaway one can be abandoned).
+    pub world: Arc<ProjectWorld>,
     options: SessionOptions,
 }
 
@@ -137,7 +143,12 @@ pub struct BuildRequest {
     /// Identifies the tool in fingerprints (default: pamphlet's and Typst's
     /// versions); a different one invalidates every output.
     pub tool_id: Option<String>,
+    /// Stop compiling a document after this long (default: 60 s).
+    pub timeout: Option<Duration>,
 }
+
+/// How long one document may take to compile unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,7 +207,10 @@ impl BuildReport {
 
     /// Jobs skipped because nothing they depend on changed.
     pub fn skipped(&self) -> usize {
-        self.jobs.iter().filter(|j| j.status == JobStatus::Skipped).count()
+        self.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Skipped)
+            .count()
     }
 
     /// Jobs that failed.
@@ -252,7 +266,7 @@ impl Session {
             let (y, m, d) = civil(days);
             typst::foundations::Datetime::from_ymd(y, m, d)
         });
-        let world = ProjectWorld::new(project.root.clone(), fonts, today);
+        let world = Arc::new(ProjectWorld::new(project.root.clone(), fonts, today));
         Ok(Session {
             project,
             world,
@@ -375,13 +389,51 @@ impl Session {
             });
         }
         // Every character must be in some font: Typst would draw empty boxes.
+        // Every file the content names must be in the project.
         let mut checked = std::collections::BTreeSet::new();
         for p in &prep.prepared {
             if checked.insert(p.content.file.path.clone()) {
                 prep.diagnostics.extend(coverage(&p.content, self.fonts()));
+                prep.diagnostics.extend(self.check_files(&p.content));
             }
         }
         Ok(prep)
+    }
+
+    /// Checks that each file the content names exists inside the project
+    /// (following symbolic links).
+    fn check_files(&self, content: &Content) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for f in &content.files {
+            let full = self.project.root.join(&f.file);
+            let position = Some(content.file.position(f.range.clone()));
+            match full.canonicalize() {
+                Ok(real) if !real.starts_with(&self.project.root) => out.push(
+                    Diagnostic::error(
+                        position,
+                        format!(
+                            "`{}` in `{}` resolves to {}, outside the project folder",
+                            f.file.display(),
+                            f.path,
+                            real.display()
+                        ),
+                    )
+                    .with_hint(
+                        "a symbolic link may not point outside the project; copy the file in",
+                    ),
+                ),
+                Ok(real) if !real.is_file() => out.push(Diagnostic::error(
+                    position,
+                    format!("`{}` in `{}` is not a file", f.file.display(), f.path),
+                )),
+                Ok(_) => {}
+                Err(_) => out.push(Diagnostic::error(
+                    position,
+                    format!("file not found: `{}` (in `{}`)", f.file.display(), f.path),
+                )),
+            }
+        }
+        out
     }
 
     fn read(
@@ -486,6 +538,10 @@ impl Session {
             creation_timestamp: self.options.creation_timestamp,
             preview_ppi: request.preview_ppi,
         };
+        if request.write {
+            // Temporary files left by an interrupted build.
+            output::clean_temporaries(&out_dir);
+        }
         // Incremental: what every output was built from last time.
         let mut state = if request.write {
             incremental::State::load(&out_dir)
@@ -527,7 +583,10 @@ impl Session {
             if let Err(e) = state.save(&out_dir) {
                 report.diagnostics.push(Diagnostic::warning(
                     None,
-                    format!("cannot save the build state in {}: {e} (the next build redoes everything)", out_dir.display()),
+                    format!(
+                        "cannot save the build state in {}: {e} (the next build redoes everything)",
+                        out_dir.display()
+                    ),
                 ));
             }
         }
@@ -541,36 +600,60 @@ impl Session {
     /// and returns their results in plan order. Typst's memoisation caches
     /// are shared; entries unused for two chunks of jobs are evicted, so
     /// memory stays bounded over thousands of records.
-    fn run_jobs(&self, jobs: &[Job], ctx: &JobContext, threads: usize, progress: &mut dyn Progress) -> Vec<JobResult> {
+    fn run_jobs(
+        &self,
+        jobs: &[Job],
+        ctx: &JobContext,
+        threads: usize,
+        progress: &mut dyn Progress,
+    ) -> Vec<JobResult> {
         const CHUNK: usize = 32;
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
-        let slots: Mutex<Vec<Option<JobResult>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+        let slots: Mutex<Vec<Option<JobResult>>> =
+            Mutex::new((0..jobs.len()).map(|_| None).collect());
         let progress = Mutex::new(progress);
         std::thread::scope(|scope| {
-            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        let result = self.run_job(job, ctx);
-                        if let Ok(mut p) = progress.lock() {
-                            p.done(&result.0);
-                        }
-                        if let Ok(mut slots) = slots.lock() {
-                            slots[i] = Some(result);
-                        }
-                        if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(CHUNK) {
-                            comemo::evict(2);
-                        }
+            let work = || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let result = self.run_job(job, ctx);
+                    if let Ok(mut p) = progress.lock() {
+                        p.done(&result.0);
                     }
-                });
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(result);
+                    }
+                    if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(CHUNK) {
+                        comemo::evict(2);
+                    }
+                }
+            };
+            // Workers share the queue; if no thread can be started (a tight
+            // memory limit), this thread does the work itself.
+            let mut started = 0;
+            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+                if std::thread::Builder::new()
+                    .spawn_scoped(scope, work)
+                    .is_ok()
+                {
+                    started += 1;
+                }
+            }
+            if started == 0 {
+                work();
             }
         });
         if let Ok(mut p) = progress.lock() {
             p.finish();
         }
-        slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
+        slots
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// The fingerprint of a job's inputs: its data, the publication's
@@ -594,7 +677,80 @@ impl Session {
         );
         let inputs = compile::inputs(prepared, job);
         let data = typst::utils::hash128(&inputs);
-        incremental::hex(typst::utils::hash128(&(&ctx.tool, &ctx.fonts, settings, job.variant, data)))
+        incremental::hex(typst::utils::hash128(&(
+            &ctx.tool,
+            &ctx.fonts,
+            settings,
+            job.variant,
+            data,
+        )))
+    }
+
+    /// Compiles on a thread of its own, waiting at most the request's
+    /// timeout. A layout that does not finish in time is reported and
+    /// abandoned (its thread ends with the process); a panic inside Typst
+    /// is reported as an internal error instead of ending the build.
+    fn compile_with_timeout(
+        &self,
+        prepared: &Prepared,
+        job: &Job,
+        ctx: &JobContext,
+        shown: &Path,
+    ) -> compile::Compiled {
+        let timeout = ctx.request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (world, prepared2, job2, options, shown2) = (
+            self.world.clone(),
+            prepared.clone(),
+            job.clone(),
+            ctx.options.clone(),
+            shown.to_path_buf(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name(format!("compile {}", job.output.display()))
+            .stack_size(16 * 1024 * 1024)
+            .spawn(move || {
+                let _ = tx.send(compile::compile(
+                    &world, &prepared2, &job2, &options, &shown2,
+                ));
+            });
+        let failed = |message: String, hint: &str| compile::Compiled {
+            pdf: None,
+            pages: 0,
+            diagnostics: vec![
+                Diagnostic::error(prepared.publication.layout.named_at.clone(), message)
+                    .with_hint(hint)
+                    .with_context(job.describe()),
+            ],
+            sources: Sources::new(),
+            accessed: Vec::new(),
+            duration: timeout,
+            phases: Default::default(),
+            previews: Vec::new(),
+        };
+        if spawned.is_err() {
+            // No thread to spare (a tight memory limit): compile here,
+            // without the timeout.
+            return compile::compile(&self.world, prepared, job, ctx.options, shown);
+        }
+        match rx.recv_timeout(timeout) {
+            Ok(compiled) => compiled,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => failed(
+                format!(
+                    "the layout {} did not finish within {} s",
+                    prepared.publication.layout,
+                    timeout.as_secs_f64()
+                ),
+                "look for a loop that runs too long in the layout; raise the limit with --timeout if the document is just large",
+            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => failed(
+                format!(
+                    "internal error while compiling {} (Typst panicked)",
+                    prepared.publication.layout
+                ),
+                "this is a bug in Typst or pamphlet; please report it with the layout and content",
+            ),
+        }
     }
 
     fn run_job(&self, job: &Job, ctx: &JobContext) -> JobResult {
@@ -602,7 +758,10 @@ impl Session {
         let prepared = &ctx.prepared[job.publication];
         let path = ctx.out_dir.join(&job.output);
         let key = incremental::key(&job.output);
-        let fingerprint = ctx.request.write.then(|| self.fingerprint(job, prepared, ctx));
+        let fingerprint = ctx
+            .request
+            .write
+            .then(|| self.fingerprint(job, prepared, ctx));
         // Skip what is up to date.
         if let Some(fp) = &fingerprint
             && !ctx.request.force
@@ -612,18 +771,29 @@ impl Session {
             && ctx.hashes.unchanged(&stamp.deps)
         {
             let bytes = stamp.len as usize;
-            let report = JobReport { job: job.clone(), path, status: JobStatus::Skipped, duration: start.elapsed(), phases: Default::default() };
+            let report = JobReport {
+                job: job.clone(),
+                path,
+                status: JobStatus::Skipped,
+                duration: start.elapsed(),
+                phases: Default::default(),
+            };
             let _ = bytes;
             return (report, Vec::new(), Sources::new(), None);
         }
-        let shown = path.strip_prefix(&self.project.root).unwrap_or(&path).to_path_buf();
-        let compiled = compile::compile(&self.world, prepared, job, ctx.options, &shown);
+        let shown = path
+            .strip_prefix(&self.project.root)
+            .unwrap_or(&path)
+            .to_path_buf();
+        let compiled = self.compile_with_timeout(prepared, job, ctx, &shown);
         let mut phases = compiled.phases;
         let mut diagnostics = compiled.diagnostics;
         let mut status = JobStatus::Failed;
         let mut stamp_update = Some((key.clone(), None));
         if let Some(pdf) = compiled.pdf {
-            let failed = diagnostics.iter().any(|d| d.is_error() || (ctx.request.deny_warnings && !d.is_error()));
+            let failed = diagnostics
+                .iter()
+                .any(|d| d.is_error() || (ctx.request.deny_warnings && !d.is_error()));
             if !failed {
                 let mut written = false;
                 let clock = Instant::now();
@@ -635,10 +805,16 @@ impl Session {
                     match output::write_atomic(&target, bytes) {
                         Ok(()) => true,
                         Err(e) => {
-                            let shown = target.strip_prefix(&self.project.root).unwrap_or(&target).to_path_buf();
+                            let shown = target
+                                .strip_prefix(&self.project.root)
+                                .unwrap_or(&target)
+                                .to_path_buf();
                             diagnostics.push(
-                                Diagnostic::error(Some(Position::file(&shown)), format!("cannot write {}: {e}", shown.display()))
-                                    .with_context(job.describe()),
+                                Diagnostic::error(
+                                    Some(Position::file(&shown)),
+                                    format!("cannot write {}: {e}", shown.display()),
+                                )
+                                .with_context(job.describe()),
                             );
                             false
                         }
@@ -652,8 +828,13 @@ impl Session {
                 }
                 phases.write = clock.elapsed();
                 if !diagnostics.iter().any(Diagnostic::is_error) {
-                    status = JobStatus::Built { pages: compiled.pages, bytes: pdf.len(), written };
-                    if let (Some(fp), Some((len, mtime))) = (fingerprint, incremental::stat(&path)) {
+                    status = JobStatus::Built {
+                        pages: compiled.pages,
+                        bytes: pdf.len(),
+                        written,
+                    };
+                    if let (Some(fp), Some((len, mtime))) = (fingerprint, incremental::stat(&path))
+                    {
                         let deps = compiled
                             .accessed
                             .iter()
@@ -662,13 +843,32 @@ impl Session {
                                 ctx.hashes.get(&rel).map(|h| (rel, h))
                             })
                             .collect();
-                        let previews = compiled.previews.iter().map(|(p, _)| incremental::key(p)).collect();
-                        stamp_update = Some((key, Some(incremental::OutputStamp { inputs: fp, deps, len, mtime, previews })));
+                        let previews = compiled
+                            .previews
+                            .iter()
+                            .map(|(p, _)| incremental::key(p))
+                            .collect();
+                        stamp_update = Some((
+                            key,
+                            Some(incremental::OutputStamp {
+                                inputs: fp,
+                                deps,
+                                len,
+                                mtime,
+                                previews,
+                            }),
+                        ));
                     }
                 }
             }
         }
-        let report = JobReport { job: job.clone(), path, status, duration: start.elapsed(), phases };
+        let report = JobReport {
+            job: job.clone(),
+            path,
+            status,
+            duration: start.elapsed(),
+            phases,
+        };
         (report, diagnostics, compiled.sources, stamp_update)
     }
 }

@@ -10,14 +10,15 @@ use clap::Parser;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use pamphlet::cli::{WatchArgs, 
-    BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs,
+use pamphlet::cli::{
+    BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs, WatchArgs,
 };
 use pamphlet::diag::{self, Diagnostics, Sources};
 use pamphlet::{BuildReport, Error, JobReport, JobStatus, Progress, Session};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    limit_memory(cli.memory_limit);
     let result = match cli.command {
         Command::Build(args) => build(&args),
         Command::Check(args) => check(&args),
@@ -177,7 +178,11 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
         );
         return exit_code(report, args, warnings);
     }
-    let written = report.jobs.iter().filter(|j| matches!(j.status, JobStatus::Built { written: true, .. })).count();
+    let written = report
+        .jobs
+        .iter()
+        .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
+        .count();
     eprintln!(
         "{verb} {} of {} output(s): {written} written, {} unchanged, {} skipped, {} failed; {errors} error(s), {warnings} warning(s) in {:.2} s",
         report.built(),
@@ -203,11 +208,16 @@ fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let mut request = args.select.request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    let mut request = args
+        .select
+        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
     request.force = args.force;
     if args.preview {
         if !(1.0..=1200.0).contains(&args.ppi) {
-            return Err(Error::Usage(format!("--ppi {} is out of range (1 to 1200)", args.ppi)));
+            return Err(Error::Usage(format!(
+                "--ppi {} is out of range (1 to 1200)",
+                args.ppi
+            )));
         }
         request.preview_ppi = Some(args.ppi);
     }
@@ -326,36 +336,90 @@ fn inputs(args: &InputsArgs) -> Result<ExitCode, Error> {
 }
 
 fn watch(args: &WatchArgs) -> Result<ExitCode, Error> {
-    let mut request = args.select.request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    let mut request = args
+        .select
+        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
     if args.preview {
         request.preview_ppi = Some(args.ppi);
     }
-    let root = args.project.project.canonicalize().unwrap_or_else(|_| args.project.project.clone());
+    let root = args
+        .project
+        .project
+        .canonicalize()
+        .unwrap_or_else(|_| args.project.project.clone());
     eprintln!("watching {} (Ctrl-C to stop)", root.display());
-    pamphlet::watch::watch(&args.project.project, &args.project.session_options(), &request, &mut pamphlet::NoProgress, |round| {
-        let r = &round.report;
-        emit(&r.diagnostics, &r.sources, &args.diagnostics);
-        // Editors write through temporary files: name the files that exist.
-        let existing: Vec<&std::path::PathBuf> = round.changed.iter().filter(|p| p.exists()).collect();
-        let shown = if existing.is_empty() { round.changed.iter().collect() } else { existing };
-        let names: Vec<String> = shown.iter().map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string()).collect();
-        let cause = if names.is_empty() { "built".to_string() } else { format!("{} changed; rebuilt", names.join(", ")) };
-        let written: Vec<String> = r
-            .jobs
-            .iter()
-            .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
-            .map(|j| j.job.output.display().to_string())
-            .collect();
-        eprintln!(
-            "[watch] {cause} in {} ms: {} written{}, {} skipped, {} failed{}",
-            round.latency.as_millis(),
-            written.len(),
-            if written.is_empty() { String::new() } else { format!(" ({})", written.join(", ")) },
-            r.skipped(),
-            r.failed(),
-            if r.diagnostics.has_errors() { " — last good PDFs kept" } else { "" },
-        );
-        true
-    })?;
+    pamphlet::watch::watch(
+        &args.project.project,
+        &args.project.session_options(),
+        &request,
+        &mut pamphlet::NoProgress,
+        |round| {
+            let r = &round.report;
+            emit(&r.diagnostics, &r.sources, &args.diagnostics);
+            // Editors write through temporary files: name the files that exist.
+            let existing: Vec<&std::path::PathBuf> =
+                round.changed.iter().filter(|p| p.exists()).collect();
+            let shown = if existing.is_empty() {
+                round.changed.iter().collect()
+            } else {
+                existing
+            };
+            let names: Vec<String> = shown
+                .iter()
+                .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+                .collect();
+            let cause = if names.is_empty() {
+                "built".to_string()
+            } else {
+                format!("{} changed; rebuilt", names.join(", "))
+            };
+            let written: Vec<String> = r
+                .jobs
+                .iter()
+                .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
+                .map(|j| j.job.output.display().to_string())
+                .collect();
+            eprintln!(
+                "[watch] {cause} in {} ms: {} written{}, {} skipped, {} failed{}",
+                round.latency.as_millis(),
+                written.len(),
+                if written.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", written.join(", "))
+                },
+                r.skipped(),
+                r.failed(),
+                if r.diagnostics.has_errors() {
+                    " — last good PDFs kept"
+                } else {
+                    ""
+                },
+            );
+            true
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Watches the process's resident memory and stops it, with a message,
+/// when it exceeds `mib` — a runaway layout must not exhaust the machine.
+/// (PDFs are written atomically; an interrupted write leaves only a
+/// temporary file, removed by the next build.)
+fn limit_memory(mib: u64) {
+    let limit = mib.saturating_mul(1024 * 1024);
+    let page = 4096u64;
+    let _ = std::thread::Builder::new().name("memory watchdog".into()).stack_size(64 * 1024).spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else { return };
+            let resident: u64 = statm.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            if resident * page > limit {
+                eprintln!(
+                    "error: pamphlet used more than {mib} MiB of memory and was stopped (a layout that allocates without end?); raise the limit with --memory-limit"
+                );
+                std::process::exit(2);
+            }
+        }
+    });
 }

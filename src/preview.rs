@@ -16,7 +16,11 @@ pub fn pages(document: &PagedDocument, ppi: f64) -> Vec<sk::Pixmap> {
         pixel_per_pt: typst::utils::Scalar::new(ppi / 72.0),
         render_bleed: false,
     };
-    document.pages().iter().map(|p| typst_render::render(p, &options)).collect()
+    document
+        .pages()
+        .iter()
+        .map(|p| typst_render::render(p, &options))
+        .collect()
 }
 
 /// Lays `pages` out in rows of four on a grey background.
@@ -32,7 +36,14 @@ pub fn contact_sheet(pages: &[sk::Pixmap]) -> Option<sk::Pixmap> {
         let (c, r) = ((i % SHEET_COLUMNS) as u32, (i / SHEET_COLUMNS) as u32);
         let x = (gap + c * (w + gap)) as i32;
         let y = (gap + r * (h + gap)) as i32;
-        sheet.draw_pixmap(x, y, page.as_ref(), &sk::PixmapPaint::default(), sk::Transform::identity(), None);
+        sheet.draw_pixmap(
+            x,
+            y,
+            page.as_ref(),
+            &sk::PixmapPaint::default(),
+            sk::Transform::identity(),
+            None,
+        );
     }
     Some(sheet)
 }
@@ -48,7 +59,10 @@ pub fn paths(output: &Path, pages: usize) -> (Vec<PathBuf>, PathBuf) {
         s.push(suffix);
         PathBuf::from(s)
     };
-    ((1..=pages).map(|n| name(format!("-{n}.png"))).collect(), name("-sheet.png".into()))
+    (
+        (1..=pages).map(|n| name(format!("-{n}.png"))).collect(),
+        name("-sheet.png".into()),
+    )
 }
 
 /// Renders the previews of a document as PNG files: `(path relative to the
@@ -74,7 +88,13 @@ mod tests {
     #[test]
     fn preview_paths() {
         let (pages, sheet) = paths(Path::new("handouts/itoen.pdf"), 2);
-        assert_eq!(pages, [PathBuf::from("previews/handouts/itoen-1.png"), PathBuf::from("previews/handouts/itoen-2.png")]);
+        assert_eq!(
+            pages,
+            [
+                PathBuf::from("previews/handouts/itoen-1.png"),
+                PathBuf::from("previews/handouts/itoen-2.png")
+            ]
+        );
         assert_eq!(sheet, PathBuf::from("previews/handouts/itoen-sheet.png"));
     }
 }

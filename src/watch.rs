@@ -41,7 +41,9 @@ fn ignored(path: &Path, root: &Path, out_dir: &Path) -> bool {
     let rel = path.strip_prefix(root).unwrap_or(path);
     path.starts_with(out_dir)
         || rel.starts_with("target")
-        || rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        || rel
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
 }
 
 /// Builds, then rebuilds on every change until `on_round` returns `false`.
@@ -57,8 +59,14 @@ pub fn watch(
     let mut session = Session::open(dir, options)?;
     let root = session.project.root.clone();
     let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
-    let out_dir = std::fs::create_dir_all(&out_dir).and_then(|_| out_dir.canonicalize()).unwrap_or(out_dir);
-    let request = BuildRequest { out_dir: Some(out_dir.clone()), write: true, ..request.clone() };
+    let out_dir = std::fs::create_dir_all(&out_dir)
+        .and_then(|_| out_dir.canonicalize())
+        .unwrap_or(out_dir);
+    let request = BuildRequest {
+        out_dir: Some(out_dir.clone()),
+        write: true,
+        ..request.clone()
+    };
 
     let (tx, rx) = mpsc::channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -77,10 +85,20 @@ pub fn watch(
 
     let start = Instant::now();
     let report = session.build(&request, progress);
-    if !on_round(&Round { changed: Vec::new(), reopened: false, report, latency: start.elapsed() }) {
+    if !on_round(&Round {
+        changed: Vec::new(),
+        reopened: false,
+        report,
+        latency: start.elapsed(),
+    }) {
         return Ok(());
     }
-    let font_dirs: Vec<PathBuf> = session.project.font_dirs.iter().map(|d| d.under(&root)).collect();
+    let font_dirs: Vec<PathBuf> = session
+        .project
+        .font_dirs
+        .iter()
+        .map(|d| d.under(&root))
+        .collect();
     loop {
         // Wait for a change, then for quiet.
         let Ok(first) = rx.recv() else { return Ok(()) };
@@ -96,7 +114,8 @@ pub fn watch(
             continue;
         }
         let reopen = changed.iter().any(|p| {
-            p.file_name().is_some_and(|n| n == project::MANIFEST) || font_dirs.iter().any(|d| p.starts_with(d))
+            p.file_name().is_some_and(|n| n == project::MANIFEST)
+                || font_dirs.iter().any(|d| p.starts_with(d))
         });
         let mut reopened = false;
         if reopen {
@@ -112,19 +131,39 @@ pub fn watch(
                             report.sources.insert(project::MANIFEST, text);
                             report.diagnostics.extend(diags);
                         }
-                        other => report.diagnostics.push(crate::diag::Diagnostic::error(None, other.to_string())),
+                        other => report
+                            .diagnostics
+                            .push(crate::diag::Diagnostic::error(None, other.to_string())),
                     }
-                    if !on_round(&Round { changed, reopened: false, report, latency: started.elapsed() }) {
+                    if !on_round(&Round {
+                        changed,
+                        reopened: false,
+                        report,
+                        latency: started.elapsed(),
+                    }) {
                         return Ok(());
                     }
                     continue;
                 }
             }
         } else {
-            session.world.reset();
+            match std::sync::Arc::get_mut(&mut session.world) {
+                Some(world) => world.reset(),
+                // A compilation that timed out still holds the world: start
+                // afresh (Typst's caches stay warm).
+                None => match Session::open(dir, options) {
+                    Ok(s) => session = s,
+                    Err(_) => continue,
+                },
+            }
         }
         let report = session.build(&request, progress);
-        if !on_round(&Round { changed, reopened, report, latency: started.elapsed() }) {
+        if !on_round(&Round {
+            changed,
+            reopened,
+            report,
+            latency: started.elapsed(),
+        }) {
             return Ok(());
         }
     }

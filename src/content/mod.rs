@@ -17,7 +17,7 @@ use typst::foundations::{Array, Dict, IntoValue, Str, Value};
 
 pub use self::inline::{Inline, Rich};
 pub use self::schema::Schema;
-pub use self::validate::{Data, Leaf};
+pub use self::validate::{Data, FileRef, Leaf};
 pub use self::yaml::{Limits, YamlFile};
 use crate::diag::{Diagnostic, Position};
 
@@ -30,6 +30,8 @@ pub struct Content {
     pub data: Data,
     /// Every string in it, with its field path and position.
     pub leaves: Vec<Leaf>,
+    /// Every file it names (`file` fields).
+    pub files: Vec<FileRef>,
 }
 
 impl Content {
@@ -42,8 +44,13 @@ impl Content {
         limits: &Limits,
     ) -> Result<Content, Vec<Diagnostic>> {
         let file = yaml::parse(path, bytes, limits).map_err(|d| vec![*d])?;
-        let (data, leaves) = validate::validate(&file, schema)?;
-        Ok(Content { file, data, leaves })
+        let v = validate::validate(&file, schema)?;
+        Ok(Content {
+            file,
+            data: v.data,
+            leaves: v.leaves,
+            files: v.files,
+        })
     }
 
     /// The position of a leaf in the content file.

@@ -57,6 +57,12 @@ pub enum Kind {
         /// Whether a newline starts a new paragraph (else it breaks a line).
         paragraphs: bool,
     },
+    /// A file inside the project (an image, say): a relative path that stays
+    /// in the project folder and names an existing file.
+    File {
+        /// Allowed extensions (lowercase, without the dot); any when empty.
+        extensions: Vec<String>,
+    },
     /// An identifier: lowercase ASCII letters, digits, `-` and `_`, starting
     /// with a letter or digit. Safe in file names.
     Id,
@@ -236,7 +242,7 @@ struct Reader<'a> {
 }
 
 const TYPES: &[&str] = &[
-    "string", "text", "id", "ref", "integer", "number", "boolean", "list", "object",
+    "string", "text", "id", "ref", "file", "integer", "number", "boolean", "list", "object",
 ];
 
 impl Reader<'_> {
@@ -394,6 +400,7 @@ impl Reader<'_> {
             "string" => &["values", "max_length", "min_length", "allow_empty"],
             "text" => &["max_length", "min_length", "allow_empty", "paragraphs"],
             "id" => &[],
+            "file" => &["extensions"],
             "ref" => &["to"],
             "integer" | "number" => &["min", "max"],
             "boolean" => &[],
@@ -417,12 +424,23 @@ impl Reader<'_> {
             (false, None, None, None, None);
         let (mut items, mut min_items, mut max_items, mut unique) = (None, None, None, None);
         let (mut fields, mut to) = (None, None);
+        let mut extensions = Vec::new();
         for (k, v) in entries {
             match k.name.as_str() {
                 "type" => {}
                 "optional" => spec.optional = self.boolean(v),
                 "description" => spec.description = self.string(v),
                 name if known.contains(&name) => match name {
+                    "extensions" => match &v.value {
+                        Value::Seq(list) => {
+                            extensions = list
+                                .iter()
+                                .filter_map(|i| self.string(i))
+                                .map(|e| e.trim_start_matches('.').to_lowercase())
+                                .collect()
+                        }
+                        _ => self.err(v.range.clone(), "`extensions` is a list like [png, jpg]"),
+                    },
                     "values" => match &v.value {
                         Value::Seq(list) => {
                             rules.values =
@@ -489,6 +507,7 @@ impl Reader<'_> {
             "string" => Kind::String(rules),
             "text" => Kind::Text { rules, paragraphs },
             "id" => Kind::Id,
+            "file" => Kind::File { extensions },
             "ref" => match to {
                 Some((to, range)) => match to.rsplit_once('.') {
                     Some((list, key)) if !list.is_empty() && !key.is_empty() => Kind::Ref {

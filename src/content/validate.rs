@@ -86,20 +86,47 @@ pub struct Leaf {
 
 /// Validates `file` against `schema`, returning typed data and the leaves,
 /// or every problem found.
-pub fn validate(file: &YamlFile, schema: &Schema) -> Result<(Data, Vec<Leaf>), Vec<Diagnostic>> {
+pub fn validate(file: &YamlFile, schema: &Schema) -> Result<Validated, Vec<Diagnostic>> {
     let mut v = Validator {
         file,
         diags: Vec::new(),
         leaves: Vec::new(),
         refs: Vec::new(),
+        files: Vec::new(),
     };
     let data = v.value(&file.root, &schema.root, "", file.root.range.clone());
     v.check_refs(&data);
     if v.diags.is_empty() {
-        Ok((data, v.leaves))
+        Ok(Validated {
+            data,
+            leaves: v.leaves,
+            files: v.files,
+        })
     } else {
         Err(v.diags)
     }
+}
+
+/// What validation produces.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// The typed data.
+    pub data: Data,
+    /// Every string with its path and position.
+    pub leaves: Vec<Leaf>,
+    /// Every `file` value, to be checked against the project folder.
+    pub files: Vec<FileRef>,
+}
+
+/// A file named by the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// The field path.
+    pub path: String,
+    /// The file, relative to the project root (normalised).
+    pub file: std::path::PathBuf,
+    /// Where the value is in the content file.
+    pub range: Range<usize>,
 }
 
 struct PendingRef {
@@ -114,6 +141,7 @@ struct Validator<'a> {
     diags: Vec<Diagnostic>,
     leaves: Vec<Leaf>,
     refs: Vec<PendingRef>,
+    files: Vec<FileRef>,
 }
 
 fn join(path: &str, field: &str) -> String {
@@ -209,6 +237,43 @@ impl Validator<'_> {
                 }
                 _ => self.mismatch(node, path, "a string of text"),
             },
+            Kind::File { extensions } => {
+                match &node.value {
+                    Value::Str(s) => match crate::project::relative_path(s) {
+                        Ok(rel) => {
+                            let ext = rel
+                                .extension()
+                                .map(|e| e.to_string_lossy().to_lowercase())
+                                .unwrap_or_default();
+                            if !extensions.is_empty() && !extensions.contains(&ext) {
+                                self.error(
+                                    node.range.clone(),
+                                    format!(
+                                        "`{s}` in {} is not a {} file",
+                                        show(path),
+                                        extensions.join(", ")
+                                    ),
+                                );
+                                Data::None
+                            } else {
+                                self.files.push(FileRef {
+                                    path: path.to_string(),
+                                    file: rel,
+                                    range: node.range.clone(),
+                                });
+                                Data::Str(s.clone())
+                            }
+                        }
+                        Err(msg) => {
+                            self.error(node.range.clone(), format!("{msg} (in {})", show(path)))
+                            .hints
+                            .push("name files relative to the project folder, like photos/aoki.jpg".into());
+                            Data::None
+                        }
+                    },
+                    _ => self.mismatch(node, path, "a file path"),
+                }
+            }
             Kind::Id => match &node.value {
                 Value::Str(s) if is_id(s) => Data::Str(s.clone()),
                 Value::Str(s) => {
@@ -381,6 +446,23 @@ impl Validator<'_> {
         rules: &StringRules,
         path: &str,
     ) {
+        // Characters that do not print, or reorder what prints around them.
+        for (i, c) in raw.char_indices() {
+            let what = if c.is_control() && c != '\n' && c != '\t' {
+                Some("control character")
+            } else if matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                Some("bidirectional control character")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                let at = map_offset(&self.file.text, &node.range, raw, i);
+                self.error(at..at + c.len_utf8(), format!("{what} U+{:04X} in {}", c as u32, show(path)))
+                    .hints
+                    .push("it does not print, or makes the printed text read differently from the file; remove it".into());
+                return;
+            }
+        }
         let len = plain.chars().filter(|c| *c != '\n').count();
         if len == 0 && !rules.allow_empty {
             self.error(

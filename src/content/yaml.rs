@@ -162,6 +162,10 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<Arc<str>, Box<Diagnostic
 /// Returns the file with its tree, or diagnostics (with positions) for the
 /// first syntax error — YAML cannot be parsed past one.
 pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, Box<Diagnostic>> {
+    parse_inner(path, bytes, limits)
+}
+
+fn parse_inner(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, Box<Diagnostic>> {
     if bytes.len() > limits.max_file_bytes {
         return Err(Box::new(
             Diagnostic::error(
@@ -203,11 +207,11 @@ pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, Box
                 root,
             })
         }
-        Err(err) => Err(Box::new(yaml_error(path, &text, &err))),
+        Err(err) => Err(Box::new(yaml_error(path, &text, &err, limits))),
     }
 }
 
-fn yaml_error(path: &Path, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_error(path: &Path, text: &str, err: &serde_saphyr::Error, limits: &Limits) -> Diagnostic {
     let message = serde_saphyr::UserMessageFormatter
         .format_message(err)
         .into_owned();
@@ -246,6 +250,23 @@ fn yaml_error(path: &Path, text: &str, err: &serde_saphyr::Error) -> Diagnostic 
             }
         }
         hints.push("replace the tab with spaces".to_string());
+    } else if lower.contains("limits breached") || lower.contains("too large or too complex") {
+        let detail = message
+            .split("breached:")
+            .nth(1)
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        message = format!(
+            "the YAML is too large or too complex once its anchors and aliases are expanded (limit reached: {detail})"
+        );
+        hints.push(format!(
+            "pamphlet's limits: {} bytes per file, {} levels of nesting, {} nodes, {} aliases",
+            limits.max_file_bytes, limits.max_depth, limits.max_nodes, limits.max_aliases
+        ));
+    } else if lower.contains("recursion") || lower.contains("depth") {
+        message = format!("the YAML nests deeper than {} levels", limits.max_depth);
+        hints.push("content is a few levels deep; this looks like a broken or hostile file".into());
     } else if lower.contains("duplicate") {
         hints.push("each key may appear once per mapping; remove or rename one of them".into());
     } else if lower.contains("budget") || lower.contains("limit") || lower.contains("exceed") {

@@ -162,7 +162,9 @@ fn a_failing_record_is_isolated() {
             .clone()
     };
     assert!(matches!(status("a"), JobStatus::Built { .. }));
-    assert!(matches!(status("c"), JobStatus::Built { .. }));
+    // c did not change since the good build: it is skipped, still there.
+    assert!(matches!(status("c"), JobStatus::Skipped));
+    assert!(out.join("cards/c.pdf").is_file());
     assert_eq!(status("b"), JobStatus::Failed);
     assert!(out.join("cards/a.pdf").is_file(), "a was written");
     // The error names the record and the template's place.

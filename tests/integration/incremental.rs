@@ -25,7 +25,13 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-const ALL: &[&str] = &["crosstalk.pdf", "crosstalk.screen.pdf", "handouts/sotetsu.pdf", "handouts/ntt-east.pdf", "handouts/itoen.pdf"];
+const ALL: &[&str] = &[
+    "crosstalk.pdf",
+    "crosstalk.screen.pdf",
+    "handouts/sotetsu.pdf",
+    "handouts/ntt-east.pdf",
+    "handouts/itoen.pdf",
+];
 
 /// A copy of the default project, with its own fonts folder.
 fn project_with_fonts() -> tempfile::TempDir {
@@ -43,7 +49,11 @@ fn stamps(out: &Path) -> Vec<(String, Vec<u8>, SystemTime)> {
     ALL.iter()
         .map(|o| {
             let p = out.join(o);
-            (o.to_string(), std::fs::read(&p).unwrap(), std::fs::metadata(&p).unwrap().modified().unwrap())
+            (
+                o.to_string(),
+                std::fs::read(&p).unwrap(),
+                std::fs::metadata(&p).unwrap().modified().unwrap(),
+            )
         })
         .collect()
 }
@@ -52,18 +62,34 @@ fn stamps(out: &Path) -> Vec<(String, Vec<u8>, SystemTime)> {
 fn a_second_build_with_no_change_writes_nothing() {
     let dir = project_with_fonts();
     let out = dir.path().join("out");
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(ALL));
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(ALL)
+    );
     let before = stamps(&out);
     std::thread::sleep(Duration::from_millis(20));
     let report = build_into(&open_own(dir.path()), &out, |_| {});
     assert!(rebuilt(&report).is_empty(), "nothing rebuilt");
     assert_eq!(report.skipped(), 5);
-    assert_eq!(stamps(&out), before, "bytes and modification times unchanged");
+    assert_eq!(
+        stamps(&out),
+        before,
+        "bytes and modification times unchanged"
+    );
     // The command line says so.
-    let output = Command::new(env!("CARGO_BIN_EXE_pamphlet")).args(["build", "--project", dir.path().to_str().unwrap()]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .args(["build", "--project", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("built 0 of 5 output(s): 0 written, 0 unchanged, 5 skipped, 0 failed"), "{stderr}");
-    assert!(stderr.contains("skipped") && stderr.contains("nothing it depends on changed"), "{stderr}");
+    assert!(
+        stderr.contains("built 0 of 5 output(s): 0 written, 0 unchanged, 5 skipped, 0 failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped") && stderr.contains("nothing it depends on changed"),
+        "{stderr}"
+    );
     assert_eq!(stamps(&out), before);
     // --force rebuilds everything (bytes identical, so nothing is rewritten).
     let report = build_into(&open_own(dir.path()), &out, |r| r.force = true);
@@ -77,15 +103,38 @@ fn one_answer_rebuilds_the_pamphlet_and_that_members_handout() {
     let out = dir.path().join("out");
     build_into(&open_own(dir.path()), &out, |_| {});
     // An answer of ntt-east (市民局): the second answer of Q2.
-    edit(&dir.path().join("content/crosstalk.yaml"), "東日本電信電話株式会社で法人営業を担当し", "東日本電信電話株式会社で法人営業を主に担当し");
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "東日本電信電話株式会社で法人営業を担当し",
+        "東日本電信電話株式会社で法人営業を主に担当し",
+    );
     let report = build_into(&open_own(dir.path()), &out, |_| {});
-    assert_eq!(rebuilt(&report), set(&["crosstalk.pdf", "crosstalk.screen.pdf", "handouts/ntt-east.pdf"]));
-    assert!(pdf_pages(&out.join("handouts/ntt-east.pdf")).join("").contains("法人営業を主に担当し"));
+    assert_eq!(
+        rebuilt(&report),
+        set(&[
+            "crosstalk.pdf",
+            "crosstalk.screen.pdf",
+            "handouts/ntt-east.pdf"
+        ])
+    );
+    assert!(
+        pdf_pages(&out.join("handouts/ntt-east.pdf"))
+            .join("")
+            .contains("法人営業を主に担当し")
+    );
     // A member's details are in the members list, which every record's view
     // contains (a handout may show its colleagues): everything is rebuilt.
-    edit(&dir.path().join("content/crosstalk.yaml"), "    section: イノベーション推進課", "    section: イノベーション推進第一課");
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "    section: イノベーション推進課",
+        "    section: イノベーション推進第一課",
+    );
     let report = build_into(&open_own(dir.path()), &out, |_| {});
-    assert_eq!(rebuilt(&report), set(ALL), "the members list is in every record's view");
+    assert_eq!(
+        rebuilt(&report),
+        set(ALL),
+        "the members list is in every record's view"
+    );
 }
 
 #[test]
@@ -95,39 +144,87 @@ fn layout_font_and_tool_changes_invalidate_what_depends_on_them() {
     build_into(&open_own(dir.path()), &out, |_| {});
 
     // The handout's own layout file: only handouts.
-    edit(&dir.path().join("layouts/crosstalk/handout.typ"), "#v(6mm)", "#v(6.5mm)");
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(&["handouts/sotetsu.pdf", "handouts/ntt-east.pdf", "handouts/itoen.pdf"]));
+    edit(
+        &dir.path().join("layouts/crosstalk/handout.typ"),
+        "#v(6mm)",
+        "#v(6.5mm)",
+    );
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(&[
+            "handouts/sotetsu.pdf",
+            "handouts/ntt-east.pdf",
+            "handouts/itoen.pdf"
+        ])
+    );
     // The shared style: everything.
-    edit(&dir.path().join("layouts/crosstalk/style.typ"), "#let rose = ", "// roses\n#let rose = ");
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(ALL));
+    edit(
+        &dir.path().join("layouts/crosstalk/style.typ"),
+        "#let rose = ",
+        "// roses\n#let rose = ",
+    );
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(ALL)
+    );
     // The shared library too (imported by every layout).
-    edit(&dir.path().join("layouts/_lib/pamphlet.typ"), "/// Whether this is the print variant", "// note\n/// Whether this is the print variant");
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(ALL));
+    edit(
+        &dir.path().join("layouts/_lib/pamphlet.typ"),
+        "/// Whether this is the print variant",
+        "// note\n/// Whether this is the print variant",
+    );
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(ALL)
+    );
 
     // A font touched but unchanged: nothing. Changed: everything.
     let font = dir.path().join("fonts/NotoSansSymbols2-Regular.ttf");
     let bytes = std::fs::read(&font).unwrap();
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&font, &bytes).unwrap();
-    assert!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})).is_empty(), "same font bytes");
+    assert!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})).is_empty(),
+        "same font bytes"
+    );
     let mut changed = bytes.clone();
     changed.extend_from_slice(&[0; 4]);
     std::fs::write(&font, &changed).unwrap();
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(ALL));
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(ALL)
+    );
 
     // Another tool version: everything.
     assert!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})).is_empty());
-    let report = build_into(&open_own(dir.path()), &out, |r| r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into()));
+    let report = build_into(&open_own(dir.path()), &out, |r| {
+        r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into())
+    });
     assert_eq!(rebuilt(&report), set(ALL));
 
     // Print settings: only that publication.
-    edit(&dir.path().join("pamphlet.toml"), "[publications.handout.print]\ntrim = \"a4\"\nbleed = \"3mm\"", "[publications.handout.print]\ntrim = \"a4\"\nbleed = \"5mm\"");
-    let report = build_into(&open_own(dir.path()), &out, |r| r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into()));
-    assert_eq!(rebuilt(&report), set(&["handouts/sotetsu.pdf", "handouts/ntt-east.pdf", "handouts/itoen.pdf"]));
+    edit(
+        &dir.path().join("pamphlet.toml"),
+        "[publications.handout.print]\ntrim = \"a4\"\nbleed = \"3mm\"",
+        "[publications.handout.print]\ntrim = \"a4\"\nbleed = \"5mm\"",
+    );
+    let report = build_into(&open_own(dir.path()), &out, |r| {
+        r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into())
+    });
+    assert_eq!(
+        rebuilt(&report),
+        set(&[
+            "handouts/sotetsu.pdf",
+            "handouts/ntt-east.pdf",
+            "handouts/itoen.pdf"
+        ])
+    );
 
     // A deleted output is rebuilt.
     std::fs::remove_file(out.join("crosstalk.pdf")).unwrap();
-    let report = build_into(&open_own(dir.path()), &out, |r| r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into()));
+    let report = build_into(&open_own(dir.path()), &out, |r| {
+        r.tool_id = Some("pamphlet 9.9.9 / typst 0.15.1".into())
+    });
     assert_eq!(rebuilt(&report), set(&["crosstalk.pdf"]));
 }
 
@@ -137,8 +234,15 @@ fn a_failed_output_is_rebuilt_next_time_and_state_survives_a_broken_state_file()
     let out = dir.path().join("out");
     build_into(&open_own(dir.path()), &out, |_| {});
     std::fs::write(out.join(".pamphlet-state.json"), b"{ not json").unwrap();
-    assert_eq!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})), set(ALL), "unreadable state: rebuild all");
-    assert!(rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})).is_empty(), "state rewritten");
+    assert_eq!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})),
+        set(ALL),
+        "unreadable state: rebuild all"
+    );
+    assert!(
+        rebuilt(&build_into(&open_own(dir.path()), &out, |_| {})).is_empty(),
+        "state rewritten"
+    );
 }
 
 #[test]
@@ -157,8 +261,14 @@ fn previews_are_written_with_a_contact_sheet() {
         // A4 at 30 ppi, without bleed or marks.
         assert_eq!((pixmap.width(), pixmap.height()), (248, 351));
     }
-    let sheet = tiny_skia::Pixmap::decode_png(&std::fs::read(out.join("previews/crosstalk-sheet.png")).unwrap()).unwrap();
-    assert!(sheet.width() > 4 * 248 && sheet.height() > 351, "four pages side by side");
+    let sheet = tiny_skia::Pixmap::decode_png(
+        &std::fs::read(out.join("previews/crosstalk-sheet.png")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        sheet.width() > 4 * 248 && sheet.height() > 351,
+        "four pages side by side"
+    );
     // A deleted preview makes its output rebuild.
     std::fs::remove_file(out.join("previews/crosstalk-2.png")).unwrap();
     let report = build_into(&open_own(dir.path()), &out, |r| {
@@ -204,14 +314,27 @@ fn watch_rebuilds_what_changed_and_keeps_the_last_good_pdf() {
     let pdf = dir.path().join("out/handouts/itoen.pdf");
     let good = std::fs::read(&pdf).unwrap();
 
-    edit(&dir.path().join("content/crosstalk.yaml"), "モビリティ関係のスタートアップ支援", "モビリティ関連のスタートアップ支援");
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "モビリティ関係のスタートアップ支援",
+        "モビリティ関連のスタートアップ支援",
+    );
     let line = next_round("an answer edit");
-    assert!(line.contains("3 written (crosstalk.pdf, crosstalk.screen.pdf, handouts/itoen.pdf), 2 skipped"), "{line}");
+    assert!(
+        line.contains(
+            "3 written (crosstalk.pdf, crosstalk.screen.pdf, handouts/itoen.pdf), 2 skipped"
+        ),
+        "{line}"
+    );
     let after_edit = std::fs::read(&pdf).unwrap();
     assert_ne!(after_edit, good);
 
     // A broken edit: diagnostics, and the PDFs stay.
-    edit(&dir.path().join("content/crosstalk.yaml"), "status:\n    label: 実施状況", "status:\n    label: [実施状況");
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "status:\n    label: 実施状況",
+        "status:\n    label: [実施状況",
+    );
     let line = next_round("a broken edit");
     assert!(line.contains("last good PDFs kept"), "{line}");
     assert_eq!(std::fs::read(&pdf).unwrap(), after_edit);

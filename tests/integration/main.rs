@@ -3,6 +3,7 @@
 
 mod common;
 mod handouts;
+mod hostile;
 mod incremental;
 mod pamphlet;
 mod print;

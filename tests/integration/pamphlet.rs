@@ -337,7 +337,7 @@ fn the_cli_says_what_it_wrote() {
         "{line}"
     );
     assert!(
-        stderr.contains("built 1 of 1 output(s) (1 written, 0 unchanged), 0 failed"),
+        stderr.contains("built 1 of 1 output(s): 1 written, 0 unchanged, 0 skipped, 0 failed"),
         "{stderr}"
     );
 }

@@ -284,9 +284,14 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
         std::fs::metadata(&pdf).unwrap().modified().unwrap(),
         modified
     );
-    let names: Vec<String> = std::fs::read_dir(&out)
+    let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["sheet.screen.pdf"], "no temporary files");
+    names.sort();
+    assert_eq!(
+        names,
+        [".pamphlet-state.json", "sheet.screen.pdf"],
+        "no temporary files"
+    );
 }

@@ -33,17 +33,34 @@ fn compare(actual: &[u8], reference: &Path) -> Result<(), String> {
     let fail = |msg: String, diff: Option<Pixmap>| {
         std::fs::write(reference.with_extension("actual.png"), actual).unwrap();
         if let Some(d) = diff {
-            std::fs::write(reference.with_extension("diff.png"), d.encode_png().unwrap()).unwrap();
+            std::fs::write(
+                reference.with_extension("diff.png"),
+                d.encode_png().unwrap(),
+            )
+            .unwrap();
         }
         Err(msg)
     };
     if (a.width(), a.height()) != (e.width(), e.height()) {
-        return fail(format!("{name}: size {}×{} instead of {}×{}", a.width(), a.height(), e.width(), e.height()), None);
+        return fail(
+            format!(
+                "{name}: size {}×{} instead of {}×{}",
+                a.width(),
+                a.height(),
+                e.width(),
+                e.height()
+            ),
+            None,
+        );
     }
     let mut diff = Pixmap::new(a.width(), a.height()).unwrap();
     let mut differing = 0usize;
     for (i, (pa, pe)) in a.pixels().iter().zip(e.pixels()).enumerate() {
-        let d = [pa.red().abs_diff(pe.red()), pa.green().abs_diff(pe.green()), pa.blue().abs_diff(pe.blue())];
+        let d = [
+            pa.red().abs_diff(pe.red()),
+            pa.green().abs_diff(pe.green()),
+            pa.blue().abs_diff(pe.blue()),
+        ];
         let out = &mut diff.pixels_mut()[i];
         if d.iter().any(|c| *c > CHANNEL_TOLERANCE) {
             differing += 1;
@@ -55,7 +72,10 @@ fn compare(actual: &[u8], reference: &Path) -> Result<(), String> {
     }
     let share = differing as f64 / a.pixels().len() as f64;
     if share > PIXEL_TOLERANCE {
-        return fail(format!("{name}: {differing} pixels ({:.2} %) differ", share * 100.0), Some(diff));
+        return fail(
+            format!("{name}: {differing} pixels ({:.2} %) differ", share * 100.0),
+            Some(diff),
+        );
     }
     Ok(())
 }
@@ -98,7 +118,11 @@ fn the_comparison_catches_a_change() {
     // A changed word must fail the comparison, not slip under the tolerance.
     let dir = tempfile::tempdir().unwrap();
     copy_project(dir.path());
-    edit(&dir.path().join("content/crosstalk.yaml"), "title: クロストーク", "title: クロスロード");
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "title: クロストーク",
+        "title: クロスロード",
+    );
     let out = dir.path().join("out");
     let report = build_into(&open(dir.path()), &out, |r| {
         r.publications = vec!["crosstalk".into()];
@@ -109,7 +133,14 @@ fn the_comparison_catches_a_change() {
     let refs = tempfile::tempdir().unwrap();
     let reference = refs.path().join("crosstalk-1.png");
     std::fs::copy(repo().join("tests/visual/crosstalk-1.png"), &reference).unwrap();
-    let err = compare(&std::fs::read(out.join("previews/crosstalk-1.png")).unwrap(), &reference).unwrap_err();
+    let err = compare(
+        &std::fs::read(out.join("previews/crosstalk-1.png")).unwrap(),
+        &reference,
+    )
+    .unwrap_err();
     assert!(err.contains("pixels"), "{err}");
-    assert!(reference.with_extension("actual.png").is_file() && reference.with_extension("diff.png").is_file());
+    assert!(
+        reference.with_extension("actual.png").is_file()
+            && reference.with_extension("diff.png").is_file()
+    );
 }
