@@ -11,7 +11,15 @@ use crate::{BuildRequest, SessionOptions};
 
 /// Print-ready Japanese PDFs from YAML content and Typst layouts.
 #[derive(Debug, Parser)]
-#[command(name = "pamphlet", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "pamphlet",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    term_width = 100,
+    after_help = "Start with `pamphlet init DIR`, or run `pamphlet build` in a project folder.\nExit status: 0 success, 1 problems in the input, 2 usage or I/O error."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -23,9 +31,16 @@ pub struct Cli {
         global = true,
         value_name = "MIB",
         default_value_t = 8192,
-        env = "PAMPHLET_MEMORY_LIMIT"
+        env = "PAMPHLET_MEMORY_LIMIT",
+        hide_env_values = true
     )]
     pub memory_limit: u64,
+    /// Print only problems.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print outputs that were skipped, and per-phase timings.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 /// The commands.
@@ -46,6 +61,19 @@ pub enum Command {
         after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf"
     )]
     Preflight(PreflightArgs),
+    /// Create a new project: manifest, content, a starter layout and fonts.
+    #[command(
+        after_help = "Refuses to write into a folder that is not empty.\n\nExamples:\n  pamphlet init my-brochure\n  cd my-brochure && pamphlet build"
+    )]
+    Init(InitArgs),
+    /// List the fonts the project sees, or the characters no font covers.
+    #[command(after_help = "Examples:\n  pamphlet fonts\n  pamphlet fonts --coverage")]
+    Fonts(FontsArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  pamphlet completions bash > ~/.local/share/bash-completion/completions/pamphlet\n  pamphlet completions zsh > ~/.zfunc/_pamphlet\n  pamphlet completions fish > ~/.config/fish/completions/pamphlet.fish"
+    )]
+    Completions(CompletionsArgs),
     /// Build, then rebuild on every change to content, layouts, fonts or the manifest.
     #[command(
         after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview"
@@ -56,6 +84,36 @@ pub enum Command {
         after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
     )]
     Inputs(InputsArgs),
+}
+
+/// `pamphlet init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The folder to create the project in (must be empty or new).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// `pamphlet fonts`.
+#[derive(Debug, Clone, Args)]
+pub struct FontsArgs {
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// List the characters of the content that no font covers, with their places.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// `pamphlet completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `pamphlet watch`.
@@ -71,7 +129,13 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
     /// The output folder (default: out/ in the project).
-    #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        env = "PAMPHLET_OUT",
+        hide_env_values = true
+    )]
     pub out: Option<PathBuf>,
     /// Also write PNG previews on every rebuild.
     #[arg(long)]
@@ -110,7 +174,8 @@ pub struct ProjectArgs {
         alias = "root",
         value_name = "DIR",
         default_value = ".",
-        env = "PAMPHLET_PROJECT"
+        env = "PAMPHLET_PROJECT",
+        hide_env_values = true
     )]
     pub project: PathBuf,
     /// Additional font folders (repeatable).
@@ -118,15 +183,35 @@ pub struct ProjectArgs {
         long = "font-path",
         value_name = "DIR",
         env = "PAMPHLET_FONT_PATHS",
-        value_delimiter = ':'
+        value_delimiter = ':',
+        hide_env_values = true
     )]
     pub font_paths: Vec<PathBuf>,
     /// Also use the system's fonts (output then depends on the machine).
     #[arg(long)]
     pub system_fonts: bool,
     /// PDF creation date as a Unix timestamp (default: SOURCE_DATE_EPOCH, else none).
-    #[arg(long, value_name = "UNIX_TIME", env = "SOURCE_DATE_EPOCH")]
+    #[arg(
+        long,
+        value_name = "UNIX_TIME",
+        env = "SOURCE_DATE_EPOCH",
+        hide_env_values = true
+    )]
     pub creation_timestamp: Option<i64>,
+    /// Extra string inputs for layouts, in `sys.inputs` (repeatable).
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = parse_input)]
+    pub inputs: Vec<(String, String)>,
+}
+
+/// Parses `KEY=VALUE`.
+pub fn parse_input(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))?;
+    if k.is_empty() {
+        return Err("the key is empty".into());
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 impl ProjectArgs {
@@ -137,6 +222,7 @@ impl ProjectArgs {
             font_paths: self.font_paths.clone(),
             limits: None,
             creation_timestamp: self.creation_timestamp,
+            inputs: self.inputs.clone(),
         }
     }
 }
@@ -157,14 +243,21 @@ pub struct SelectArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
     /// Parallel jobs (default: the machine's cores).
-    #[arg(long, short = 'j', value_name = "N", env = "PAMPHLET_JOBS")]
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        env = "PAMPHLET_JOBS",
+        hide_env_values = true
+    )]
     pub jobs: Option<usize>,
     /// Stop compiling a document after this many seconds.
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 60.0,
-        env = "PAMPHLET_TIMEOUT"
+        env = "PAMPHLET_TIMEOUT",
+        hide_env_values = true
     )]
     pub timeout: f64,
 }
@@ -195,7 +288,8 @@ pub struct DiagnosticArgs {
         long,
         value_enum,
         default_value = "human",
-        env = "PAMPHLET_DIAGNOSTIC_FORMAT"
+        env = "PAMPHLET_DIAGNOSTIC_FORMAT",
+        hide_env_values = true
     )]
     pub diagnostic_format: FormatArg,
     /// Treat warnings as errors.
@@ -240,7 +334,13 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
     /// The output folder (default: out/ in the project).
-    #[arg(long, short = 'o', value_name = "DIR", env = "PAMPHLET_OUT")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        env = "PAMPHLET_OUT",
+        hide_env_values = true
+    )]
     pub out: Option<PathBuf>,
     /// Rebuild every output, even those whose inputs did not change.
     #[arg(long)]

@@ -35,7 +35,19 @@ pub struct Prepared {
     pub main: FileId,
     /// Record views, for `each` publications.
     pub scoped: Option<Arc<crate::content::scope::Scoped>>,
+    /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
+    pub extra_inputs: Arc<Vec<(String, String)>>,
 }
+
+/// The keys of `sys.inputs` that pamphlet sets.
+pub const RESERVED_INPUTS: &[&str] = &[
+    "content",
+    "record",
+    "publication",
+    "print",
+    "pamphlet-data",
+    "pamphlet-record",
+];
 
 /// The item a job repeats over.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,6 +299,9 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
         _ => p.content_value.clone(),
     };
     let mut inputs = Dict::new();
+    for (k, v) in p.extra_inputs.iter() {
+        inputs.insert(k.as_str().into(), v.as_str().into_value());
+    }
     inputs.insert("content".into(), content);
     inputs.insert("record".into(), record);
     inputs.insert("publication".into(), Value::Dict(pb));

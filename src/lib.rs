@@ -15,7 +15,7 @@
 //!
 //! ```no_run
 //! use pamphlet::{BuildRequest, Session, SessionOptions};
-//! let session = Session::open("examples/site".as_ref(), &SessionOptions::default())?;
+//! let session = Session::open("path/to/project".as_ref(), &SessionOptions::default())?;
 //! let report = session.build(&BuildRequest::default(), &mut pamphlet::NoProgress);
 //! for job in &report.jobs {
 //!     println!("{} {:?}", job.job.output.display(), job.status);
@@ -28,6 +28,7 @@ pub mod compile;
 pub mod content;
 pub mod diag;
 pub mod incremental;
+pub mod init;
 pub mod output;
 pub mod preview;
 pub mod print;
@@ -71,6 +72,10 @@ pub enum Error {
     /// A command-line request that cannot be honoured.
     #[error("{0}")]
     Usage(String),
+    /// The input has problems (content, layout, preflight); each is a
+    /// diagnostic with its place.
+    #[error("{} problem(s), the first: {}", .0.errors(), .0.iter().find(|d| d.is_error()).map(ToString::to_string).unwrap_or_default())]
+    Problems(Diagnostics),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -94,6 +99,8 @@ pub struct SessionOptions {
     /// PDF creation date and `datetime.today()`, in seconds since the Unix
     /// epoch (`SOURCE_DATE_EPOCH`); `None` omits the date.
     pub creation_timestamp: Option<i64>,
+    /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
+    pub inputs: Vec<(String, String)>,
 }
 
 /// An open project: manifest, fonts and the shared Typst world.
@@ -253,6 +260,13 @@ pub fn default_limits() -> Limits {
 impl Session {
     /// Opens the project in `dir`: reads its manifest and discovers fonts.
     pub fn open(dir: &Path, options: &SessionOptions) -> Result<Session, Error> {
+        for (key, _) in &options.inputs {
+            if compile::RESERVED_INPUTS.contains(&key.as_str()) {
+                return Err(Error::Usage(format!(
+                    "--input {key}=…: `{key}` is set by pamphlet; choose another name"
+                )));
+            }
+        }
         let project = Project::load(dir)?;
         let mut dirs: Vec<PathBuf> = project
             .font_dirs
@@ -386,6 +400,7 @@ impl Session {
                 content_value,
                 main,
                 scoped,
+                extra_inputs: Arc::new(self.options.inputs.clone()),
             });
         }
         // Every character must be in some font: Typst would draw empty boxes.
@@ -480,6 +495,52 @@ impl Session {
                 prep.diagnostics.extend(diags);
                 None
             }
+        }
+    }
+
+    /// Compiles one output to PDF bytes, without writing anything: the
+    /// publication `name`, the record with key `record` for an `each`
+    /// publication, in `variant`. Print PDFs get their marks, page boxes and
+    /// preflight as in a build.
+    pub fn compile_pdf(
+        &self,
+        name: &str,
+        record: Option<&str>,
+        variant: Variant,
+    ) -> Result<Vec<u8>, Error> {
+        let prep = self.prepare(&[name.to_string()])?;
+        if prep.diagnostics.has_errors() {
+            return Err(Error::Problems(prep.diagnostics));
+        }
+        let (jobs, diags) = compile::plan(&prep.prepared, Some(&[variant]));
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(Error::Problems(Diagnostics(diags)));
+        }
+        let job = jobs
+            .iter()
+            .find(|j| j.record.as_ref().map(|r| r.key.as_str()) == record)
+            .ok_or_else(|| match record {
+                Some(r) => Error::Usage(format!(
+                    "publication `{name}` has no record `{r}` (or no {variant} variant)"
+                )),
+                None => Error::Usage(format!(
+                    "publication `{name}` needs a record, or has no {variant} variant"
+                )),
+            })?;
+        let options = CompileOptions {
+            creation_timestamp: self.options.creation_timestamp,
+            preview_ppi: None,
+        };
+        let compiled = compile::compile(
+            &self.world,
+            &prep.prepared[job.publication],
+            job,
+            &options,
+            &job.output,
+        );
+        match compiled.pdf {
+            Some(pdf) => Ok(pdf),
+            None => Err(Error::Problems(Diagnostics(compiled.diagnostics))),
         }
     }
 

@@ -16,8 +16,30 @@ use pamphlet::cli::{
 use pamphlet::diag::{self, Diagnostics, Sources};
 use pamphlet::{BuildReport, Error, JobReport, JobStatus, Progress, Session};
 
+/// How much to print: 0 quiet, 1 normal, 2 verbose.
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+fn verbosity() -> u8 {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Prints a progress or summary line unless `--quiet`.
+macro_rules! say {
+    ($($t:tt)*) => { if verbosity() > 0 { eprintln!($($t)*); } };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    VERBOSITY.store(
+        if cli.quiet {
+            0
+        } else if cli.verbose {
+            2
+        } else {
+            1
+        },
+        std::sync::atomic::Ordering::Relaxed,
+    );
     limit_memory(cli.memory_limit);
     let result = match cli.command {
         Command::Build(args) => build(&args),
@@ -25,6 +47,13 @@ fn main() -> ExitCode {
         Command::Preflight(args) => preflight(&args),
         Command::Inputs(args) => inputs(&args),
         Command::Watch(args) => watch(&args),
+        Command::Init(args) => init(&args),
+        Command::Fonts(args) => fonts(&args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "pamphlet", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -108,7 +137,7 @@ enum Report {
 
 impl Report {
     fn new(expected_batch: bool) -> Self {
-        if expected_batch && std::io::stderr().is_terminal() {
+        if expected_batch && verbosity() == 1 && std::io::stderr().is_terminal() {
             Report::Bar(indicatif::ProgressBar::hidden())
         } else {
             Report::Lines
@@ -134,7 +163,26 @@ impl Progress for Report {
     }
     fn done(&mut self, r: &JobReport) {
         match self {
-            Report::Lines => eprintln!("{}", job_line(r)),
+            Report::Lines => {
+                let show = match verbosity() {
+                    0 => false,
+                    1 => r.status != JobStatus::Skipped,
+                    _ => true,
+                };
+                if show {
+                    eprintln!("{}", job_line(r));
+                }
+                if verbosity() > 1 && r.status != JobStatus::Skipped {
+                    let p = r.phases;
+                    eprintln!(
+                        "          typeset {} ms, export {} ms, boxes and preflight {} ms, write {} ms",
+                        p.typeset.as_millis(),
+                        p.export.as_millis(),
+                        p.finish.as_millis(),
+                        p.write.as_millis()
+                    );
+                }
+            }
             Report::Bar(bar) => {
                 if r.status == JobStatus::Failed {
                     bar.println(job_line(r));
@@ -169,7 +217,7 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
     let warnings = report.diagnostics.warnings();
     let errors = report.diagnostics.errors();
     if verb == "checked" {
-        eprintln!(
+        say!(
             "checked {} of {} output(s), {} failed, {errors} error(s), {warnings} warning(s) in {:.2} s",
             report.built(),
             report.jobs.len(),
@@ -183,7 +231,7 @@ fn finish(report: &BuildReport, args: &DiagnosticArgs, verb: &str) -> ExitCode {
         .iter()
         .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
         .count();
-    eprintln!(
+    say!(
         "{verb} {} of {} output(s): {written} written, {} unchanged, {} skipped, {} failed; {errors} error(s), {warnings} warning(s) in {:.2} s",
         report.built(),
         report.jobs.len(),
@@ -347,7 +395,7 @@ fn watch(args: &WatchArgs) -> Result<ExitCode, Error> {
         .project
         .canonicalize()
         .unwrap_or_else(|_| args.project.project.clone());
-    eprintln!("watching {} (Ctrl-C to stop)", root.display());
+    say!("watching {} (Ctrl-C to stop)", root.display());
     pamphlet::watch::watch(
         &args.project.project,
         &args.project.session_options(),
@@ -422,4 +470,87 @@ fn limit_memory(mib: u64) {
             }
         }
     });
+}
+
+fn init(args: &pamphlet::cli::InitArgs) -> Result<ExitCode, Error> {
+    match pamphlet::init::init(&args.dir) {
+        Ok(files) => {
+            for f in &files {
+                say!("  created {}", f.display());
+            }
+            say!(
+                "A new project in {}. Next: cd {} && pamphlet build",
+                args.dir.display(),
+                args.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(Error::Usage(e.to_string())),
+    }
+}
+
+fn fonts(args: &pamphlet::cli::FontsArgs) -> Result<ExitCode, Error> {
+    let session = match open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let root = &session.project.root;
+    if !args.coverage {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{:<28} {:<8} {:>6} {:>7}  file",
+            "family", "style", "weight", "chars"
+        );
+        for e in session.fonts().entries() {
+            let v = e.info.variant;
+            let file = e.path.strip_prefix(root).unwrap_or(&e.path);
+            let glyphs = e.info.coverage.iter().count();
+            let _ = writeln!(
+                out,
+                "{:<28} {:<8} {:>6} {:>7}  {}",
+                e.info.family,
+                format!("{:?}", v.style).to_lowercase(),
+                v.weight.to_number(),
+                glyphs,
+                file.display()
+            );
+        }
+        if session.fonts().entries().is_empty() {
+            say!("no fonts found: put .ttf or .otf files in the project's fonts folder");
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let prep = session.prepare(&[])?;
+    // Only the coverage findings (and anything that stopped the content from loading).
+    let diags: Vec<pamphlet::diag::Diagnostic> = prep
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.message.contains("not in any of the project's fonts") || prep.prepared.is_empty()
+        })
+        .cloned()
+        .collect();
+    let diags = Diagnostics(diags);
+    emit(&diags, &prep.sources, &args.diagnostics);
+    let files: std::collections::BTreeSet<_> = prep
+        .prepared
+        .iter()
+        .map(|p| p.content.file.path.clone())
+        .collect();
+    if diags.is_empty() {
+        say!(
+            "every character of {} is in the project's fonts",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        say!("{} character(s) without a font", diags.errors());
+        Ok(ExitCode::from(1))
+    }
 }

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, so that the default project's World
 //! (fonts, Typst's caches) and its build are shared by every test.
 
+mod cli;
 mod common;
 mod handouts;
 mod hostile;
