@@ -11,6 +11,10 @@
 //! each baseline to pamphlet, all measured in the same run. Also times one
 //! pamphlet (the crosstalk feature) both ways.
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{copy_dir, median};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -151,11 +155,6 @@ fn row(name: &str, n: usize, m: Measure, base: Duration) {
         mib(m.peak_kib),
         m.wall.as_secs_f64() / base.as_secs_f64()
     );
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn main() {
@@ -305,17 +304,5 @@ fn main() {
             sizes.iter().sum::<u64>() as f64 / sizes.len() as f64 / 1024.0,
             mib(parallel.concurrent_kib),
         );
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
     }
 }

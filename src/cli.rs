@@ -128,21 +128,9 @@ pub struct WatchArgs {
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
-    /// The output folder (default: out/ in the project).
-    #[arg(
-        long,
-        short = 'o',
-        value_name = "DIR",
-        env = "PAMPHLET_OUT",
-        hide_env_values = true
-    )]
-    pub out: Option<PathBuf>,
-    /// Also write PNG previews on every rebuild.
-    #[arg(long)]
-    pub preview: bool,
-    /// Resolution of previews, in pixels per inch.
-    #[arg(long, value_name = "PPI", default_value_t = 96.0)]
-    pub ppi: f64,
+    /// Where outputs go, and previews.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `pamphlet inputs`.
@@ -333,6 +321,23 @@ pub struct BuildArgs {
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
+    /// Where outputs go, and previews.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Rebuild every output, even those whose inputs did not change.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the time spent in each phase, summed over all jobs.
+    #[arg(long)]
+    pub timings: bool,
+    /// Write a Chrome trace of Typst's work (open in chrome://tracing or Perfetto).
+    #[arg(long, value_name = "FILE.json")]
+    pub trace: Option<PathBuf>,
+}
+
+/// Where outputs go, and whether PNG previews are written with them.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
     /// The output folder (default: out/ in the project).
     #[arg(
         long,
@@ -342,21 +347,25 @@ pub struct BuildArgs {
         hide_env_values = true
     )]
     pub out: Option<PathBuf>,
-    /// Rebuild every output, even those whose inputs did not change.
-    #[arg(long)]
-    pub force: bool,
     /// Also write PNG previews of every page and a contact sheet to out/previews/.
     #[arg(long)]
     pub preview: bool,
     /// Resolution of previews, in pixels per inch.
     #[arg(long, value_name = "PPI", default_value_t = 96.0)]
     pub ppi: f64,
-    /// Print the time spent in each phase, summed over all jobs.
-    #[arg(long)]
-    pub timings: bool,
-    /// Write a Chrome trace of Typst's work (open in chrome://tracing or Perfetto).
-    #[arg(long, value_name = "FILE.json")]
-    pub trace: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// The preview resolution asked for, checked.
+    pub fn preview_ppi(&self) -> Result<Option<f64>, String> {
+        if !self.preview {
+            return Ok(None);
+        }
+        if !(1.0..=1200.0).contains(&self.ppi) {
+            return Err(format!("--ppi {} is out of range (1 to 1200)", self.ppi));
+        }
+        Ok(Some(self.ppi))
+    }
 }
 
 /// `pamphlet check`.

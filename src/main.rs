@@ -256,19 +256,13 @@ fn build(args: &BuildArgs) -> Result<ExitCode, Error> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let mut request = args
-        .select
-        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
+    let mut request = args.select.request(
+        args.output.out.clone(),
+        true,
+        args.diagnostics.deny_warnings,
+    );
     request.force = args.force;
-    if args.preview {
-        if !(1.0..=1200.0).contains(&args.ppi) {
-            return Err(Error::Usage(format!(
-                "--ppi {} is out of range (1 to 1200)",
-                args.ppi
-            )));
-        }
-        request.preview_ppi = Some(args.ppi);
-    }
+    request.preview_ppi = args.output.preview_ppi().map_err(Error::Usage)?;
     if args.trace.is_some() {
         typst_timing::enable();
     }
@@ -384,12 +378,12 @@ fn inputs(args: &InputsArgs) -> Result<ExitCode, Error> {
 }
 
 fn watch(args: &WatchArgs) -> Result<ExitCode, Error> {
-    let mut request = args
-        .select
-        .request(args.out.clone(), true, args.diagnostics.deny_warnings);
-    if args.preview {
-        request.preview_ppi = Some(args.ppi);
-    }
+    let mut request = args.select.request(
+        args.output.out.clone(),
+        true,
+        args.diagnostics.deny_warnings,
+    );
+    request.preview_ppi = args.output.preview_ppi().map_err(Error::Usage)?;
     let root = args
         .project
         .project

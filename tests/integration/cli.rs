@@ -110,17 +110,10 @@ fn the_flyer_builds_validates_and_is_in_the_walkthrough() {
         "headline:",
         "hedline:",
     );
-    let out = pamphlet(&[
-        "check",
-        "-p",
-        "flyer",
-        "--project",
-        dir.path().to_str().unwrap(),
-        "--font-path",
-        fonts().to_str().unwrap(),
-        "--diagnostic-format",
-        "short",
-    ]);
+    let out = run_in(
+        dir.path(),
+        &["check", "-p", "flyer", "--diagnostic-format", "short"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("content/flyer.yaml:5:1: error: unknown field `hedline` (hint: did you mean `headline`?)"), "{}", stderr(&out));
     // The guide walks through it, and the README points there.
@@ -194,17 +187,7 @@ fn version_quiet_colour_and_completions() {
 
     // --quiet: nothing on success.
     let dir = fixture_project("mini");
-    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "build",
-            "--quiet",
-            "--project",
-            dir.path().to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["build", "--quiet"]);
     assert!(out.status.success());
     assert_eq!(stderr(&out), "");
 
@@ -215,17 +198,7 @@ fn version_quiet_colour_and_completions() {
         "status: final",
         "status: finale",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "check",
-            "--quiet",
-            "--project",
-            dir.path().to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["check", "--quiet"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("error: `finale` is not allowed for `status`"));
     assert!(

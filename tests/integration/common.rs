@@ -228,3 +228,16 @@ pub fn fixture_project(name: &str) -> tempfile::TempDir {
     );
     dir
 }
+
+/// Runs the `pamphlet` binary with `args`, then `--project DIR --font-path
+/// <the repository's fonts>`.
+pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .args(args)
+        .arg("--project")
+        .arg(dir)
+        .arg("--font-path")
+        .arg(fonts())
+        .output()
+        .expect("run pamphlet")
+}

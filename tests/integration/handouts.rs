@@ -2,7 +2,6 @@
 //! answers only, record and shard selection, and failure isolation.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use pamphlet::JobStatus;
 
@@ -187,16 +186,7 @@ fn a_failing_record_is_isolated() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Through the command line: the exit status is 1.
-    let output = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "build",
-            "--project",
-            dir.path().to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let output = run_in(dir.path(), &["build"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("layouts/card/card.typ:10"), "{stderr}");

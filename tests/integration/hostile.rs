@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use crate::common::*;
@@ -380,18 +379,7 @@ fn a_runaway_process_is_stopped_by_the_memory_limit() {
         &dir.path().join("layouts/sheet/sheet.typ"),
         "#{ let a = (); for i in range(50) { a.push(range(1000000)) }; a.len() }\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "--memory-limit",
-            "300",
-            "check",
-            "--project",
-            dir.path().to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_in(dir.path(), &["--memory-limit", "300", "check"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -432,17 +420,7 @@ fn nothing_is_written_outside_out() {
         "#read(\"../../out/../../x.txt\")\n",
     );
     let before = snapshot(parent.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "build",
-            "--project",
-            dir.to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-            "--preview",
-        ])
-        .output()
-        .unwrap();
+    let out = run_in(&dir, &["build", "--preview"]);
     assert_eq!(out.status.code(), Some(1));
     // Fix the layout and build for real, with previews.
     let sheet = dir.join("layouts/sheet/sheet.typ");
@@ -451,17 +429,7 @@ fn nothing_is_written_outside_out() {
         .replace("#read(\"../../out/../../x.txt\")\n", "");
     std::fs::write(&sheet, text).unwrap();
     let before_good = snapshot(parent.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args([
-            "build",
-            "--project",
-            dir.to_str().unwrap(),
-            "--font-path",
-            fonts().to_str().unwrap(),
-            "--preview",
-        ])
-        .output()
-        .unwrap();
+    let out = run_in(&dir, &["build", "--preview"]);
     assert!(
         out.status.success(),
         "{}",

@@ -4,7 +4,6 @@
 //! output formats, exit statuses, and that a failed build loses nothing.
 
 use std::path::Path;
-use std::process::Command;
 
 use pamphlet::diag::{DiagnosticFormat, Diagnostics, Sources, render};
 use pamphlet::{Error, ProjectError, Session, SessionOptions};
@@ -156,21 +155,10 @@ fn formats_human_json_and_github() {
     );
 }
 
-fn pamphlet(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pamphlet"))
-        .args(args)
-        .arg("--project")
-        .arg(dir)
-        .arg("--font-path")
-        .arg(fonts())
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn check_exit_statuses() {
     let good = fixture_project("mini");
-    let out = pamphlet(&["check"], good.path());
+    let out = run_in(good.path(), &["check"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -180,7 +168,7 @@ fn check_exit_statuses() {
     assert!(!good.path().join("out").exists(), "check writes nothing");
 
     let bad = case_project(&repo().join("tests/fixtures/invalid/12-value-not-allowed"));
-    let out = pamphlet(&["check", "--diagnostic-format", "short"], bad.path());
+    let out = run_in(bad.path(), &["check", "--diagnostic-format", "short"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -190,13 +178,13 @@ fn check_exit_statuses() {
     // A broken manifest is a problem found (1); no project at all, or a
     // usage error, is 2.
     let bad = case_project(&repo().join("tests/fixtures/invalid/30-manifest-unknown-key"));
-    assert_eq!(pamphlet(&["check"], bad.path()).status.code(), Some(1));
+    assert_eq!(run_in(bad.path(), &["check"]).status.code(), Some(1));
     let empty = tempfile::tempdir().unwrap();
-    let out = pamphlet(&["check"], empty.path());
+    let out = run_in(empty.path(), &["check"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pamphlet.toml"));
     assert_eq!(
-        pamphlet(&["check", "--shard", "3/2"], good.path())
+        run_in(good.path(), &["check", "--shard", "3/2"])
             .status
             .code(),
         Some(2)
@@ -204,7 +192,7 @@ fn check_exit_statuses() {
 
     // GitHub annotations go to standard output.
     let bad = case_project(&repo().join("tests/fixtures/invalid/14-unknown-reference"));
-    let out = pamphlet(&["check", "--diagnostic-format", "github"], bad.path());
+    let out = run_in(bad.path(), &["check", "--diagnostic-format", "github"]);
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .starts_with("::error file=content/staff.yaml,line=17,col=13"),
@@ -222,7 +210,7 @@ fn warnings_fail_only_with_deny_warnings() {
         "#set text(font: (\"BIZ UDPGothic\"",
         "#set text(font: (\"No Such Font\", \"BIZ UDPGothic\"",
     );
-    let out = pamphlet(&["check"], dir.path());
+    let out = run_in(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -231,7 +219,7 @@ fn warnings_fail_only_with_deny_warnings() {
     );
     assert!(stderr.contains("layouts/sheet/sheet.typ:6:"), "{stderr}");
     assert_eq!(
-        pamphlet(&["check", "--deny-warnings"], dir.path())
+        run_in(dir.path(), &["check", "--deny-warnings"])
             .status
             .code(),
         Some(1)
