@@ -676,10 +676,12 @@ impl Session {
         let progress = Mutex::new(progress);
         std::thread::scope(|scope| {
             let work = || {
+                // This worker's compile thread, kept across its jobs.
+                let mut thread = None;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let result = self.run_job(job, ctx);
+                    let result = self.run_job(job, ctx, &mut thread);
                     if let Ok(mut p) = progress.lock() {
                         p.done(&result.0);
                     }
@@ -747,34 +749,40 @@ impl Session {
         )))
     }
 
-    /// Compiles on a thread of its own, waiting at most the request's
-    /// timeout. A layout that does not finish in time is reported and
-    /// abandoned (its thread ends with the process); a panic inside Typst
-    /// is reported as an internal error instead of ending the build.
+    /// Compiles on the worker's compile thread, waiting at most the
+    /// request's timeout. The thread lives across jobs (its caches stay
+    /// warm); a layout that does not finish in time is reported and its
+    /// thread abandoned (it ends with the process), and the next job gets a
+    /// fresh one. A panic inside Typst is reported as an internal error
+    /// instead of ending the build.
     fn compile_with_timeout(
         &self,
         prepared: &Prepared,
         job: &Job,
         ctx: &JobContext,
         shown: &Path,
+        thread: &mut Option<CompileThread>,
     ) -> compile::Compiled {
         let timeout = ctx.request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (world, prepared2, job2, options, shown2) = (
-            self.world.clone(),
-            prepared.clone(),
-            job.clone(),
-            ctx.options.clone(),
-            shown.to_path_buf(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name(format!("compile {}", job.output.display()))
-            .stack_size(16 * 1024 * 1024)
-            .spawn(move || {
-                let _ = tx.send(compile::compile(
-                    &world, &prepared2, &job2, &options, &shown2,
-                ));
-            });
+        if thread.is_none() {
+            *thread = CompileThread::spawn();
+        }
+        let Some(t) = thread.as_ref() else {
+            // No thread to spare (a tight memory limit): compile here,
+            // without the timeout.
+            return compile::compile(&self.world, prepared, job, ctx.options, shown);
+        };
+        let task = CompileTask {
+            world: self.world.clone(),
+            prepared: prepared.clone(),
+            job: job.clone(),
+            options: ctx.options.clone(),
+            shown: shown.to_path_buf(),
+        };
+        if t.tasks.send(task).is_err() {
+            *thread = None;
+            return compile::compile(&self.world, prepared, job, ctx.options, shown);
+        }
         let failed = |message: String, hint: &str| compile::Compiled {
             pdf: None,
             pages: 0,
@@ -789,32 +797,38 @@ impl Session {
             phases: Default::default(),
             previews: Vec::new(),
         };
-        if spawned.is_err() {
-            // No thread to spare (a tight memory limit): compile here,
-            // without the timeout.
-            return compile::compile(&self.world, prepared, job, ctx.options, shown);
-        }
-        match rx.recv_timeout(timeout) {
+        match t.results.recv_timeout(timeout) {
             Ok(compiled) => compiled,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => failed(
-                format!(
-                    "the layout {} did not finish within {} s",
-                    prepared.publication.layout,
-                    timeout.as_secs_f64()
-                ),
-                "look for a loop that runs too long in the layout; raise the limit with --timeout if the document is just large",
-            ),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => failed(
-                format!(
-                    "internal error while compiling {} (Typst panicked)",
-                    prepared.publication.layout
-                ),
-                "this is a bug in Typst or pamphlet; please report it with the layout and content",
-            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                *thread = None;
+                failed(
+                    format!(
+                        "the layout {} did not finish within {} s",
+                        prepared.publication.layout,
+                        timeout.as_secs_f64()
+                    ),
+                    "look for a loop that runs too long in the layout; raise the limit with --timeout if the document is just large",
+                )
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                *thread = None;
+                failed(
+                    format!(
+                        "internal error while compiling {} (Typst panicked)",
+                        prepared.publication.layout
+                    ),
+                    "this is a bug in Typst or pamphlet; please report it with the layout and content",
+                )
+            }
         }
     }
 
-    fn run_job(&self, job: &Job, ctx: &JobContext) -> JobResult {
+    fn run_job(
+        &self,
+        job: &Job,
+        ctx: &JobContext,
+        thread: &mut Option<CompileThread>,
+    ) -> JobResult {
         let start = Instant::now();
         let prepared = &ctx.prepared[job.publication];
         let path = ctx.out_dir.join(&job.output);
@@ -846,7 +860,7 @@ impl Session {
             .strip_prefix(&self.project.root)
             .unwrap_or(&path)
             .to_path_buf();
-        let compiled = self.compile_with_timeout(prepared, job, ctx, &shown);
+        let compiled = self.compile_with_timeout(prepared, job, ctx, &shown, thread);
         let mut phases = compiled.phases;
         let mut diagnostics = compiled.diagnostics;
         let mut status = JobStatus::Failed;
@@ -931,6 +945,46 @@ impl Session {
             phases,
         };
         (report, diagnostics, compiled.sources, stamp_update)
+    }
+}
+
+/// One compilation to run on a compile thread.
+struct CompileTask {
+    world: Arc<ProjectWorld>,
+    prepared: Prepared,
+    job: Job,
+    options: CompileOptions,
+    shown: PathBuf,
+}
+
+/// A long-lived thread that compiles the tasks it is sent, one at a time.
+struct CompileThread {
+    tasks: std::sync::mpsc::Sender<CompileTask>,
+    results: std::sync::mpsc::Receiver<compile::Compiled>,
+}
+
+impl CompileThread {
+    /// Starts one, with a stack deep enough for deeply nested documents.
+    fn spawn() -> Option<CompileThread> {
+        let (task_tx, task_rx) = std::sync::mpsc::channel::<CompileTask>();
+        let (result_tx, result_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("compile".into())
+            .stack_size(16 * 1024 * 1024)
+            .spawn(move || {
+                for t in task_rx {
+                    let compiled =
+                        compile::compile(&t.world, &t.prepared, &t.job, &t.options, &t.shown);
+                    if result_tx.send(compiled).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(CompileThread {
+            tasks: task_tx,
+            results: result_rx,
+        })
     }
 }
 
