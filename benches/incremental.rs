@@ -127,7 +127,9 @@ fn main() {
     let _ = child.wait();
     let (outside, reported) = (median(outside), median(reported));
 
-    println!("Default project (crosstalk ×2 variants, 3 handouts, flyer ×2 variants), median of {RUNS}:\n");
+    println!(
+        "Default project (crosstalk ×2 variants, 3 handouts, flyer ×2 variants), median of {RUNS}:\n"
+    );
     println!("| run | time | vs full build |");
     println!("|---|---|---|");
     println!(
