@@ -655,11 +655,6 @@ fn check_pages(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
     vec![Diagnostic::error(manifest_at, message)]
 }
 
-/// Path helper: `out_dir/output`.
-pub fn output_path(out_dir: &Path, job: &Job) -> PathBuf {
-    out_dir.join(&job.output)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,11 +252,6 @@ impl Progress for NoProgress {
     fn done(&mut self, _: &JobReport) {}
 }
 
-/// The default content limits.
-pub fn default_limits() -> Limits {
-    Limits::default()
-}
-
 impl Session {
     /// Opens the project in `dir`: reads its manifest and discovers fonts.
     pub fn open(dir: &Path, options: &SessionOptions) -> Result<Session, Error> {
@@ -845,7 +840,6 @@ impl Session {
             && incremental::output_intact(&path, stamp, ctx.out_dir)
             && ctx.hashes.unchanged(&stamp.deps)
         {
-            let bytes = stamp.len as usize;
             let report = JobReport {
                 job: job.clone(),
                 path,
@@ -853,7 +847,6 @@ impl Session {
                 duration: start.elapsed(),
                 phases: Default::default(),
             };
-            let _ = bytes;
             return (report, Vec::new(), Sources::new(), None);
         }
         let shown = path
@@ -868,7 +861,7 @@ impl Session {
         if let Some(pdf) = compiled.pdf {
             let failed = diagnostics
                 .iter()
-                .any(|d| d.is_error() || (ctx.request.deny_warnings && !d.is_error()));
+                .any(|d| d.is_error() || ctx.request.deny_warnings);
             if !failed {
                 let mut written = false;
                 let clock = Instant::now();

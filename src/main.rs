@@ -94,8 +94,9 @@ fn open(
 
 fn emit(diags: &Diagnostics, sources: &Sources, args: &DiagnosticArgs) {
     let format = args.diagnostic_format.into();
-    // Machine formats go to stdout, people's to stderr.
-    let result = match format {
+    // Machine formats go to stdout, people's to stderr. A closed pipe is no
+    // reason to fail the build: the result of writing is ignored.
+    let _ = match format {
         diag::DiagnosticFormat::Human | diag::DiagnosticFormat::Short => diag::render(
             &mut std::io::stderr().lock(),
             diags,
@@ -105,7 +106,6 @@ fn emit(diags: &Diagnostics, sources: &Sources, args: &DiagnosticArgs) {
         ),
         _ => diag::render(&mut std::io::stdout().lock(), diags, sources, format, false),
     };
-    let _ = result;
 }
 
 /// One line describing a finished job.

@@ -40,6 +40,8 @@ pub const MANIFEST: &str = "pamphlet.toml";
 /// A loaded project.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The project's name (`[project] name`), if given.
+    pub name: Option<String>,
     /// The project root, absolute and canonical.
     pub root: PathBuf,
     /// The manifest's text, for diagnostics.
@@ -386,7 +388,6 @@ impl Project {
                 named_at: None,
             }],
         };
-        let _ = &parsed.project.name;
         let mut publications = Vec::new();
         for (name, p) in &parsed.publications {
             let at = pos(p.span());
@@ -549,6 +550,7 @@ impl Project {
         }
         if diags.is_empty() {
             Ok(Project {
+                name: parsed.project.name,
                 root,
                 manifest_text: text,
                 font_dirs,

@@ -17,7 +17,7 @@ fn schemas() -> &'static [Schema] {
         ]
         .iter()
         .map(|src| {
-            let file = yaml::parse(Path::new("schema.yaml"), src.as_bytes(), &pamphlet::default_limits()).unwrap();
+            let file = yaml::parse(Path::new("schema.yaml"), src.as_bytes(), &pamphlet::content::Limits::default()).unwrap();
             Schema::from_yaml(&file).unwrap()
         })
         .collect()
@@ -25,7 +25,7 @@ fn schemas() -> &'static [Schema] {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let limits = pamphlet::default_limits();
+    let limits = pamphlet::content::Limits::default();
     // The schema reader too: fuzz input as a schema.
     if let Ok(file) = yaml::parse(Path::new("s.yaml"), data, &limits) {
         let _ = Schema::from_yaml(&file);

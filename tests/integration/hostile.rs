@@ -269,7 +269,7 @@ fn load_content(
     let schema_src =
         std::fs::read(repo().join("tests/fixtures/projects/mini/layouts/sheet/schema.yaml"))
             .unwrap();
-    let limits = pamphlet::default_limits();
+    let limits = pamphlet::content::Limits::default();
     let schema_file =
         pamphlet::content::yaml::parse(Path::new("schema.yaml"), &schema_src, &limits).unwrap();
     let schema = pamphlet::content::Schema::from_yaml(&schema_file).unwrap();
@@ -509,7 +509,7 @@ mod properties {
         /// The YAML loader never panics, whatever the bytes.
         #[test]
         fn yaml_loader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = pamphlet::content::yaml::parse(std::path::Path::new("x.yaml"), &bytes, &pamphlet::default_limits());
+            let _ = pamphlet::content::yaml::parse(std::path::Path::new("x.yaml"), &bytes, &pamphlet::content::Limits::default());
         }
     }
 }
