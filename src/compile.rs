@@ -184,12 +184,7 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
 
 /// Fills `{field}` in `pattern` from the record.
 fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').ok_or("unclosed `{`")? + open;
-        let field = &rest[open + 1..close];
+    let out = crate::project::fill_pattern(pattern, |field| {
         let value = item.get(field).and_then(Data::plain).ok_or_else(|| {
             format!("`output` uses `{{{field}}}`, but the record has no such text field")
         })?;
@@ -198,10 +193,8 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
                 "record field `{field}` = `{value}` cannot be used in a file name"
             ));
         }
-        out.push_str(&value);
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
+        Ok(value)
+    })?;
     crate::project::relative_path(&out)
 }
 
@@ -270,8 +263,7 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
         },
         None => Value::None,
     };
-    let print = &publication.print;
-    let is_print = job.variant == Variant::Print;
+    let print = publication.print.for_variant(job.variant);
     let len = |pt: f64| Value::Length(Abs::pt(pt).into());
     let mut trim = Dict::new();
     trim.insert("width".into(), len(print.trim_width));
@@ -279,12 +271,9 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
     let mut pr = Dict::new();
     pr.insert("variant".into(), job.variant.name().into_value());
     pr.insert("trim".into(), Value::Dict(trim));
-    pr.insert(
-        "bleed".into(),
-        len(if is_print { print.bleed } else { 0.0 }),
-    );
+    pr.insert("bleed".into(), len(print.bleed));
     pr.insert("safe".into(), len(print.safe));
-    pr.insert("marks".into(), (is_print && print.marks).into_value());
+    pr.insert("marks".into(), print.marks.into_value());
     let mut pb = Dict::new();
     pb.insert("name".into(), publication.name.as_str().into_value());
     pb.insert("variant".into(), job.variant.name().into_value());
@@ -315,8 +304,7 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
 /// are in points; `layouts/_lib/pamphlet.typ` converts them back.
 pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
     let publication = &p.publication;
-    let print = &publication.print;
-    let is_print = variant == Variant::Print;
+    let print = publication.print.for_variant(variant);
     serde_json::json!({
         "content": serde_json::to_value(&p.content_value).unwrap_or_default(),
         "each": publication.each,
@@ -325,9 +313,9 @@ pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
         "print": {
             "variant": variant.name(),
             "trim": {"width": print.trim_width, "height": print.trim_height},
-            "bleed": if is_print { print.bleed } else { 0.0 },
+            "bleed": print.bleed,
             "safe": print.safe,
-            "marks": is_print && print.marks,
+            "marks": print.marks,
         },
     })
 }
@@ -382,7 +370,8 @@ pub fn compile(
             }
             let findings = (job.variant == Variant::Print)
                 .then(|| crate::print::preflight::findings(&document, p.publication.print.safe));
-            let document = crate::print::apply(&document, &p.publication.print, job.variant);
+            let document =
+                crate::print::apply(&document, &p.publication.print.for_variant(job.variant));
             let exported = export(&document, p, job, options);
             lap(&mut phases.export);
             match exported {

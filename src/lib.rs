@@ -417,8 +417,17 @@ impl Session {
         for f in &content.files {
             let full = self.project.root.join(&f.file);
             let position = Some(content.file.position(f.range.clone()));
-            match full.canonicalize() {
-                Ok(real) if !real.starts_with(&self.project.root) => out.push(
+            let not_a_file = || {
+                Diagnostic::error(
+                    position.clone(),
+                    format!("`{}` in `{}` is not a file", f.file.display(), f.path),
+                )
+            };
+            match world::confine(&full, &self.project.root) {
+                Ok(real) if !real.is_file() => out.push(not_a_file()),
+                Ok(_) => {}
+                Err(world::Unconfined::Directory) => out.push(not_a_file()),
+                Err(world::Unconfined::Outside(real)) => out.push(
                     Diagnostic::error(
                         position,
                         format!(
@@ -432,12 +441,7 @@ impl Session {
                         "a symbolic link may not point outside the project; copy the file in",
                     ),
                 ),
-                Ok(real) if !real.is_file() => out.push(Diagnostic::error(
-                    position,
-                    format!("`{}` in `{}` is not a file", f.file.display(), f.path),
-                )),
-                Ok(_) => {}
-                Err(_) => out.push(Diagnostic::error(
+                Err(world::Unconfined::Missing(_)) => out.push(Diagnostic::error(
                     position,
                     format!("file not found: `{}` (in `{}`)", f.file.display(), f.path),
                 )),

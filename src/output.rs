@@ -42,6 +42,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Copies the folder `from` into `to`, recursively (new projects, test and
+/// benchmark copies).
+pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for e in fs::read_dir(from)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()))?;
+        } else {
+            fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `path` already holds exactly `bytes` (so writing can be skipped
 /// and the file's modification time kept).
 pub fn unchanged(path: &Path, bytes: &[u8]) -> bool {

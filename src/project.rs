@@ -204,6 +204,21 @@ pub struct PrintSettings {
     pub safe: f64,
 }
 
+impl PrintSettings {
+    /// The settings as they apply to `variant`: the screen variant has no
+    /// bleed and no marks.
+    pub fn for_variant(&self, variant: Variant) -> PrintSettings {
+        match variant {
+            Variant::Print => *self,
+            Variant::Screen => PrintSettings {
+                bleed: 0.0,
+                marks: false,
+                ..*self
+            },
+        }
+    }
+}
+
 impl Default for PrintSettings {
     fn default() -> Self {
         Self {
@@ -600,22 +615,34 @@ pub fn relative_path(s: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-fn check_output_pattern(pattern: &str) -> Result<(), String> {
-    let mut probe = String::new();
+/// Replaces each `{field}` of an output pattern with what `fill` gives for
+/// the field's name.
+pub fn fill_pattern(
+    pattern: &str,
+    mut fill: impl FnMut(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let mut out = String::new();
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
-        probe.push_str(&rest[..open]);
+        out.push_str(&rest[..open]);
         let Some(close) = rest[open..].find('}') else {
             return Err(format!("`{pattern}` has an unclosed `{{`"));
         };
-        let field = &rest[open + 1..open + close];
-        if !crate::content::schema::is_field_name(field) {
-            return Err(format!("`{{{field}}}` in `{pattern}` is not a field name"));
-        }
-        probe.push('x');
+        out.push_str(&fill(&rest[open + 1..open + close])?);
         rest = &rest[open + close + 1..];
     }
-    probe.push_str(rest);
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn check_output_pattern(pattern: &str) -> Result<(), String> {
+    let probe = fill_pattern(pattern, |field| {
+        if crate::content::schema::is_field_name(field) {
+            Ok("x".into())
+        } else {
+            Err(format!("`{{{field}}}` in `{pattern}` is not a field name"))
+        }
+    })?;
     if !probe.ends_with(".pdf") {
         return Err(format!("output `{pattern}` must end in `.pdf`"));
     }

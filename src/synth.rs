@@ -193,20 +193,7 @@ pub fn write_handout_project(
     std::fs::create_dir_all(dir.join("content"))?;
     std::fs::write(dir.join("pamphlet.toml"), HANDOUT_MANIFEST)?;
     std::fs::write(dir.join("content/crosstalk.yaml"), crosstalk(members, seed))?;
-    copy_dir(layouts, &dir.join("layouts"))
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        if e.file_type()?.is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()))?;
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name()))?;
-        }
-    }
-    Ok(())
+    crate::output::copy_dir(layouts, &dir.join("layouts"))
 }
 
 /// The manifest of a synthetic handout project.

@@ -148,25 +148,45 @@ impl FileLoader for SandboxLoader {
     }
 }
 
+/// Why a path may not be read.
+#[derive(Debug)]
+pub enum Unconfined {
+    /// It does not resolve (missing, or a broken link).
+    Missing(std::io::Error),
+    /// With symbolic links resolved it is here, outside the root.
+    Outside(PathBuf),
+    /// It is a folder.
+    Directory,
+}
+
+/// Resolves `path` (following symbolic links) if it stays inside `root`
+/// (canonical) and is not a folder.
+pub fn confine(path: &Path, root: &Path) -> Result<PathBuf, Unconfined> {
+    let real = path.canonicalize().map_err(Unconfined::Missing)?;
+    if !real.starts_with(root) {
+        return Err(Unconfined::Outside(real));
+    }
+    if real.is_dir() {
+        return Err(Unconfined::Directory);
+    }
+    Ok(real)
+}
+
 /// Reads `path` if, with symbolic links resolved, it is inside `root`
 /// (canonical).
 pub fn read_confined(path: &Path, root: &Path) -> FileResult<Bytes> {
-    let real = path
-        .canonicalize()
-        .map_err(|e| FileError::from_io(e, path))?;
-    if !real.starts_with(root) {
-        return Err(FileError::Other(Some(
+    let real = confine(path, root).map_err(|e| match e {
+        Unconfined::Missing(e) => FileError::from_io(e, path),
+        Unconfined::Outside(real) => FileError::Other(Some(
             format!(
                 "access denied: {} resolves to {}, outside the project folder",
                 path.display(),
                 real.display()
             )
             .into(),
-        )));
-    }
-    if real.is_dir() {
-        return Err(FileError::IsDirectory);
-    }
+        )),
+        Unconfined::Directory => FileError::IsDirectory,
+    })?;
     std::fs::read(&real)
         .map(Bytes::new)
         .map_err(|e| FileError::from_io(e, path))

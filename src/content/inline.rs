@@ -219,19 +219,7 @@ impl<'a, 'e> Parser<'a, 'e> {
                 continue;
             }
             match c {
-                '\\' => {
-                    let next = self.rest()[1..].chars().next();
-                    match next {
-                        Some(n) if ESCAPABLE.contains(&n) => {
-                            text.push(n);
-                            self.pos += 1 + n.len_utf8();
-                        }
-                        _ => {
-                            text.push('\\');
-                            self.pos += 1;
-                        }
-                    }
-                }
+                '\\' => text.push(self.escape()),
                 '{' => {
                     flush(&mut text, &mut nodes);
                     if let Some(node) = self.brace() {
@@ -246,6 +234,22 @@ impl<'a, 'e> Parser<'a, 'e> {
         }
         flush(&mut text, &mut nodes);
         nodes
+    }
+
+    /// Reads a backslash at the current position: `\*`, `\{`, `\}`, `\|` and
+    /// `\\` give the character; before anything else the backslash is
+    /// literal.
+    fn escape(&mut self) -> char {
+        match self.rest()[1..].chars().next() {
+            Some(n) if ESCAPABLE.contains(&n) => {
+                self.pos += 1 + n.len_utf8();
+                n
+            }
+            _ => {
+                self.pos += 1;
+                '\\'
+            }
+        }
     }
 
     /// Parses `{br}` or `{base|ruby}` at `{`.
@@ -274,18 +278,8 @@ impl<'a, 'e> Parser<'a, 'e> {
                     self.pos += 1;
                 }
                 '\\' => {
-                    let next = self.rest()[1..].chars().next();
-                    let last = parts.last_mut().expect("at least one part");
-                    match next {
-                        Some(n) if ESCAPABLE.contains(&n) => {
-                            last.push(n);
-                            self.pos += 1 + n.len_utf8();
-                        }
-                        _ => {
-                            last.push('\\');
-                            self.pos += 1;
-                        }
-                    }
+                    let c = self.escape();
+                    parts.last_mut().expect("at least one part").push(c);
                 }
                 '{' => {
                     self.error(

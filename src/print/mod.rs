@@ -28,7 +28,7 @@ use typst::visualize::{
 };
 use typst_layout::PagedDocument;
 
-use crate::project::{PrintSettings, Variant, mm};
+use crate::project::{PrintSettings, mm};
 
 /// Length of a mark line beyond the bleed, in points.
 pub fn mark_length() -> f64 {
@@ -101,15 +101,12 @@ pub fn mark_lines(width: f64, height: f64, bleed: f64) -> Vec<((f64, f64), (f64,
     lines
 }
 
-/// Applies the print stage to a laid-out document: for the print variant,
-/// clip to the bleed, widen by the slug and draw marks (when enabled). The
-/// screen variant is returned as it is.
-pub fn apply(
-    document: &PagedDocument,
-    settings: &PrintSettings,
-    variant: Variant,
-) -> PagedDocument {
-    if variant == Variant::Screen || !settings.marks {
+/// Applies the print stage to a laid-out document with the settings of its
+/// variant ([`PrintSettings::for_variant`]): clip to the bleed, widen by the
+/// slug and draw marks. Without marks (the screen variant) the document is
+/// returned as it is.
+pub fn apply(document: &PagedDocument, settings: &PrintSettings) -> PagedDocument {
+    if !settings.marks {
         return document.clone();
     }
     let b = Abs::pt(settings.bleed);

@@ -190,16 +190,7 @@ pub fn copy_project(dir: &Path) {
 
 /// Copies a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
+    pamphlet::output::copy_dir(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
 }
 
 /// Replaces `from` with `to` in a file (exactly once).
