@@ -16,7 +16,7 @@ use typst::syntax::FileId;
 use typst::{World, WorldExt};
 use typst_layout::PagedDocument;
 
-use crate::content::{Content, Data, to_value};
+use crate::content::{Content, Data};
 use crate::diag::{Diagnostic, Position, Sources};
 use crate::project::{Publication, Variant};
 use crate::world::{JobWorld, ProjectWorld};
@@ -253,16 +253,22 @@ impl std::ops::AddAssign for Phases {
 /// The `sys.inputs` of a job: `content`, `record`, `publication`, `print`.
 pub fn inputs(p: &Prepared, job: &Job) -> Dict {
     let publication = &p.publication;
-    let record = match &job.record {
-        Some(r) => match p
-            .content
-            .records(publication.each.as_deref().unwrap_or_default())
-        {
-            Some(items) => to_value(&items[r.index]),
-            None => Value::None,
-        },
-        None => Value::None,
-    };
+    // The record as a value: already in the content's value, by index.
+    let record = job
+        .record
+        .as_ref()
+        .and_then(|r| {
+            let each = publication.each.as_deref()?;
+            let list = each.split('.').try_fold(&p.content_value, |v, k| match v {
+                Value::Dict(d) => d.get(k).ok(),
+                _ => None,
+            })?;
+            match list {
+                Value::Array(items) => items.as_slice().get(r.index).cloned(),
+                _ => None,
+            }
+        })
+        .unwrap_or(Value::None);
     let print = publication.print.for_variant(job.variant);
     let len = |pt: f64| Value::Length(Abs::pt(pt).into());
     let mut trim = Dict::new();
@@ -320,17 +326,19 @@ pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
     })
 }
 
-/// Compiles one job to PDF bytes. Nothing is written.
+/// Compiles one job to PDF bytes, with `inputs` (from [`inputs`]) as
+/// `sys.inputs`. Nothing is written.
 pub fn compile(
     world: &ProjectWorld,
     p: &Prepared,
     job: &Job,
+    inputs: Dict,
     options: &CompileOptions,
     shown: &Path,
 ) -> Compiled {
     let start = Instant::now();
     let context = job.describe();
-    let job_world = world.job(p.main, inputs(p, job));
+    let job_world = world.job(p.main, inputs);
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let mut phases = Phases::default();

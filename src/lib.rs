@@ -39,11 +39,11 @@ pub mod world;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use typst::foundations::Dict;
 
 pub use crate::compile::{CompileOptions, Job, Prepared, Record};
 use crate::content::{Content, Limits, Schema};
@@ -530,13 +530,9 @@ impl Session {
             creation_timestamp: self.options.creation_timestamp,
             preview_ppi: None,
         };
-        let compiled = compile::compile(
-            &self.world,
-            &prep.prepared[job.publication],
-            job,
-            &options,
-            &job.output,
-        );
+        let prepared = &prep.prepared[job.publication];
+        let inputs = compile::inputs(prepared, job);
+        let compiled = compile::compile(&self.world, prepared, job, inputs, &options, &job.output);
         match compiled.pdf {
             Some(pdf) => Ok(pdf),
             None => Err(Error::Problems(Diagnostics(compiled.diagnostics))),
@@ -556,11 +552,16 @@ impl Session {
                 return report;
             }
         };
-        report.diagnostics.extend(prep.diagnostics.0.clone());
-        report.sources.merge(prep.sources.clone());
+        let Preparation {
+            prepared,
+            diagnostics,
+            sources,
+        } = prep;
+        report.diagnostics.extend(diagnostics);
+        report.sources.merge(sources);
         // Publications whose content is valid are still built when another's
         // is not: every problem is reported in one run.
-        let (mut jobs, plan_diags) = compile::plan(&prep.prepared, request.variants.as_deref());
+        let (mut jobs, plan_diags) = compile::plan(&prepared, request.variants.as_deref());
         let plan_failed = plan_diags.iter().any(Diagnostic::is_error);
         report.diagnostics.extend(plan_diags);
         if plan_failed {
@@ -608,9 +609,14 @@ impl Session {
         } else {
             incremental::State::default()
         };
-        let fonts = state.fonts_fingerprint(self.fonts().entries(), &self.project.root);
+        // Fingerprints are only kept (and fonts only hashed) when writing.
+        let fonts = if request.write {
+            state.fonts_fingerprint(self.fonts().entries(), &self.project.root)
+        } else {
+            String::new()
+        };
         let ctx = JobContext {
-            prepared: &prep.prepared,
+            prepared: &prepared,
             out_dir: &out_dir,
             options: &options,
             request,
@@ -720,7 +726,13 @@ impl Session {
 
     /// The fingerprint of a job's inputs: its data, the publication's
     /// settings, the build options, the fonts and the tool.
-    fn fingerprint(&self, job: &Job, prepared: &Prepared, ctx: &JobContext) -> String {
+    fn fingerprint(
+        &self,
+        job: &Job,
+        prepared: &Prepared,
+        inputs: &Dict,
+        ctx: &JobContext,
+    ) -> String {
         let p = &prepared.publication;
         let settings = format!(
             "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
@@ -737,8 +749,7 @@ impl Session {
             ctx.options.creation_timestamp,
             ctx.options.preview_ppi.map(f64::to_bits),
         );
-        let inputs = compile::inputs(prepared, job);
-        let data = typst::utils::hash128(&inputs);
+        let data = typst::utils::hash128(inputs);
         incremental::hex(typst::utils::hash128(&(
             &ctx.tool,
             &ctx.fonts,
@@ -758,6 +769,7 @@ impl Session {
         &self,
         prepared: &Prepared,
         job: &Job,
+        inputs: Dict,
         ctx: &JobContext,
         shown: &Path,
         thread: &mut Option<CompileThread>,
@@ -769,18 +781,19 @@ impl Session {
         let Some(t) = thread.as_ref() else {
             // No thread to spare (a tight memory limit): compile here,
             // without the timeout.
-            return compile::compile(&self.world, prepared, job, ctx.options, shown);
+            return compile::compile(&self.world, prepared, job, inputs, ctx.options, shown);
         };
         let task = CompileTask {
             world: self.world.clone(),
             prepared: prepared.clone(),
             job: job.clone(),
+            inputs,
             options: ctx.options.clone(),
             shown: shown.to_path_buf(),
         };
-        if t.tasks.send(task).is_err() {
+        if let Err(std::sync::mpsc::SendError(task)) = t.tasks.send(task) {
             *thread = None;
-            return compile::compile(&self.world, prepared, job, ctx.options, shown);
+            return compile::compile(&self.world, prepared, job, task.inputs, ctx.options, shown);
         }
         let failed = |message: String, hint: &str| compile::Compiled {
             pdf: None,
@@ -832,10 +845,12 @@ impl Session {
         let prepared = &ctx.prepared[job.publication];
         let path = ctx.out_dir.join(&job.output);
         let key = incremental::key(&job.output);
+        // The template's data, made once: fingerprinted, then compiled.
+        let inputs = compile::inputs(prepared, job);
         let fingerprint = ctx
             .request
             .write
-            .then(|| self.fingerprint(job, prepared, ctx));
+            .then(|| self.fingerprint(job, prepared, &inputs, ctx));
         // Skip what is up to date.
         if let Some(fp) = &fingerprint
             && !ctx.request.force
@@ -857,7 +872,7 @@ impl Session {
             .strip_prefix(&self.project.root)
             .unwrap_or(&path)
             .to_path_buf();
-        let compiled = self.compile_with_timeout(prepared, job, ctx, &shown, thread);
+        let compiled = self.compile_with_timeout(prepared, job, inputs, ctx, &shown, thread);
         let mut phases = compiled.phases;
         let mut diagnostics = compiled.diagnostics;
         let mut status = JobStatus::Failed;
@@ -950,6 +965,7 @@ struct CompileTask {
     world: Arc<ProjectWorld>,
     prepared: Prepared,
     job: Job,
+    inputs: Dict,
     options: CompileOptions,
     shown: PathBuf,
 }
@@ -970,8 +986,14 @@ impl CompileThread {
             .stack_size(16 * 1024 * 1024)
             .spawn(move || {
                 for t in task_rx {
-                    let compiled =
-                        compile::compile(&t.world, &t.prepared, &t.job, &t.options, &t.shown);
+                    let compiled = compile::compile(
+                        &t.world,
+                        &t.prepared,
+                        &t.job,
+                        t.inputs,
+                        &t.options,
+                        &t.shown,
+                    );
                     if result_tx.send(compiled).is_err() {
                         break;
                     }
