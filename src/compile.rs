@@ -37,6 +37,9 @@ pub struct Prepared {
     pub scoped: Option<Arc<crate::content::scope::Scoped>>,
     /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
     pub extra_inputs: Arc<Vec<(String, String)>>,
+    /// Characters of the content that no font covers (reported with their
+    /// place in the content when it was loaded).
+    pub uncovered: Arc<BTreeSet<char>>,
 }
 
 /// The keys of `sys.inputs` that pamphlet sets.
@@ -364,7 +367,7 @@ pub fn compile(
         Ok(document) => {
             pages = document.pages().len();
             diagnostics.extend(
-                missing_glyphs(&document)
+                missing_glyphs(&document, &p.uncovered)
                     .into_iter()
                     .map(|d| d.with_context(&context)),
             );
@@ -567,8 +570,9 @@ fn locate(
 }
 
 /// Text drawn with glyph 0 (`.notdef`, the empty box): a character that no
-/// font had. Typst draws these silently; we report each once.
-pub fn missing_glyphs(document: &PagedDocument) -> Vec<Diagnostic> {
+/// font had. Typst draws these silently; we report each once, except those
+/// in `reported` (already found in the content, with their place there).
+pub fn missing_glyphs(document: &PagedDocument, reported: &BTreeSet<char>) -> Vec<Diagnostic> {
     let mut missing = BTreeSet::new();
     for (page, p) in document.pages().iter().enumerate() {
         walk_text(&p.frame, &mut |item| {
@@ -576,7 +580,7 @@ pub fn missing_glyphs(document: &PagedDocument) -> Vec<Diagnostic> {
                 let text: String = item.text[g.range()].to_string();
                 for c in text
                     .chars()
-                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .filter(|c| !c.is_whitespace() && !c.is_control() && !reported.contains(c))
                 {
                     missing.insert((c, page + 1, item.font.font().info().family.clone()));
                 }

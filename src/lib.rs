@@ -396,16 +396,27 @@ impl Session {
                 main,
                 scoped,
                 extra_inputs: Arc::new(self.options.inputs.clone()),
+                uncovered: Arc::default(),
             });
         }
         // Every character must be in some font: Typst would draw empty boxes.
-        // Every file the content names must be in the project.
-        let mut checked = std::collections::BTreeSet::new();
-        for p in &prep.prepared {
-            if checked.insert(p.content.file.path.clone()) {
-                prep.diagnostics.extend(coverage(&p.content, self.fonts()));
-                prep.diagnostics.extend(self.check_files(&p.content));
-            }
+        // Every file the content names must be in the project. Once per
+        // content file; the compilations learn which characters were found.
+        let mut checked: BTreeMap<PathBuf, Arc<std::collections::BTreeSet<char>>> = BTreeMap::new();
+        for p in &mut prep.prepared {
+            let path = p.content.file.path.clone();
+            p.uncovered = match checked.get(&path) {
+                Some(set) => set.clone(),
+                None => {
+                    let (chars, diags): (std::collections::BTreeSet<char>, Vec<Diagnostic>) =
+                        uncovered(&p.content, self.fonts()).into_iter().unzip();
+                    prep.diagnostics.extend(diags);
+                    prep.diagnostics.extend(self.check_files(&p.content));
+                    let set = Arc::new(chars);
+                    checked.insert(path, set.clone());
+                    set
+                }
+            };
         }
         Ok(prep)
     }
@@ -656,7 +667,6 @@ impl Session {
                 ));
             }
         }
-        drop_duplicate_tofu(&mut report.diagnostics);
         report.diagnostics.sort();
         report.duration = start.elapsed();
         report
@@ -1019,31 +1029,18 @@ struct JobContext<'a> {
     tool: String,
 }
 
-/// A character without a glyph is reported twice: before typesetting, at
-/// its place in the content, and after, on the page where it was drawn.
-/// Keep the first, which says where to fix it.
-fn drop_duplicate_tofu(diags: &mut Diagnostics) {
-    let located: std::collections::BTreeSet<String> = diags
-        .iter()
-        .filter(|d| d.position.is_some())
-        .filter_map(|d| code_point(&d.message))
-        .collect();
-    diags.0.retain(|d| {
-        d.position.is_some()
-            || !d.message.contains("has no glyph")
-            || code_point(&d.message).is_none_or(|c| !located.contains(&c))
-    });
-}
-
-fn code_point(message: &str) -> Option<String> {
-    let start = message.find("(U+")?;
-    let end = message[start..].find(')')?;
-    Some(message[start..start + end].to_string())
-}
-
 /// Checks that the fonts cover every character of the content; each
 /// missing character is an error at its place in the content file.
 pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
+    uncovered(content, fonts)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect()
+}
+
+/// The characters of the content that no font covers, each with its
+/// diagnostic at its first place in the content.
+fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
     let mut out = Vec::new();
     // Each distinct character is looked up once.
     let mut seen = std::collections::HashSet::new();
@@ -1055,13 +1052,14 @@ pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
             let start =
                 content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
             let position = content.file.position(start..start + c.len_utf8());
-            out.push(
+            out.push((
+                c,
                 Diagnostic::error(
                     Some(position),
                     format!("character `{c}` (U+{:04X}) in `{}` is not in any of the project's fonts; it would print as an empty box", c as u32, leaf.path),
                 )
                 .with_hint("add a font that covers it to the fonts folder, or replace the character"),
-            );
+            ));
         }
     }
     out

@@ -659,3 +659,30 @@ fn png_gray(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+#[test]
+fn a_character_no_font_has_in_the_layout_itself_is_reported() {
+    // Not in the content (that is caught before typesetting), but written
+    // in the template: found on the page, where Typst drew an empty box.
+    let dir = fixture_project("mini");
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "= #rich(c.title)",
+        "ᚠ\n= #rich(c.title)",
+    );
+    let out = dir.path().join("out");
+    let report = build_into(&open(dir.path()), &out, |_| {});
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("has no glyph"))
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    assert!(d.is_error());
+    assert!(
+        d.message
+            .starts_with("character `ᚠ` (U+16A0) on page 1 has no glyph in any font"),
+        "{}",
+        d.message
+    );
+    assert!(!out.join("sheet.screen.pdf").exists(), "nothing written");
+}
