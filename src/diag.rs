@@ -266,14 +266,13 @@ impl Diagnostics {
     /// Sorts by file, line, column, then message, and removes exact
     /// duplicates, so output is stable whatever order work finished in.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                d.position
-                    .as_ref()
-                    .map(|p| (p.path.clone(), p.range.start, p.range.end))
-            };
-            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
-        });
+        fn key(d: &Diagnostic) -> Option<(&PathBuf, usize, usize)> {
+            d.position
+                .as_ref()
+                .map(|p| (&p.path, p.range.start, p.range.end))
+        }
+        self.0
+            .sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message)));
         self.0.dedup();
     }
 }

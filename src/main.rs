@@ -517,30 +517,26 @@ fn fonts(args: &pamphlet::cli::FontsArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let prep = session.prepare(&[])?;
-    // Only the coverage findings (and anything that stopped the content from loading).
-    let diags: Vec<pamphlet::diag::Diagnostic> = prep
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.message.contains("not in any of the project's fonts") || prep.prepared.is_empty()
-        })
-        .cloned()
-        .collect();
-    let diags = Diagnostics(diags);
-    emit(&diags, &prep.sources, &args.diagnostics);
-    let files: std::collections::BTreeSet<_> = prep
+    // Each content file that loaded, once; if none did, say why.
+    let contents: std::collections::BTreeMap<_, _> = prep
         .prepared
         .iter()
-        .map(|p| p.content.file.path.clone())
+        .map(|p| (p.content.file.path.clone(), &p.content))
         .collect();
+    let mut diags = if contents.is_empty() {
+        prep.diagnostics.clone()
+    } else {
+        Diagnostics::new()
+    };
+    for content in contents.values() {
+        diags.extend(pamphlet::coverage(content, session.fonts()));
+    }
+    emit(&diags, &prep.sources, &args.diagnostics);
+    let files: Vec<String> = contents.keys().map(|f| f.display().to_string()).collect();
     if diags.is_empty() {
         say!(
             "every character of {} is in the project's fonts",
-            files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            files.join(", ")
         );
         Ok(ExitCode::SUCCESS)
     } else {

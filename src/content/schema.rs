@@ -153,18 +153,16 @@ impl Schema {
         let mut reader = Reader {
             file,
             diags: Vec::new(),
+            refs: Vec::new(),
         };
         let schema = reader.schema(&file.root);
         if reader.diags.is_empty() {
-            // References must name lists that exist.
-            let mut refs = Vec::new();
-            collect_refs(&schema.root, &mut refs);
-            for (list, key) in refs {
+            // References must name lists that exist: checked at each `to`.
+            for (list, key, range) in std::mem::take(&mut reader.refs) {
                 if let Err(msg) = check_ref_target(&schema.root, &list, &key) {
-                    reader.diags.push(Diagnostic::error(
-                        Some(file.position(find_text(file, &list.join(".")))),
-                        msg,
-                    ));
+                    reader
+                        .diags
+                        .push(Diagnostic::error(Some(file.position(range)), msg));
                 }
             }
         }
@@ -187,19 +185,6 @@ impl Schema {
             }
         }
         Some(spec)
-    }
-}
-
-fn find_text(file: &YamlFile, needle: &str) -> Range<usize> {
-    file.text.find(needle).map_or(0..0, |i| i..i + needle.len())
-}
-
-fn collect_refs(spec: &Spec, out: &mut Vec<(Vec<String>, String)>) {
-    match &spec.kind {
-        Kind::Ref { list, key } => out.push((list.clone(), key.clone())),
-        Kind::List { items, .. } => collect_refs(items, out),
-        Kind::Object { fields } => fields.iter().for_each(|(_, s)| collect_refs(s, out)),
-        _ => {}
     }
 }
 
@@ -239,6 +224,8 @@ fn check_ref_target(root: &Spec, list: &[String], key: &str) -> Result<(), Strin
 struct Reader<'a> {
     file: &'a YamlFile,
     diags: Vec<Diagnostic>,
+    /// Every `ref` read: its list, key field, and where `to` names them.
+    refs: Vec<(Vec<String>, String, Range<usize>)>,
 }
 
 const TYPES: &[&str] = &[
@@ -510,10 +497,14 @@ impl Reader<'_> {
             "file" => Kind::File { extensions },
             "ref" => match to {
                 Some((to, range)) => match to.rsplit_once('.') {
-                    Some((list, key)) if !list.is_empty() && !key.is_empty() => Kind::Ref {
-                        list: list.split('.').map(String::from).collect(),
-                        key: key.to_string(),
-                    },
+                    Some((list, key)) if !list.is_empty() && !key.is_empty() => {
+                        let list: Vec<String> = list.split('.').map(String::from).collect();
+                        self.refs.push((list.clone(), key.to_string(), range));
+                        Kind::Ref {
+                            list,
+                            key: key.to_string(),
+                        }
+                    }
                     _ => {
                         self.err_hint(
                             range,
@@ -660,6 +651,15 @@ mod tests {
             "schema.yaml:3:21: `max_lenght` is not an option of type `string` [\"did you mean `max_length`?\"]"
         );
         assert_eq!(msgs.len(), 2, "{msgs:?}");
+    }
+
+    #[test]
+    fn a_reference_to_a_missing_list_points_at_its_to() {
+        let e = schema("fields:\n  members: {type: list, items: {type: object, fields: {id: id}}}\n  a: {type: ref, to: membrs.id}\n")
+            .unwrap_err();
+        let p = e[0].position.as_ref().unwrap();
+        assert_eq!((p.line, p.column), (3, 22), "{}", e[0].message);
+        assert_eq!(e[0].message, "`ref` names `membrs`, which is not a field");
     }
 
     #[test]
