@@ -450,7 +450,8 @@ fn watch(args: &WatchArgs) -> Result<ExitCode, Error> {
 /// temporary file, removed by the next build.)
 fn limit_memory(mib: u64) {
     let limit = mib.saturating_mul(1024 * 1024);
-    let page = 4096u64;
+    // SAFETY: sysconf has no preconditions.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
     let _ = std::thread::Builder::new().name("memory watchdog".into()).stack_size(64 * 1024).spawn(move || {
         loop {
             std::thread::sleep(std::time::Duration::from_millis(50));
