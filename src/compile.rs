@@ -5,15 +5,16 @@
 use std::collections::BTreeSet;
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ecow::EcoString;
 use typst::diag::{SourceDiagnostic, Tracepoint, Warned};
-use typst::foundations::{Dict, IntoValue, Smart, Value};
+use typst::foundations::{Bytes, Dict, IntoValue, Smart, Value};
 use typst::layout::{Abs, Frame, FrameItem};
 use typst::syntax::FileId;
-use typst::{World, WorldExt};
+use typst::utils::LazyHash;
+use typst::{Library, World, WorldExt};
 use typst_layout::PagedDocument;
 
 use crate::content::{Content, Data};
@@ -40,14 +41,24 @@ pub struct Prepared {
     /// Characters of the content that no font covers (reported with their
     /// place in the content when it was loaded).
     pub uncovered: Arc<BTreeSet<char>>,
+    /// The library of each variant (print, screen) and a hash of its
+    /// `sys.inputs`, built by the first job that needs it and shared by the
+    /// others.
+    pub libraries: Arc<[OnceLock<SharedLibrary>; 2]>,
 }
 
-/// The keys of `sys.inputs` that pamphlet sets.
+/// A library shared by the jobs of a publication and variant, and a
+/// stable hash of its `sys.inputs`.
+pub type SharedLibrary = (Arc<LazyHash<Library>>, u128);
+
+/// The keys of `sys.inputs` that pamphlet sets, or that a layout reads
+/// its data from.
 pub const RESERVED_INPUTS: &[&str] = &[
     "content",
     "record",
     "publication",
     "print",
+    "pamphlet-cbor",
     "pamphlet-data",
     "pamphlet-record",
 ];
@@ -253,8 +264,80 @@ impl std::ops::AddAssign for Phases {
     }
 }
 
-/// The `sys.inputs` of a job: `content`, `record`, `publication`, `print`.
-pub fn inputs(p: &Prepared, job: &Job) -> Dict {
+/// What a job's template receives: the batch's library (its `sys.inputs`
+/// are the same for every job of a publication and variant) and the job's
+/// own data, served as a CBOR file at [`crate::world::DATA_PATH`].
+#[derive(Clone)]
+pub struct Inputs {
+    /// The standard library with the shared `sys.inputs`.
+    pub library: Arc<LazyHash<Library>>,
+    /// A hash of the shared `sys.inputs`, stable across processes (the
+    /// library's own hash is not: it covers native function pointers).
+    pub shared: u128,
+    /// CBOR of `(content, record, key, index)`.
+    pub data: Bytes,
+}
+
+impl std::hash::Hash for Inputs {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.shared.hash(state);
+        self.data.as_slice().hash(state);
+    }
+}
+
+/// The inputs of a job: the shared library of its publication and variant
+/// (built once) and its own data.
+pub fn inputs(p: &Prepared, job: &Job) -> Inputs {
+    let (library, shared) = p.libraries[match job.variant {
+        Variant::Print => 0,
+        Variant::Screen => 1,
+    }]
+    .get_or_init(|| {
+        let inputs = shared_inputs(p, job.variant);
+        let hash = typst::utils::hash128(&inputs);
+        (crate::world::library(inputs), hash)
+    })
+    .clone();
+    Inputs {
+        library,
+        shared,
+        data: Bytes::new(data_cbor(p, job)),
+    }
+}
+
+/// The `sys.inputs` shared by every job of a publication and variant:
+/// `publication` (name, variant), `print`, the `--input` strings, and
+/// `pamphlet-cbor`, the path of the job's data.
+fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
+    let publication = &p.publication;
+    let print = publication.print.for_variant(variant);
+    let len = |pt: f64| Value::Length(Abs::pt(pt).into());
+    let mut trim = Dict::new();
+    trim.insert("width".into(), len(print.trim_width));
+    trim.insert("height".into(), len(print.trim_height));
+    let mut pr = Dict::new();
+    pr.insert("variant".into(), variant.name().into_value());
+    pr.insert("trim".into(), Value::Dict(trim));
+    pr.insert("bleed".into(), len(print.bleed));
+    pr.insert("safe".into(), len(print.safe));
+    pr.insert("marks".into(), print.marks.into_value());
+    let mut pb = Dict::new();
+    pb.insert("name".into(), publication.name.as_str().into_value());
+    pb.insert("variant".into(), variant.name().into_value());
+    let mut inputs = Dict::new();
+    for (k, v) in p.extra_inputs.iter() {
+        inputs.insert(k.as_str().into(), v.as_str().into_value());
+    }
+    inputs.insert("publication".into(), Value::Dict(pb));
+    inputs.insert("print".into(), Value::Dict(pr));
+    inputs.insert("pamphlet-cbor".into(), crate::world::DATA_PATH.into_value());
+    inputs
+}
+
+/// A job's own data as CBOR: `content` (the record's view of it for a
+/// record of an `each` publication), `record` (the item, or none), `key`
+/// (its key, or none) and `index` (its position in the list, or none).
+fn data_cbor(p: &Prepared, job: &Job) -> Vec<u8> {
     let publication = &p.publication;
     // The record as a value: already in the content's value, by index.
     let record = job
@@ -272,39 +355,30 @@ pub fn inputs(p: &Prepared, job: &Job) -> Dict {
             }
         })
         .unwrap_or(Value::None);
-    let print = publication.print.for_variant(job.variant);
-    let len = |pt: f64| Value::Length(Abs::pt(pt).into());
-    let mut trim = Dict::new();
-    trim.insert("width".into(), len(print.trim_width));
-    trim.insert("height".into(), len(print.trim_height));
-    let mut pr = Dict::new();
-    pr.insert("variant".into(), job.variant.name().into_value());
-    pr.insert("trim".into(), Value::Dict(trim));
-    pr.insert("bleed".into(), len(print.bleed));
-    pr.insert("safe".into(), len(print.safe));
-    pr.insert("marks".into(), print.marks.into_value());
-    let mut pb = Dict::new();
-    pb.insert("name".into(), publication.name.as_str().into_value());
-    pb.insert("variant".into(), job.variant.name().into_value());
-    pb.insert(
-        "record".into(),
-        job.record
-            .as_ref()
-            .map_or(Value::None, |r| r.key.as_str().into_value()),
-    );
     let content = match (&job.record, &p.scoped) {
         (Some(r), Some(scoped)) => scoped.view(&r.key),
         _ => p.content_value.clone(),
     };
-    let mut inputs = Dict::new();
-    for (k, v) in p.extra_inputs.iter() {
-        inputs.insert(k.as_str().into(), v.as_str().into_value());
-    }
-    inputs.insert("content".into(), content);
-    inputs.insert("record".into(), record);
-    inputs.insert("publication".into(), Value::Dict(pb));
-    inputs.insert("print".into(), Value::Dict(pr));
-    inputs
+    let mut data = Dict::new();
+    data.insert("content".into(), content);
+    data.insert("record".into(), record);
+    data.insert(
+        "key".into(),
+        job.record
+            .as_ref()
+            .map_or(Value::None, |r| r.key.as_str().into_value()),
+    );
+    data.insert(
+        "index".into(),
+        job.record
+            .as_ref()
+            .map_or(Value::None, |r| (r.index as i64).into_value()),
+    );
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    // Content values are plain data (strings, numbers, lists, objects),
+    // which CBOR holds exactly; writing to a Vec cannot fail.
+    ciborium::into_writer(&Value::Dict(data), &mut bytes).expect("plain data serialises to CBOR");
+    bytes
 }
 
 /// The data a publication's template receives, as JSON, for the typst CLI
@@ -329,19 +403,19 @@ pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
     })
 }
 
-/// Compiles one job to PDF bytes, with `inputs` (from [`inputs`]) as
-/// `sys.inputs`. Nothing is written.
+/// Compiles one job to PDF bytes with its `inputs` (from [`inputs`]).
+/// Nothing is written.
 pub fn compile(
     world: &ProjectWorld,
     p: &Prepared,
     job: &Job,
-    inputs: Dict,
+    inputs: Inputs,
     options: &CompileOptions,
     shown: &Path,
 ) -> Compiled {
     let start = Instant::now();
     let context = job.describe();
-    let job_world = world.job(p.main, inputs);
+    let job_world = world.job(p.main, inputs.library, inputs.data);
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let mut phases = Phases::default();

@@ -3,7 +3,8 @@
 //! An output is skipped when all of these are as they were when it was last
 //! written:
 //!
-//! - its **data**: the `sys.inputs` its template received — for a record of
+//! - its **data**: what its template received (`sys.inputs` and its own
+//!   data, see [`crate::compile::Inputs`]) — for a record of
 //!   an `each` publication only that record's view (see
 //!   [`crate::content::scope`]), so editing one member's answer does not
 //!   touch the other members' handouts;

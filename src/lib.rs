@@ -43,8 +43,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use typst::foundations::Dict;
-
 pub use crate::compile::{CompileOptions, Job, Prepared, Record};
 use crate::content::{Content, Limits, Schema};
 use crate::diag::{Diagnostic, Diagnostics, Position, Sources};
@@ -396,6 +394,7 @@ impl Session {
                 main,
                 scoped,
                 extra_inputs: Arc::new(self.options.inputs.clone()),
+                libraries: Arc::default(),
                 uncovered: Arc::default(),
             });
         }
@@ -740,7 +739,7 @@ impl Session {
         &self,
         job: &Job,
         prepared: &Prepared,
-        inputs: &Dict,
+        inputs: &compile::Inputs,
         ctx: &JobContext,
     ) -> String {
         let p = &prepared.publication;
@@ -779,7 +778,7 @@ impl Session {
         &self,
         prepared: &Prepared,
         job: &Job,
-        inputs: Dict,
+        inputs: compile::Inputs,
         ctx: &JobContext,
         shown: &Path,
         thread: &mut Option<CompileThread>,
@@ -975,7 +974,7 @@ struct CompileTask {
     world: Arc<ProjectWorld>,
     prepared: Prepared,
     job: Job,
-    inputs: Dict,
+    inputs: compile::Inputs,
     options: CompileOptions,
     shown: PathBuf,
 }

@@ -8,11 +8,19 @@
 //!   `packages/local/…` and then Typst's usual local package folder.
 //! - **Fonts** come from the project's font folders, discovered with
 //!   `fontdb` (through `typst-kit`), and from the system only when asked.
-//! - **Data** is injected as typed values in `sys.inputs`, never as source.
+//! - **Data** is never source. What is the same for every job of a
+//!   publication and variant (publication, print settings, `--input`
+//!   strings) is in `sys.inputs`; the job's own data (its content or record
+//!   view) is a CBOR file served at [`DATA_PATH`], which the layout decodes
+//!   with `cbor()`. Keeping `sys.inputs` (and so the standard library)
+//!   identical across a batch lets Typst's memoisation share the work that
+//!   does not depend on the record: evaluating the layout's modules and
+//!   laying out the fixed parts of the page.
 //!
 //! A [`ProjectWorld`] is built once and shared by every compilation of a
 //! batch (fonts are parsed once, files read once). Each compilation gets a
-//! light [`JobWorld`] holding its own main file and `sys.inputs`.
+//! light [`JobWorld`] holding its own main file, the batch's library and its
+//! data.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -251,24 +259,52 @@ impl ProjectWorld {
         }
     }
 
-    /// A world for one compilation with `main` as the entry and `inputs` as
-    /// `sys.inputs`.
-    pub fn job(&self, main: FileId, inputs: Dict) -> JobWorld<'_> {
-        let library = Library::builder().with_inputs(inputs).build();
+    /// A world for one compilation with `main` as the entry, `library`
+    /// (from [`library`], shared by the jobs of a batch) and `data` served
+    /// at [`DATA_PATH`].
+    pub fn job(&self, main: FileId, library: Arc<LazyHash<Library>>, data: Bytes) -> JobWorld<'_> {
         JobWorld {
             base: self,
             main,
-            library: LazyHash::new(library),
+            library,
+            data,
+            data_id: data_id(),
             accessed: Mutex::default(),
         }
     }
+}
+
+/// Where a job's own data is served: a virtual file that shadows any
+/// project file of that name. Layouts read it through
+/// `layouts/_lib/pamphlet.typ`, which finds this path in
+/// `sys.inputs.pamphlet-cbor`.
+pub const DATA_PATH: &str = "/.pamphlet/data.cbor";
+
+/// The file id of [`DATA_PATH`].
+fn data_id() -> FileId {
+    static ID: std::sync::OnceLock<FileId> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let vpath = VirtualPath::new(DATA_PATH).expect("a valid virtual path");
+        RootedPath::new(VirtualRoot::Project, vpath).intern()
+    })
+}
+
+/// The standard library with `inputs` as `sys.inputs`. Build it once for
+/// all the jobs that share those inputs: jobs with the same library share
+/// Typst's memoised work.
+pub fn library(inputs: Dict) -> Arc<LazyHash<Library>> {
+    Arc::new(LazyHash::new(
+        Library::builder().with_inputs(inputs).build(),
+    ))
 }
 
 /// One compilation's view of the world.
 pub struct JobWorld<'a> {
     base: &'a ProjectWorld,
     main: FileId,
-    library: LazyHash<Library>,
+    library: Arc<LazyHash<Library>>,
+    data: Bytes,
+    data_id: FileId,
     accessed: Mutex<HashSet<FileId>>,
 }
 
@@ -312,6 +348,9 @@ impl World for JobWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data_id {
+            return Ok(self.data.clone());
+        }
         if let Ok(mut a) = self.accessed.lock() {
             a.insert(id);
         }
