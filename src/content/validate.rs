@@ -7,7 +7,7 @@
 //! string also becomes a [`Leaf`] that remembers its field path and file
 //! position, for later checks (missing glyphs, overflowing pages).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use super::inline::{self, Newlines, Rich};
@@ -558,21 +558,27 @@ impl Validator<'_> {
 
     fn check_refs(&mut self, data: &Data) {
         let refs = std::mem::take(&mut self.refs);
+        // The keys of each referenced list, gathered once per list and key
+        // (in list order, without repeats, for the hints): thousands of
+        // references to a list of thousands stay linear.
+        let mut lists: HashMap<(Vec<String>, String), (Vec<String>, HashSet<String>)> =
+            HashMap::new();
         for r in refs {
-            let keys: Vec<String> = match data.at_path(&r.list) {
-                Some(Data::List(items)) => items
-                    .iter()
-                    .filter_map(|i| i.get(&r.key)?.plain())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let keys: Vec<String> = {
-                let mut seen = std::collections::BTreeSet::new();
-                keys.into_iter()
-                    .filter(|k| seen.insert(k.clone()))
-                    .collect()
-            };
-            if !keys.contains(&r.value) {
+            let (keys, known) = lists
+                .entry((r.list.clone(), r.key.clone()))
+                .or_insert_with(|| {
+                    let mut known = HashSet::new();
+                    let keys = match data.at_path(&r.list) {
+                        Some(Data::List(items)) => items
+                            .iter()
+                            .filter_map(|i| i.get(&r.key)?.plain())
+                            .filter(|k| known.insert(k.clone()))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    (keys, known)
+                });
+            if !known.contains(&r.value) {
                 let list = r.list.join(".");
                 let d = self.error(
                     r.range.clone(),
