@@ -306,8 +306,10 @@ pub fn inputs(p: &Prepared, job: &Job) -> Inputs {
 }
 
 /// The `sys.inputs` shared by every job of a publication and variant:
+/// `content` (for the records of an `each` publication, the part of their
+/// views that no record changes, see [`crate::content::scope::Scoped::base`]),
 /// `publication` (name, variant), `print`, the `--input` strings, and
-/// `pamphlet-cbor`, the path of the job's data.
+/// `pamphlet-cbor`, the path of each job's own data.
 fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
     let publication = &p.publication;
     let print = publication.print.for_variant(variant);
@@ -328,15 +330,23 @@ fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
     for (k, v) in p.extra_inputs.iter() {
         inputs.insert(k.as_str().into(), v.as_str().into_value());
     }
+    let content = match &p.scoped {
+        Some(scoped) => scoped.base().unwrap_or(Value::None),
+        None => p.content_value.clone(),
+    };
+    inputs.insert("content".into(), content);
     inputs.insert("publication".into(), Value::Dict(pb));
     inputs.insert("print".into(), Value::Dict(pr));
     inputs.insert("pamphlet-cbor".into(), crate::world::DATA_PATH.into_value());
     inputs
 }
 
-/// A job's own data as CBOR: `content` (the record's view of it for a
-/// record of an `each` publication), `record` (the item, or none), `key`
-/// (its key, or none) and `index` (its position in the list, or none).
+/// A job's own data as CBOR: `fields` (the top-level content fields of a
+/// record's view that differ between records, merged by the layout over
+/// the shared `content`; or `content`, the whole view, when the content
+/// has no such split), `record` (the item, or none), `key` (its key, or
+/// none) and `index` (its position in the list, or none). Its size depends
+/// on the record, not on how many records there are.
 fn data_cbor(p: &Prepared, job: &Job) -> Vec<u8> {
     let publication = &p.publication;
     // The record as a value: already in the content's value, by index.
@@ -355,12 +365,18 @@ fn data_cbor(p: &Prepared, job: &Job) -> Vec<u8> {
             }
         })
         .unwrap_or(Value::None);
-    let content = match (&job.record, &p.scoped) {
-        (Some(r), Some(scoped)) => scoped.view(&r.key),
-        _ => p.content_value.clone(),
-    };
     let mut data = Dict::new();
-    data.insert("content".into(), content);
+    match (&job.record, &p.scoped) {
+        (Some(r), Some(scoped)) if !scoped.splits() => {
+            data.insert("content".into(), scoped.view(&r.key));
+        }
+        (Some(r), Some(scoped)) => {
+            data.insert("fields".into(), Value::Dict(scoped.varying(&r.key)));
+        }
+        _ => {
+            data.insert("fields".into(), Value::Dict(Dict::new()));
+        }
+    }
     data.insert("record".into(), record);
     data.insert(
         "key".into(),

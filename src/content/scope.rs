@@ -62,6 +62,43 @@ impl Scoped {
     pub fn view(&self, record: &str) -> Value {
         instantiate(&self.root, record)
     }
+
+    /// Whether views split into a [`Scoped::base`] and per-record
+    /// [`Scoped::varying`] fields (the content is an object).
+    pub fn splits(&self) -> bool {
+        matches!(self.root, Node::Keep(_) | Node::Object { .. })
+    }
+
+    /// The part of every view that no record changes: the content with
+    /// its top-level fields that hold record-scoped lists set to `none`
+    /// (so no record's own data is in it), or `None` when the content is
+    /// not an object. [`Scoped::varying`] gives those fields for a record;
+    /// merged over the base, they make [`Scoped::view`].
+    pub fn base(&self) -> Option<Value> {
+        match &self.root {
+            Node::Keep(v) => Some(v.clone()),
+            Node::Object { base, rebuild } => {
+                let mut dict = base.clone();
+                for (name, _) in rebuild {
+                    dict.insert(name.clone(), Value::None);
+                }
+                Some(Value::Dict(dict))
+            }
+            Node::List(_) | Node::Grouped(_) => None,
+        }
+    }
+
+    /// The top-level fields of `record`'s view that differ between records
+    /// (see [`Scoped::base`]).
+    pub fn varying(&self, record: &str) -> Dict {
+        match &self.root {
+            Node::Object { rebuild, .. } => rebuild
+                .iter()
+                .map(|(name, child)| (name.clone(), instantiate(child, record)))
+                .collect(),
+            _ => Dict::new(),
+        }
+    }
 }
 
 /// The name of the field of `fields` that references `each.key`, if any.
@@ -200,5 +237,22 @@ mod tests {
         );
         // The list of members itself stays whole.
         assert!(b.contains("\"a\"") && b.contains("\"b\""), "{b}");
+        // The base holds no record's answers; merged with a record's
+        // varying fields it is that record's view, in the same field order.
+        let base = scoped.base().unwrap();
+        let base_repr = repr(base.clone());
+        assert!(
+            !base_repr.contains("A1") && !base_repr.contains("B1"),
+            "{base_repr}"
+        );
+        for record in ["a", "b"] {
+            let Value::Dict(mut merged) = base.clone() else {
+                panic!("base is an object")
+            };
+            for (k, v) in scoped.varying(record) {
+                merged.insert(k, v);
+            }
+            assert_eq!(Value::Dict(merged), scoped.view(record));
+        }
     }
 }
