@@ -192,3 +192,33 @@ fn a_failing_record_is_isolated() {
     assert!(stderr.contains("layouts/card/card.typ:10"), "{stderr}");
     assert!(stderr.contains("record `b`"), "{stderr}");
 }
+
+#[test]
+fn a_records_layout_sees_only_its_view_even_in_sys_inputs() {
+    // The batch shares `sys.inputs` (so Typst can reuse work across
+    // records); it must still hold no record's own answers, and a project
+    // file cannot stand in for the data pamphlet serves.
+    let dir = tempfile::tempdir().unwrap();
+    copy_project(dir.path());
+    edit(
+        &dir.path().join("layouts/crosstalk/handout.typ"),
+        "// Last, so that no style above",
+        "#pagebreak()\nSHARED #repr(sys.inputs.content.questions) \
+         VIEW #content.questions.map(q => q.answers.len()).sum() \
+         INDEX #publication.index KEY #publication.record\n\n\
+         // Last, so that no style above",
+    );
+    std::fs::create_dir_all(dir.path().join(".pamphlet")).unwrap();
+    std::fs::write(dir.path().join(".pamphlet/data.cbor"), b"not cbor").unwrap();
+    let session = open(dir.path());
+    let out = dir.path().join("out");
+    let report = build_into(&session, &out, |r| {
+        r.publications = vec!["handout".into()];
+        r.records = vec!["itoen".into()];
+    });
+    assert_success(&report);
+    let pages = pdf_pages(&out.join("handouts/itoen.pdf"));
+    let last = compact(pages.last().unwrap());
+    // itoen is the third member; each of the five questions keeps one answer.
+    assert!(last.contains("SHAREDnoneVIEW5INDEX2KEYitoen"), "{last}");
+}
