@@ -60,8 +60,26 @@ pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
 /// Whether `path` already holds exactly `bytes` (so writing can be skipped
 /// and the file's modification time kept).
 pub fn unchanged(path: &Path, bytes: &[u8]) -> bool {
-    fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64)
-        && fs::read(path).is_ok_and(|old| old == bytes)
+    use std::io::Read;
+    if !fs::metadata(path).is_ok_and(|m| m.len() == bytes.len() as u64) {
+        return false;
+    }
+    // Compare chunk by chunk: a batch of thousands of PDFs does not
+    // allocate a copy of each old file.
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 16 * 1024];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Removes temporary files left by an interrupted build under `dir`.
@@ -100,5 +118,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporaries left: {names:?}");
+    }
+
+    #[test]
+    fn unchanged_compares_every_byte_of_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.pdf");
+        let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        write_atomic(&p, &bytes).unwrap();
+        assert!(unchanged(&p, &bytes));
+        // Same length, one byte differs: in the last chunk, then the first.
+        for at in [bytes.len() - 1, 0] {
+            let mut other = bytes.clone();
+            other[at] ^= 1;
+            assert!(!unchanged(&p, &other), "difference at {at}");
+        }
+        assert!(!unchanged(&p, &bytes[..bytes.len() - 1]));
+        assert!(!unchanged(&dir.path().join("missing.pdf"), &bytes));
     }
 }
