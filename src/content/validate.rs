@@ -129,6 +129,10 @@ pub struct FileRef {
     pub range: Range<usize>,
 }
 
+/// The keys of a referenced list: in list order without repeats (for
+/// hints), and as a set (for lookups).
+type ListKeys = (Vec<String>, HashSet<String>);
+
 struct PendingRef {
     list: Vec<String>,
     key: String,
@@ -561,8 +565,7 @@ impl Validator<'_> {
         // The keys of each referenced list, gathered once per list and key
         // (in list order, without repeats, for the hints): thousands of
         // references to a list of thousands stay linear.
-        let mut lists: HashMap<(Vec<String>, String), (Vec<String>, HashSet<String>)> =
-            HashMap::new();
+        let mut lists: HashMap<(Vec<String>, String), ListKeys> = HashMap::new();
         for r in refs {
             let (keys, known) = lists
                 .entry((r.list.clone(), r.key.clone()))
