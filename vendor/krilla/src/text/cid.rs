@@ -437,7 +437,10 @@ pub(crate) fn base_font_name<T: Hash>(font: &Font, data: &T) -> String {
 /// behaviour) instead of using the font's.
 const PAMPHLET_TIGHT_FONT_BBOX: bool = false;
 
-#[cfg_attr(feature = "comemo", comemo::memoize)]
+// pamphlet: not memoised. Upstream caches every subset (a copy of the font
+// data for each document) in comemo's global cache; in a batch no two
+// documents have the same glyph set, so the cache only held on to memory
+// until it was evicted, and each new document's subsets went to fresh pages.
 fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font, Rect)> {
     let mut bbox: Option<Rect> = None;
 
