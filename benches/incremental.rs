@@ -132,28 +132,24 @@ fn main() {
     );
     println!("| run | time | vs full build |");
     println!("|---|---|---|");
-    println!(
-        "| full build (`build --force`, all 7 outputs) | {:.0} ms | 1.00× |",
-        ms(full)
-    );
-    println!(
-        "| no-op rebuild (nothing changed) | {:.0} ms | {:.2}× |",
-        ms(noop),
-        ms(noop) / ms(full)
-    );
-    println!(
-        "| one answer changed (3 of 7 outputs rebuilt) | {:.0} ms | {:.2}× |",
-        ms(one),
-        ms(one) / ms(full)
-    );
-    println!(
-        "| watch: edit saved → rebuild done (outside the process) | {:.0} ms | {:.2}× |",
-        ms(outside),
-        ms(outside) / ms(full)
-    );
-    println!(
-        "| watch: first change seen → rebuild done (as reported; includes 40 ms of waiting for quiet) | {:.0} ms | {:.2}× |",
-        ms(reported),
-        ms(reported) / ms(full)
-    );
+    let rows = [
+        ("full build (`build --force`, all 7 outputs)", full),
+        ("no-op rebuild (nothing changed)", noop),
+        ("one answer changed (3 of 7 outputs rebuilt)", one),
+        (
+            "watch: edit saved → rebuild done (outside the process)",
+            outside,
+        ),
+        (
+            "watch: first change seen → rebuild done (as reported; includes 40 ms of waiting for quiet)",
+            reported,
+        ),
+    ];
+    for (label, time) in rows {
+        println!(
+            "| {label} | {:.0} ms | {:.2}× |",
+            ms(time),
+            ms(time) / ms(full)
+        );
+    }
 }

@@ -274,7 +274,9 @@ pub struct Inputs {
     /// A hash of the shared `sys.inputs`, stable across processes (the
     /// library's own hash is not: it covers native function pointers).
     pub shared: u128,
-    /// CBOR of `(content, record, key, index)`.
+    /// The job's own data as CBOR: the top-level content fields of its
+    /// record's view that differ between records, the record, its key and
+    /// its index.
     pub data: Bytes,
 }
 

@@ -268,7 +268,6 @@ impl ProjectWorld {
             main,
             library,
             data,
-            data_id: data_id(),
             accessed: Mutex::default(),
         }
     }
@@ -304,7 +303,6 @@ pub struct JobWorld<'a> {
     main: FileId,
     library: Arc<LazyHash<Library>>,
     data: Bytes,
-    data_id: FileId,
     accessed: Mutex<HashSet<FileId>>,
 }
 
@@ -348,7 +346,7 @@ impl World for JobWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.data_id {
+        if id == data_id() {
             return Ok(self.data.clone());
         }
         if let Ok(mut a) = self.accessed.lock() {
