@@ -688,6 +688,10 @@ impl Session {
         let slots: Mutex<Vec<Option<JobResult>>> =
             Mutex::new((0..jobs.len()).map(|_| None).collect());
         let progress = Mutex::new(progress);
+        // Fewer jobs than threads (one pamphlet): each compile thread's pool
+        // gets the spare cores, for Typst's own parallel page layout.
+        let workers = threads.clamp(1, jobs.len().max(1));
+        let pool_size = (threads / workers).max(1);
         std::thread::scope(|scope| {
             let work = || {
                 // This worker's compile thread, kept across its jobs.
@@ -695,7 +699,7 @@ impl Session {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let result = self.run_job(job, ctx, &mut thread);
+                    let result = self.run_job(job, ctx, (&mut thread, pool_size));
                     if let Ok(mut p) = progress.lock() {
                         p.done(&result.0);
                     }
@@ -710,7 +714,7 @@ impl Session {
             // Workers share the queue; if no thread can be started (a tight
             // memory limit), this thread does the work itself.
             let mut started = 0;
-            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            for _ in 0..workers {
                 if std::thread::Builder::new()
                     .spawn_scoped(scope, work)
                     .is_ok()
@@ -781,11 +785,11 @@ impl Session {
         inputs: compile::Inputs,
         ctx: &JobContext,
         shown: &Path,
-        thread: &mut Option<CompileThread>,
+        (thread, pool_size): (&mut Option<CompileThread>, usize),
     ) -> compile::Compiled {
         let timeout = ctx.request.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if thread.is_none() {
-            *thread = CompileThread::spawn();
+            *thread = CompileThread::spawn(pool_size);
         }
         let Some(t) = thread.as_ref() else {
             // No thread to spare (a tight memory limit): compile here,
@@ -848,7 +852,7 @@ impl Session {
         &self,
         job: &Job,
         ctx: &JobContext,
-        thread: &mut Option<CompileThread>,
+        thread: (&mut Option<CompileThread>, usize),
     ) -> JobResult {
         let start = Instant::now();
         let prepared = &ctx.prepared[job.publication];
@@ -980,38 +984,61 @@ struct CompileTask {
 }
 
 /// A long-lived thread that compiles the tasks it is sent, one at a time.
+///
+/// The thread is a worker of its own rayon pool. Typst hands some of its
+/// work to rayon (`Engine::parallelize` lays out runs of pages through a
+/// parallel iterator); called from outside a pool, rayon would move that
+/// work to another thread and block this one until it is done, once per
+/// document. Inside the pool the work starts on this thread, whose caches
+/// are warm; the pool's other threads (only when a build has fewer jobs
+/// than cores) help with documents of many pages. A batch's parallelism
+/// comes from running one compile thread per worker.
 struct CompileThread {
     tasks: std::sync::mpsc::Sender<CompileTask>,
     results: std::sync::mpsc::Receiver<compile::Compiled>,
+    /// Owns the thread; it ends when `tasks` is dropped.
+    _pool: rayon::ThreadPool,
 }
 
 impl CompileThread {
-    /// Starts one, with a stack deep enough for deeply nested documents.
-    fn spawn() -> Option<CompileThread> {
+    /// Starts one, with a stack deep enough for deeply nested documents, in
+    /// a pool of `pool_size` threads (the others help with Typst's parallel
+    /// work).
+    fn spawn(pool_size: usize) -> Option<CompileThread> {
         let (task_tx, task_rx) = std::sync::mpsc::channel::<CompileTask>();
         let (result_tx, result_rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("compile".into())
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(pool_size.max(1))
+            .thread_name(|_| "compile".into())
             .stack_size(16 * 1024 * 1024)
-            .spawn(move || {
-                for t in task_rx {
-                    let compiled = compile::compile(
+            .panic_handler(|_| {})
+            .build()
+            .ok()?;
+        pool.spawn(move || {
+            for t in task_rx {
+                // A panic inside Typst ends this thread's loop: the waiting
+                // worker sees the channel close and reports an internal
+                // error (rayon would abort the process on an uncaught one).
+                let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    compile::compile(
                         &t.world,
                         &t.prepared,
                         &t.job,
                         t.inputs,
                         &t.options,
                         &t.shown,
-                    );
-                    if result_tx.send(compiled).is_err() {
-                        break;
-                    }
+                    )
+                }));
+                let Ok(compiled) = compiled else { break };
+                if result_tx.send(compiled).is_err() {
+                    break;
                 }
-            })
-            .ok()?;
+            }
+        });
         Some(CompileThread {
             tasks: task_tx,
             results: result_rx,
+            _pool: pool,
         })
     }
 }
