@@ -318,6 +318,23 @@ impl FilterStream<'_> {
         &self.content
     }
 
+    /// pamphlet: an owned copy, kept by the font program cache in
+    /// `text/cid.rs`.
+    pub(crate) fn to_owned_stream(&self) -> FilterStream<'static> {
+        FilterStream {
+            content: Cow::Owned(self.content.to_vec()),
+            filters: self.filters.clone(),
+        }
+    }
+
+    /// pamphlet: a copy that borrows this stream's data.
+    pub(crate) fn borrowed(&self) -> FilterStream<'_> {
+        FilterStream {
+            content: Cow::Borrowed(&self.content),
+            filters: self.filters.clone(),
+        }
+    }
+
     pub(crate) fn write_filters<'b, T>(&self, mut dict: T)
     where
         T: DerefMut<Target = Dict<'b>>,

@@ -18,7 +18,7 @@ use crate::configure::ValidationError;
 use crate::error::{KrillaError, KrillaResult};
 use crate::geom::Rect;
 use crate::serialize::SerializeContext;
-use crate::stream::FilterStreamBuilder;
+use crate::stream::{FilterStream, FilterStreamBuilder};
 use crate::surface::Location;
 use crate::text::outline::OutlineBuilder;
 use crate::text::Font;
@@ -234,24 +234,53 @@ impl CIDFont {
             sc.register_validation_error(ValidationError::RestrictedLicense(self.font.clone()));
         }
 
-        let (subsetted, global_bbox) = subset_font(self.font.clone(), glyph_remapper)?;
-        let num_glyphs = subsetted.num_glyphs();
-        let subsetted_data = subsetted.font_data().0;
+        // pamphlet: the finished font program comes from a small cache when
+        // the same font was subset to the same glyphs before (see
+        // `FontProgramCache`).
+        let settings = sc.serialize_settings();
+        let key = stable_hash128(&(
+            &self.font,
+            glyph_remapper,
+            settings.ascii_compatible,
+            settings.compress_content_streams,
+        ));
+        let program = match FontProgramCache::get(key) {
+            Some(program) => program,
+            None => {
+                let (subsetted, global_bbox) = subset_font(self.font.clone(), glyph_remapper)?;
+                let num_glyphs = subsetted.num_glyphs();
+                let subsetted_data = subsetted.font_data().0;
 
-        let font_stream = {
-            let mut data = subsetted_data.as_ref().as_ref();
+                let font_stream = {
+                    let mut data = subsetted_data.as_ref().as_ref();
 
-            // If we have a CFF font, only embed the standalone CFF program.
-            let subsetted_ref = skrifa::FontRef::new(data).map_err(|_| {
-                KrillaError::Font(self.font.clone(), "failed to read font subset".to_string())
-            })?;
+                    // If we have a CFF font, only embed the standalone CFF program.
+                    let subsetted_ref = skrifa::FontRef::new(data).map_err(|_| {
+                        KrillaError::Font(
+                            self.font.clone(),
+                            "failed to read font subset".to_string(),
+                        )
+                    })?;
 
-            if let Some(cff) = subsetted_ref.data_for_tag(Cff::TAG) {
-                data = cff.as_bytes();
+                    if let Some(cff) = subsetted_ref.data_for_tag(Cff::TAG) {
+                        data = cff.as_bytes();
+                    }
+
+                    FilterStreamBuilder::new_from_binary_data(data).finish(&settings)
+                };
+                FontProgramCache::put(
+                    key,
+                    FontProgram {
+                        num_glyphs,
+                        global_bbox,
+                        stream: font_stream.to_owned_stream(),
+                    },
+                )
             }
-
-            FilterStreamBuilder::new_from_binary_data(data).finish(&sc.serialize_settings())
         };
+        let num_glyphs = program.num_glyphs;
+        let global_bbox = program.global_bbox;
+        let font_stream = program.stream.borrowed();
 
         let base_font = base_font_name(&self.font, &self.glyph_remapper);
         let base_font_type0 = if is_cff {
@@ -431,6 +460,66 @@ pub(crate) fn base_font_name<T: Hash>(font: &Font, data: &T) -> String {
     let subset_tag = subset_tag(&data);
 
     format!("{subset_tag}+{trimmed}")
+}
+
+/// pamphlet: a font subset as it is embedded: the finished (compressed)
+/// font program and what the font's dictionaries need from the subset.
+struct FontProgram {
+    num_glyphs: u32,
+    global_bbox: Rect,
+    stream: FilterStream<'static>,
+}
+
+/// pamphlet: finished font programs shared between the documents of a
+/// batch, by font, glyph set and stream settings.
+///
+/// Documents made from one layout use some fonts for fixed text only (a
+/// handout's branding, its footer): their subsets are the same in every
+/// document, and subsetting and compressing them again is wasted work. A
+/// glyph set is kept only once it has been seen twice, so the subsets that
+/// differ in every document (the body text) are never copied; at most
+/// `KEEP` programs are kept, and `SEEN` keys remembered.
+struct FontProgramCache {
+    seen: std::collections::HashSet<u128>,
+    kept: FxHashMap<u128, Arc<FontProgram>>,
+}
+
+impl FontProgramCache {
+    const KEEP: usize = 32;
+    const SEEN: usize = 4096;
+
+    fn global() -> &'static std::sync::Mutex<FontProgramCache> {
+        static CACHE: std::sync::OnceLock<std::sync::Mutex<FontProgramCache>> =
+            std::sync::OnceLock::new();
+        CACHE.get_or_init(|| {
+            std::sync::Mutex::new(FontProgramCache {
+                seen: Default::default(),
+                kept: Default::default(),
+            })
+        })
+    }
+
+    fn get(key: u128) -> Option<Arc<FontProgram>> {
+        let cache = Self::global().lock().ok()?;
+        cache.kept.get(&key).cloned()
+    }
+
+    /// Returns the program, keeping it if its key was seen before.
+    fn put(key: u128, program: FontProgram) -> Arc<FontProgram> {
+        let program = Arc::new(program);
+        if let Ok(mut cache) = Self::global().lock() {
+            if cache.seen.len() >= Self::SEEN {
+                cache.seen.clear();
+            }
+            if !cache.seen.insert(key) {
+                if cache.kept.len() >= Self::KEEP {
+                    cache.kept.clear();
+                }
+                cache.kept.insert(key, program.clone());
+            }
+        }
+        program
+    }
 }
 
 /// pamphlet: whether to compute the subset's exact bounding box (upstream
