@@ -527,9 +527,10 @@ impl FontProgramCache {
 const PAMPHLET_TIGHT_FONT_BBOX: bool = false;
 
 // pamphlet: not memoised. Upstream caches every subset (a copy of the font
-// data for each document) in comemo's global cache; in a batch no two
-// documents have the same glyph set, so the cache only held on to memory
-// until it was evicted, and each new document's subsets went to fresh pages.
+// data for each document) in comemo's global cache; in a batch the body
+// text's subsets differ in every document, so the cache mostly held on to
+// memory until it was evicted, and each new document's subsets went to fresh
+// pages. Subsets that do repeat are kept by `FontProgramCache`.
 fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font, Rect)> {
     let mut bbox: Option<Rect> = None;
 
