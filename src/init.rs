@@ -21,6 +21,14 @@ pub fn files() -> Vec<(&'static str, &'static [u8])> {
             "layouts/_lib/pamphlet.typ",
             include_bytes!("../layouts/_lib/pamphlet.typ"),
         ),
+        (
+            "layouts/_lib/helpers.typ",
+            include_bytes!("../layouts/_lib/helpers.typ"),
+        ),
+        (
+            "layouts/_lib/source.typ",
+            include_bytes!("../layouts/_lib/source.typ"),
+        ),
         ("layouts/README.md", include_bytes!("../layouts/README.md")),
         (
             "fonts/BIZUDPGothic-Regular.ttf",

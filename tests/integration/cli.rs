@@ -35,6 +35,8 @@ fn init_then_build_yields_a_pdf() {
         "layouts/starter/schema.yaml",
         "layouts/starter/sheet.typ",
         "layouts/_lib/pamphlet.typ",
+        "layouts/_lib/helpers.typ",
+        "layouts/_lib/source.typ",
         "fonts/BIZUDPGothic-Regular.ttf",
         "fonts/OFL-BIZUD.txt",
         ".gitignore",

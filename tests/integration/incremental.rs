@@ -184,9 +184,10 @@ fn layout_font_and_tool_changes_invalidate_what_depends_on_them() {
         set(CROSSTALK),
         "not the flyer"
     );
-    // The shared library too (imported by every layout).
+    // The shared library too (imported by every layout, through
+    // `_lib/pamphlet.typ` or directly).
     edit(
-        &dir.path().join("layouts/_lib/pamphlet.typ"),
+        &dir.path().join("layouts/_lib/helpers.typ"),
         "/// Whether this is the print variant",
         "// note\n/// Whether this is the print variant",
     );
