@@ -7,6 +7,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
+use pamphlet::cli::{
+    BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs, WatchArgs,
+};
+use pamphlet::diag::{self, Diagnostics, Sources};
+use pamphlet::{BuildReport, Error, JobReport, JobStatus, Progress, Session};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -28,11 +33,6 @@ fn tune_allocator() {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
     }
 }
-use pamphlet::cli::{
-    BuildArgs, CheckArgs, Cli, Command, DiagnosticArgs, InputsArgs, PreflightArgs, WatchArgs,
-};
-use pamphlet::diag::{self, Diagnostics, Sources};
-use pamphlet::{BuildReport, Error, JobReport, JobStatus, Progress, Session};
 
 /// How much to print: 0 quiet, 1 normal, 2 verbose.
 static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);

@@ -318,12 +318,13 @@ impl FilterStream<'_> {
         &self.content
     }
 
-    /// pamphlet: an owned copy, kept by the font program cache in
-    /// `text/cid.rs`.
-    pub(crate) fn to_owned_stream(&self) -> FilterStream<'static> {
+    /// pamphlet: this stream with owned data, for the font program cache in
+    /// `text/cid.rs` (no copy when the data is already owned, as it is
+    /// once a filter was applied).
+    pub(crate) fn into_owned(self) -> FilterStream<'static> {
         FilterStream {
-            content: Cow::Owned(self.content.to_vec()),
-            filters: self.filters.clone(),
+            content: Cow::Owned(self.content.into_owned()),
+            filters: self.filters,
         }
     }
 

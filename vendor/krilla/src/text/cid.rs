@@ -273,7 +273,7 @@ impl CIDFont {
                     FontProgram {
                         num_glyphs,
                         global_bbox,
-                        stream: font_stream.to_owned_stream(),
+                        stream: font_stream.into_owned(),
                     },
                 )
             }
@@ -480,7 +480,7 @@ struct FontProgram {
 /// differ in every document (the body text) are never copied; at most
 /// `KEEP` programs are kept, and `SEEN` keys remembered.
 struct FontProgramCache {
-    seen: std::collections::HashSet<u128>,
+    seen: rustc_hash::FxHashSet<u128>,
     kept: FxHashMap<u128, Arc<FontProgram>>,
 }
 
