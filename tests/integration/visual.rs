@@ -53,6 +53,20 @@ fn compare(actual: &[u8], reference: &Path) -> Result<(), String> {
             None,
         );
     }
+    let (differing, diff) = differing_pixels(&a, &e, CHANNEL_TOLERANCE);
+    let share = differing as f64 / a.pixels().len() as f64;
+    if share > PIXEL_TOLERANCE {
+        return fail(
+            format!("{name}: {differing} pixels ({:.2} %) differ", share * 100.0),
+            Some(diff),
+        );
+    }
+    Ok(())
+}
+
+/// Counts the pixels of `a` where a channel differs from `e` by more than
+/// `tolerance`, and draws them red on a faded copy of `e`.
+fn differing_pixels(a: &Pixmap, e: &Pixmap, tolerance: u8) -> (usize, Pixmap) {
     let mut diff = Pixmap::new(a.width(), a.height()).unwrap();
     let mut differing = 0usize;
     for (i, (pa, pe)) in a.pixels().iter().zip(e.pixels()).enumerate() {
@@ -62,7 +76,7 @@ fn compare(actual: &[u8], reference: &Path) -> Result<(), String> {
             pa.blue().abs_diff(pe.blue()),
         ];
         let out = &mut diff.pixels_mut()[i];
-        if d.iter().any(|c| *c > CHANNEL_TOLERANCE) {
+        if d.iter().any(|c| *c > tolerance) {
             differing += 1;
             *out = tiny_skia::PremultipliedColorU8::from_rgba(255, 0, 0, 255).unwrap();
         } else {
@@ -70,14 +84,7 @@ fn compare(actual: &[u8], reference: &Path) -> Result<(), String> {
             *out = tiny_skia::PremultipliedColorU8::from_rgba(g, g, g, 255).unwrap();
         }
     }
-    let share = differing as f64 / a.pixels().len() as f64;
-    if share > PIXEL_TOLERANCE {
-        return fail(
-            format!("{name}: {differing} pixels ({:.2} %) differ", share * 100.0),
-            Some(diff),
-        );
-    }
-    Ok(())
+    (differing, diff)
 }
 
 #[test]
@@ -143,4 +150,60 @@ fn the_comparison_catches_a_change() {
         reference.with_extension("actual.png").is_file()
             && reference.with_extension("diff.png").is_file()
     );
+}
+
+#[test]
+fn one_shaping_run_per_paragraph_changes_no_glyph() {
+    // The crosstalk layout sets `script: "hani"` so that Typst shapes a
+    // Japanese paragraph as one run instead of one run per change between
+    // kanji, kana and Latin. That is only right while every font has the
+    // same OpenType features under every script: render every page with
+    // and without it, at print-proof resolution, and compare.
+    const PROOF_PPI: f64 = 150.0;
+    let previews = |dir: &Path, session: &pamphlet::Session| {
+        let out = dir.join("out");
+        for (publication, records) in [("crosstalk", vec![]), ("handout", vec!["sotetsu".into()])] {
+            let report = build_into(session, &out, |r| {
+                r.variants = Some(vec![pamphlet::Variant::Print]);
+                r.preview_ppi = Some(PROOF_PPI);
+                r.publications = vec![publication.into()];
+                r.records = records;
+            });
+            assert_success(&report);
+        }
+        out.join("previews")
+    };
+    let with = tempfile::tempdir().unwrap();
+    copy_project(with.path());
+    let without = tempfile::tempdir().unwrap();
+    copy_project(without.path());
+    edit(
+        &without.path().join("layouts/crosstalk/style.typ"),
+        r#"region: "JP", script: "hani","#,
+        r#"region: "JP","#,
+    );
+    let (a, b) = (
+        previews(with.path(), &open(with.path())),
+        previews(without.path(), &open(without.path())),
+    );
+    let pages = [
+        "crosstalk-1.png",
+        "crosstalk-2.png",
+        "crosstalk-3.png",
+        "crosstalk-4.png",
+        "handouts/sotetsu-1.png",
+    ];
+    for page in pages {
+        let pa = Pixmap::decode_png(&std::fs::read(a.join(page)).unwrap()).unwrap();
+        let pb = Pixmap::decode_png(&std::fs::read(b.join(page)).unwrap()).unwrap();
+        assert_eq!(
+            (pa.width(), pa.height()),
+            (pb.width(), pb.height()),
+            "{page}"
+        );
+        // Positions may differ by float rounding (1e-4 pt); a different
+        // glyph or advance shows as a run of clearly different pixels.
+        let (differing, _) = differing_pixels(&pa, &pb, 24);
+        assert_eq!(differing, 0, "{page}: {differing} pixels differ");
+    }
 }
