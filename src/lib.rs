@@ -695,11 +695,11 @@ impl Session {
         std::thread::scope(|scope| {
             let work = || {
                 // This worker's compile thread, kept across its jobs.
-                let mut thread = None;
+                let mut thread = CompileSlot::new(pool_size);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let result = self.run_job(job, ctx, (&mut thread, pool_size));
+                    let result = self.run_job(job, ctx, &mut thread);
                     if let Ok(mut p) = progress.lock() {
                         p.done(&result.0);
                     }
@@ -785,13 +785,10 @@ impl Session {
         inputs: compile::Inputs,
         ctx: &JobContext,
         shown: &Path,
-        (thread, pool_size): (&mut Option<CompileThread>, usize),
+        thread: &mut CompileSlot,
     ) -> compile::Compiled {
         let timeout = ctx.request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        if thread.is_none() {
-            *thread = CompileThread::spawn(pool_size);
-        }
-        let Some(t) = thread.as_ref() else {
+        let Some(t) = thread.get() else {
             // No thread to spare (a tight memory limit): compile here,
             // without the timeout.
             return compile::compile(&self.world, prepared, job, inputs, ctx.options, shown);
@@ -805,7 +802,7 @@ impl Session {
             shown: shown.to_path_buf(),
         };
         if let Err(std::sync::mpsc::SendError(task)) = t.tasks.send(task) {
-            *thread = None;
+            thread.abandon();
             return compile::compile(&self.world, prepared, job, task.inputs, ctx.options, shown);
         }
         let failed = |message: String, hint: &str| compile::Compiled {
@@ -825,7 +822,7 @@ impl Session {
         match t.results.recv_timeout(timeout) {
             Ok(compiled) => compiled,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                *thread = None;
+                thread.abandon();
                 failed(
                     format!(
                         "the layout {} did not finish within {} s",
@@ -836,7 +833,7 @@ impl Session {
                 )
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                *thread = None;
+                thread.abandon();
                 failed(
                     format!(
                         "internal error while compiling {} (Typst panicked)",
@@ -848,12 +845,7 @@ impl Session {
         }
     }
 
-    fn run_job(
-        &self,
-        job: &Job,
-        ctx: &JobContext,
-        thread: (&mut Option<CompileThread>, usize),
-    ) -> JobResult {
+    fn run_job(&self, job: &Job, ctx: &JobContext, thread: &mut CompileSlot) -> JobResult {
         let start = Instant::now();
         let prepared = &ctx.prepared[job.publication];
         let path = ctx.out_dir.join(&job.output);
@@ -981,6 +973,39 @@ struct CompileTask {
     inputs: compile::Inputs,
     options: CompileOptions,
     shown: PathBuf,
+}
+
+/// A worker's compile thread: started on first use, kept across the
+/// worker's jobs, and replaced after a timeout or a panic.
+struct CompileSlot {
+    thread: Option<CompileThread>,
+    /// Threads in the compile thread's rayon pool.
+    pool_size: usize,
+}
+
+impl CompileSlot {
+    /// An empty slot whose thread will get a pool of `pool_size` threads.
+    fn new(pool_size: usize) -> CompileSlot {
+        CompileSlot {
+            thread: None,
+            pool_size,
+        }
+    }
+
+    /// The thread, started if there is none; `None` if none can be started
+    /// (a tight memory limit).
+    fn get(&mut self) -> Option<&CompileThread> {
+        if self.thread.is_none() {
+            self.thread = CompileThread::spawn(self.pool_size);
+        }
+        self.thread.as_ref()
+    }
+
+    /// Lets go of the thread (it timed out, panicked or is gone); the next
+    /// job starts a fresh one.
+    fn abandon(&mut self) {
+        self.thread = None;
+    }
 }
 
 /// A long-lived thread that compiles the tasks it is sent, one at a time.
