@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
                 for leaf in &content.leaves {
                     assert!(leaf.range.end <= content.file.text.len());
                 }
-                let _ = pamphlet::content::to_value(&content.data);
+                let _ = pamphlet::prepare::values::to_value(&content.data);
             }
             Err(diags) => {
                 assert!(!diags.is_empty());

@@ -10,79 +10,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
-use super::inline::{self, Newlines, Rich};
+use super::data::{Data, FileRef, Leaf};
+use super::inline::{self, Newlines};
 use super::schema::{Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_id};
-use super::yaml::{Node, Value, YamlFile};
+use super::yaml::{Key, Node, Value, YamlFile};
 use crate::diag::Diagnostic;
-
-/// Validated content, typed as the schema says.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Data {
-    /// An optional field that was left out.
-    None,
-    /// A boolean.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A number.
-    Float(f64),
-    /// A plain string (types `string`, `id`, `ref`).
-    Str(String),
-    /// A `text` value with inline markup parsed.
-    Rich(Rich),
-    /// A list.
-    List(Vec<Data>),
-    /// An object, fields in schema order.
-    Object(Vec<(String, Data)>),
-}
-
-impl Data {
-    /// The field `name` of an object.
-    pub fn get(&self, name: &str) -> Option<&Data> {
-        match self {
-            Data::Object(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, d)| d),
-            _ => None,
-        }
-    }
-
-    /// The value at a dotted path of object fields.
-    pub fn at_path(&self, path: &[String]) -> Option<&Data> {
-        path.iter().try_fold(self, |d, seg| d.get(seg))
-    }
-
-    /// The string, if this is one.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Data::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The text as it reads: strings as they are, rich text without markup,
-    /// numbers formatted.
-    pub fn plain(&self) -> Option<String> {
-        match self {
-            Data::Str(s) => Some(s.clone()),
-            Data::Rich(r) => Some(r.plain()),
-            Data::Int(i) => Some(i.to_string()),
-            Data::Float(f) => Some(f.to_string()),
-            _ => None,
-        }
-    }
-}
-
-/// A string of the content with where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leaf {
-    /// The field path, like `questions[0].answers[2].text`.
-    pub path: String,
-    /// Byte range of the value in the content file.
-    pub range: Range<usize>,
-    /// The value as written in YAML (markup included).
-    pub raw: String,
-    /// The text as it reads (markup removed).
-    pub plain: String,
-}
 
 /// Validates `file` against `schema`, returning typed data and the leaves,
 /// or every problem found.
@@ -116,17 +48,6 @@ pub struct Validated {
     pub leaves: Vec<Leaf>,
     /// Every `file` value, to be checked against the project folder.
     pub files: Vec<FileRef>,
-}
-
-/// A file named by the content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileRef {
-    /// The field path.
-    pub path: String,
-    /// The file, relative to the project root (normalised).
-    pub file: std::path::PathBuf,
-    /// Where the value is in the content file.
-    pub range: Range<usize>,
 }
 
 /// The keys of a referenced list: in list order without repeats (for
@@ -202,235 +123,254 @@ impl Validator<'_> {
             );
             return Data::None;
         }
-        match &spec.kind {
-            Kind::String(rules) => match &node.value {
-                Value::Str(s) => {
-                    self.check_string(node, s, s, rules, path);
-                    self.leaf(node, path, s, s);
-                    Data::Str(s.clone())
-                }
-                _ => self.mismatch(node, path, "a string"),
-            },
-            Kind::Text { rules, paragraphs } => match &node.value {
-                Value::Str(s) => {
-                    let newlines = if *paragraphs {
-                        Newlines::Paragraphs
-                    } else {
-                        Newlines::LineBreaks
-                    };
-                    match inline::parse(s, newlines) {
-                        Ok(rich) => {
-                            let plain = rich.plain();
-                            self.check_string(node, s, &plain, rules, path);
-                            self.leaf(node, path, s, &plain);
-                            Data::Rich(rich)
-                        }
-                        Err(errors) => {
-                            for e in errors {
-                                let start =
-                                    map_offset(&self.file.text, &node.range, s, e.range.start);
-                                let end = map_offset(&self.file.text, &node.range, s, e.range.end);
-                                let message = format!("{} in {}", e.message, show(path));
-                                self.error(start..end.max(start), message)
-                                    .hints
-                                    .push(e.hint);
-                            }
-                            Data::None
-                        }
-                    }
-                }
-                _ => self.mismatch(node, path, "a string of text"),
-            },
-            Kind::File { extensions } => {
-                match &node.value {
-                    Value::Str(s) => match crate::project::relative_path(s) {
-                        Ok(rel) => {
-                            let ext = rel
-                                .extension()
-                                .map(|e| e.to_string_lossy().to_lowercase())
-                                .unwrap_or_default();
-                            if !extensions.is_empty() && !extensions.contains(&ext) {
-                                self.error(
-                                    node.range.clone(),
-                                    format!(
-                                        "`{s}` in {} is not a {} file",
-                                        show(path),
-                                        extensions.join(", ")
-                                    ),
-                                );
-                                Data::None
-                            } else {
-                                self.files.push(FileRef {
-                                    path: path.to_string(),
-                                    file: rel,
-                                    range: node.range.clone(),
-                                });
-                                Data::Str(s.clone())
-                            }
-                        }
-                        Err(msg) => {
-                            self.error(node.range.clone(), format!("{msg} (in {})", show(path)))
-                            .hints
-                            .push("name files relative to the project folder, like photos/aoki.jpg".into());
-                            Data::None
-                        }
-                    },
-                    _ => self.mismatch(node, path, "a file path"),
-                }
+        match (&spec.kind, &node.value) {
+            (Kind::String(rules), Value::Str(s)) => {
+                self.check_string(node, s, s, rules, path);
+                self.leaf(node, path, s, s);
+                Data::Str(s.clone())
             }
-            Kind::Id => match &node.value {
-                Value::Str(s) if is_id(s) => Data::Str(s.clone()),
-                Value::Str(s) => {
-                    self.error(node.range.clone(), format!("`{s}` is not a valid id for {}", show(path)))
+            (Kind::String(_), _) => self.mismatch(node, path, "a string"),
+            (Kind::Text { rules, paragraphs }, Value::Str(s)) => {
+                self.text(node, s, rules, *paragraphs, path)
+            }
+            (Kind::Text { .. }, _) => self.mismatch(node, path, "a string of text"),
+            (Kind::File { extensions }, Value::Str(s)) => self.file(node, s, extensions, path),
+            (Kind::File { .. }, _) => self.mismatch(node, path, "a file path"),
+            (Kind::Id, Value::Str(s)) if is_id(s) => Data::Str(s.clone()),
+            (Kind::Id, Value::Str(s)) => {
+                self.error(node.range.clone(), format!("`{s}` is not a valid id for {}", show(path)))
+                    .hints
+                    .push("ids use lowercase ASCII letters, digits, `-` and `_` (for example `ntt-east`); they name output files".into());
+                Data::None
+            }
+            (Kind::Id, _) => self.mismatch(node, path, "an id string"),
+            (Kind::Ref { list, key }, Value::Str(s)) => {
+                self.refs.push(PendingRef {
+                    list: list.clone(),
+                    key: key.clone(),
+                    value: s.clone(),
+                    range: node.range.clone(),
+                });
+                Data::Str(s.clone())
+            }
+            (Kind::Ref { .. }, _) => self.mismatch(node, path, "a reference (an id string)"),
+            (Kind::Integer { min, max }, Value::Int(i)) => {
+                let (min, max) = (min.map(|m| m as f64), max.map(|m| m as f64));
+                self.check_range(node, path, *i as f64, min, max);
+                Data::Int(*i)
+            }
+            (Kind::Integer { .. }, _) => self.mismatch(node, path, "a whole number"),
+            (Kind::Number { min, max }, Value::Int(i)) => {
+                self.check_range(node, path, *i as f64, *min, *max);
+                Data::Int(*i)
+            }
+            (Kind::Number { min, max }, Value::Float(f)) => {
+                self.check_range(node, path, *f, *min, *max);
+                Data::Float(*f)
+            }
+            (Kind::Number { .. }, _) => self.mismatch(node, path, "a number"),
+            (Kind::Boolean, Value::Bool(b)) => Data::Bool(*b),
+            (Kind::Boolean, _) => self.mismatch(node, path, "true or false"),
+            (kind @ Kind::List { .. }, Value::Seq(list)) => self.list(node, list, kind, path),
+            (Kind::List { .. }, _) => self.mismatch(node, path, "a list"),
+            (Kind::Object { fields }, Value::Map(entries)) => {
+                self.object(node, entries, fields, path)
+            }
+            (Kind::Object { .. }, _) => self.mismatch(node, path, "a mapping of fields"),
+        }
+    }
+
+    /// A `text` value: inline markup parsed, each markup error at its place.
+    fn text(
+        &mut self,
+        node: &Node,
+        s: &str,
+        rules: &StringRules,
+        paragraphs: bool,
+        path: &str,
+    ) -> Data {
+        let newlines = if paragraphs {
+            Newlines::Paragraphs
+        } else {
+            Newlines::LineBreaks
+        };
+        match inline::parse(s, newlines) {
+            Ok(rich) => {
+                let plain = rich.plain();
+                self.check_string(node, s, &plain, rules, path);
+                self.leaf(node, path, s, &plain);
+                Data::Rich(rich)
+            }
+            Err(errors) => {
+                for e in errors {
+                    let start = map_offset(&self.file.text, &node.range, s, e.range.start);
+                    let end = map_offset(&self.file.text, &node.range, s, e.range.end);
+                    let message = format!("{} in {}", e.message, show(path));
+                    self.error(start..end.max(start), message)
                         .hints
-                        .push("ids use lowercase ASCII letters, digits, `-` and `_` (for example `ntt-east`); they name output files".into());
-                    Data::None
+                        .push(e.hint);
                 }
-                _ => self.mismatch(node, path, "an id string"),
-            },
-            Kind::Ref { list, key } => match &node.value {
-                Value::Str(s) => {
-                    self.refs.push(PendingRef {
-                        list: list.clone(),
-                        key: key.clone(),
-                        value: s.clone(),
+                Data::None
+            }
+        }
+    }
+
+    /// A `file` value: a relative path inside the project with an allowed
+    /// extension (whether the file exists is checked later, against the
+    /// project folder).
+    fn file(&mut self, node: &Node, s: &str, extensions: &[String], path: &str) -> Data {
+        match crate::project::relative_path(s) {
+            Ok(rel) => {
+                let ext = rel
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                if !extensions.is_empty() && !extensions.contains(&ext) {
+                    self.error(
+                        node.range.clone(),
+                        format!(
+                            "`{s}` in {} is not a {} file",
+                            show(path),
+                            extensions.join(", ")
+                        ),
+                    );
+                    Data::None
+                } else {
+                    self.files.push(FileRef {
+                        path: path.to_string(),
+                        file: rel,
                         range: node.range.clone(),
                     });
-                    Data::Str(s.clone())
+                    Data::Str(s.to_string())
                 }
-                _ => self.mismatch(node, path, "a reference (an id string)"),
-            },
-            Kind::Integer { min, max } => match &node.value {
-                Value::Int(i) => {
-                    self.check_range(
-                        node,
-                        path,
-                        *i as f64,
-                        min.map(|m| m as f64),
-                        max.map(|m| m as f64),
-                    );
-                    Data::Int(*i)
-                }
-                _ => self.mismatch(node, path, "a whole number"),
-            },
-            Kind::Number { min, max } => match &node.value {
-                Value::Int(i) => {
-                    self.check_range(node, path, *i as f64, *min, *max);
-                    Data::Int(*i)
-                }
-                Value::Float(f) => {
-                    self.check_range(node, path, *f, *min, *max);
-                    Data::Float(*f)
-                }
-                _ => self.mismatch(node, path, "a number"),
-            },
-            Kind::Boolean => match &node.value {
-                Value::Bool(b) => Data::Bool(*b),
-                _ => self.mismatch(node, path, "true or false"),
-            },
-            Kind::List {
-                items,
-                min_items,
-                max_items,
-                unique,
-            } => match &node.value {
-                Value::Seq(list) => {
-                    if let Some(min) = min_items.filter(|m| list.len() < *m) {
-                        self.error(
-                            node.range.clone(),
-                            format!(
-                                "{} has {} item(s); it needs at least {min}",
-                                show(path),
-                                list.len()
-                            ),
-                        );
-                    }
-                    if let Some(max) = max_items.filter(|m| list.len() > *m) {
-                        let at = list
-                            .get(max)
-                            .map_or(node.range.clone(), |n| n.range.clone());
-                        self.error(
-                            at,
-                            format!(
-                                "{} has {} items; the layout has room for {max}",
-                                show(path),
-                                list.len()
-                            ),
-                        );
-                    }
-                    let data: Vec<Data> = list
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            self.value(item, items, &format!("{path}[{i}]"), item.range.clone())
-                        })
-                        .collect();
-                    if let Some(unique) = unique {
-                        self.check_unique(list, &data, unique, path);
-                    }
-                    Data::List(data)
-                }
-                _ => self.mismatch(node, path, "a list"),
-            },
-            Kind::Object { fields } => match &node.value {
-                Value::Map(entries) => {
-                    let known: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
-                    // A typo of a missing field is reported once, as the typo.
-                    let mut suggested = Vec::new();
-                    for (k, _) in entries {
-                        if !known.contains(&k.name.as_str()) {
-                            let field = join(path, &k.name);
-                            let missing: Vec<&str> = known
-                                .iter()
-                                .copied()
-                                .filter(|n| !entries.iter().any(|(e, _)| e.name == *n))
-                                .collect();
-                            let guess = did_you_mean(&k.name, missing.iter().copied())
-                                .or_else(|| did_you_mean(&k.name, known.iter().copied()));
-                            let d = self.error(k.range.clone(), format!("unknown field `{field}`"));
-                            match guess {
-                                Some(s) => {
-                                    d.hints.push(format!("did you mean `{s}`?"));
-                                    suggested.push(s);
-                                }
-                                None => d.hints.push(format!("fields here: {}", known.join(", "))),
-                            }
-                        }
-                    }
-                    let mut out = Vec::with_capacity(fields.len());
-                    for (name, spec) in fields {
-                        let field = join(path, name);
-                        let data = match entries.iter().find(|(k, _)| &k.name == name) {
-                            Some((k, v)) => self.value(v, spec, &field, k.range.clone()),
-                            None if spec.optional || suggested.contains(&name.as_str()) => {
-                                Data::None
-                            }
-                            None => {
-                                let at = if path.is_empty() {
-                                    0..0
-                                } else {
-                                    node.range.start..node.range.start
-                                };
-                                self.error(at, format!("missing field `{field}`"))
-                                    .hints
-                                    .push(format!(
-                                        "add `{name}:` to {}",
-                                        if path.is_empty() {
-                                            "the file".to_string()
-                                        } else {
-                                            format!("`{path}`")
-                                        }
-                                    ));
-                                Data::None
-                            }
-                        };
-                        out.push((name.clone(), data));
-                    }
-                    Data::Object(out)
-                }
-                _ => self.mismatch(node, path, "a mapping of fields"),
-            },
+            }
+            Err(msg) => {
+                self.error(node.range.clone(), format!("{msg} (in {})", show(path)))
+                    .hints
+                    .push("name files relative to the project folder, like photos/aoki.jpg".into());
+                Data::None
+            }
         }
+    }
+
+    /// A list: its size, its items, their uniqueness.
+    fn list(&mut self, node: &Node, list: &[Node], kind: &Kind, path: &str) -> Data {
+        let Kind::List {
+            items,
+            min_items,
+            max_items,
+            unique,
+        } = kind
+        else {
+            return Data::None;
+        };
+        if let Some(min) = min_items.filter(|m| list.len() < *m) {
+            self.error(
+                node.range.clone(),
+                format!(
+                    "{} has {} item(s); it needs at least {min}",
+                    show(path),
+                    list.len()
+                ),
+            );
+        }
+        if let Some(max) = max_items.filter(|m| list.len() > *m) {
+            let at = list
+                .get(max)
+                .map_or(node.range.clone(), |n| n.range.clone());
+            self.error(
+                at,
+                format!(
+                    "{} has {} items; the layout has room for {max}",
+                    show(path),
+                    list.len()
+                ),
+            );
+        }
+        let data: Vec<Data> = list
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.value(item, items, &format!("{path}[{i}]"), item.range.clone()))
+            .collect();
+        if let Some(unique) = unique {
+            self.check_unique(list, &data, unique, path);
+        }
+        Data::List(data)
+    }
+
+    /// An object: unknown fields (with "did you mean"), then every declared
+    /// field in schema order, missing required ones reported.
+    fn object(
+        &mut self,
+        node: &Node,
+        entries: &[(Key, Node)],
+        fields: &[(String, Spec)],
+        path: &str,
+    ) -> Data {
+        let known: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+        // A typo of a missing field is reported once, as the typo.
+        let suggested = self.unknown_fields(entries, &known, path);
+        let mut out = Vec::with_capacity(fields.len());
+        for (name, spec) in fields {
+            let field = join(path, name);
+            let data = match entries.iter().find(|(k, _)| &k.name == name) {
+                Some((k, v)) => self.value(v, spec, &field, k.range.clone()),
+                None if spec.optional || suggested.contains(&name.as_str()) => Data::None,
+                None => {
+                    let at = if path.is_empty() {
+                        0..0
+                    } else {
+                        node.range.start..node.range.start
+                    };
+                    self.error(at, format!("missing field `{field}`"))
+                        .hints
+                        .push(format!(
+                            "add `{name}:` to {}",
+                            if path.is_empty() {
+                                "the file".to_string()
+                            } else {
+                                format!("`{path}`")
+                            }
+                        ));
+                    Data::None
+                }
+            };
+            out.push((name.clone(), data));
+        }
+        Data::Object(out)
+    }
+
+    /// Reports the fields of `entries` that the schema does not declare;
+    /// returns the declared names suggested for them.
+    fn unknown_fields<'k>(
+        &mut self,
+        entries: &[(Key, Node)],
+        known: &[&'k str],
+        path: &str,
+    ) -> Vec<&'k str> {
+        let mut suggested = Vec::new();
+        for (k, _) in entries {
+            if known.contains(&k.name.as_str()) {
+                continue;
+            }
+            let field = join(path, &k.name);
+            let missing: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|n| !entries.iter().any(|(e, _)| e.name == *n))
+                .collect();
+            let guess = did_you_mean(&k.name, missing.iter().copied())
+                .or_else(|| did_you_mean(&k.name, known.iter().copied()));
+            let d = self.error(k.range.clone(), format!("unknown field `{field}`"));
+            match guess {
+                Some(s) => {
+                    d.hints.push(format!("did you mean `{s}`?"));
+                    suggested.push(s);
+                }
+                None => d.hints.push(format!("fields here: {}", known.join(", "))),
+            }
+        }
+        suggested
     }
 
     fn leaf(&mut self, node: &Node, path: &str, raw: &str, plain: &str) {

@@ -22,17 +22,17 @@
 //! Unknown keys are errors, reported at their line and column. Every path is
 //! relative to the project root and may not leave it.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
-use toml::Spanned;
+use serde::{Deserialize, Serialize};
 
-use crate::content::schema::did_you_mean;
 use crate::diag::{Diagnostic, Position};
+
+mod read;
+mod units;
+pub use self::units::{PAPER_SIZES, mm, parse_length, parse_size};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "pamphlet.toml";
@@ -120,7 +120,7 @@ pub struct Publication {
 }
 
 /// What page counts a layout allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct PageRule {
     /// Exactly this many pages.
     pub exact: Option<usize>,
@@ -164,7 +164,7 @@ impl PageRule {
 }
 
 /// A variant of a publication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Variant {
     /// For the print shop: bleed, trim marks, CMYK.
@@ -190,7 +190,7 @@ impl fmt::Display for Variant {
 }
 
 /// Print settings of a publication, lengths in points.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PrintSettings {
     /// Finished (trimmed) page width.
     pub trim_width: f64,
@@ -231,11 +231,6 @@ impl Default for PrintSettings {
     }
 }
 
-/// Millimetres to points.
-pub fn mm(v: f64) -> f64 {
-    v * 72.0 / 25.4
-}
-
 /// An error loading the project: diagnostics, or a problem finding it at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -253,76 +248,6 @@ pub enum ProjectError {
     /// The manifest has problems; each is a diagnostic.
     #[error("{} problem(s) in {MANIFEST}", .0.len())]
     Invalid(Vec<Diagnostic>, Arc<str>),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ManifestToml {
-    #[serde(default)]
-    project: ProjectToml,
-    #[serde(default)]
-    publications: BTreeMap<String, Spanned<PublicationToml>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProjectToml {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    fonts: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PublicationToml {
-    content: Spanned<String>,
-    layout: Spanned<String>,
-    #[serde(default)]
-    schema: Option<Spanned<String>>,
-    output: Spanned<String>,
-    #[serde(default)]
-    each: Option<Spanned<String>>,
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default)]
-    scope: Option<Spanned<String>>,
-    #[serde(default)]
-    pages: Option<usize>,
-    #[serde(default)]
-    max_pages: Option<usize>,
-    #[serde(default)]
-    page_multiple: Option<usize>,
-    #[serde(default)]
-    variants: Option<Vec<Variant>>,
-    #[serde(default)]
-    print: Option<PrintToml>,
-    #[serde(default)]
-    screen: Option<ScreenToml>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PrintToml {
-    #[serde(default)]
-    trim: Option<Spanned<String>>,
-    #[serde(default)]
-    bleed: Option<Spanned<String>>,
-    #[serde(default)]
-    safe: Option<Spanned<String>>,
-    #[serde(default)]
-    marks: Option<bool>,
-    #[serde(default)]
-    pdf_standard: Option<Spanned<Vec<String>>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScreenToml {
-    #[serde(default)]
-    output: Option<Spanned<String>>,
-    #[serde(default)]
-    pdf_standard: Option<Spanned<Vec<String>>>,
 }
 
 /// The PDF standards that may be named in `pdf_standard`.
@@ -357,210 +282,33 @@ impl Project {
 
     /// Parses manifest `text` for a project rooted at `root` (canonical).
     pub fn parse(root: PathBuf, text: Arc<str>) -> Result<Project, ProjectError> {
-        let pos = |range: Range<usize>| Position::new(MANIFEST, &text, range);
-        let parsed: ManifestToml = match toml::from_str(&text) {
+        let reader = read::Reader { text: &text };
+        let parsed = match reader.toml() {
             Ok(m) => m,
-            Err(e) => {
-                let range = e.span().unwrap_or(0..0);
-                let mut message = e.message().trim().to_string();
-                let mut d = Diagnostic::error(Some(pos(range.clone())), String::new());
-                if let Some(rest) = message.strip_prefix("unknown field `") {
-                    // "unknown field `x`, expected one of `a`, `b`"
-                    let name = rest.split('`').next().unwrap_or_default().to_string();
-                    let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-                    if let Some(s) = did_you_mean(&name, expected.iter().copied()) {
-                        d.hints.push(format!("did you mean `{s}`?"));
-                    } else if !expected.is_empty() {
-                        d.hints.push(format!("known keys: {}", expected.join(", ")));
-                    }
-                    message = format!("unknown key `{name}`");
-                }
-                d.message = message;
-                return Err(ProjectError::Invalid(vec![d], text));
-            }
+            Err(d) => return Err(ProjectError::Invalid(vec![*d], text)),
         };
         let mut diags = Vec::new();
-        let path = |s: &Spanned<String>, diags: &mut Vec<Diagnostic>| -> ProjectPath {
-            let at = pos(s.span());
-            match relative_path(s.get_ref()) {
-                Ok(rel) => ProjectPath {
-                    rel,
-                    named_at: Some(at),
-                },
-                Err(msg) => {
-                    diags.push(Diagnostic::error(Some(at.clone()), msg).with_hint("paths in pamphlet.toml are relative to the project folder and stay inside it"));
-                    ProjectPath {
-                        rel: PathBuf::new(),
-                        named_at: Some(at),
-                    }
-                }
-            }
-        };
         let font_dirs = match &parsed.project.fonts {
-            Some(dirs) => dirs.iter().map(|d| path(d, &mut diags)).collect(),
+            Some(dirs) => dirs.iter().map(|d| reader.path(d, &mut diags)).collect(),
             None => vec![ProjectPath {
                 rel: PathBuf::from("fonts"),
                 named_at: None,
             }],
         };
-        let mut publications = Vec::new();
-        for (name, p) in &parsed.publications {
-            let at = pos(p.span());
-            let p = p.get_ref();
-            if !crate::content::schema::is_id(name) {
-                diags.push(
-                    Diagnostic::error(
-                        Some(at.clone()),
-                        format!("`{name}` is not a valid publication name"),
-                    )
-                    .with_hint("use lowercase ASCII letters, digits, `-` and `_`"),
-                );
-            }
-            let content = path(&p.content, &mut diags);
-            let layout = path(&p.layout, &mut diags);
-            let schema = match &p.schema {
-                Some(s) => path(s, &mut diags),
-                None => ProjectPath {
-                    rel: layout
-                        .rel
-                        .parent()
-                        .unwrap_or(Path::new(""))
-                        .join("schema.yaml"),
-                    named_at: layout.named_at.clone(),
-                },
-            };
-            let output = p.output.get_ref().clone();
-            let output_at = Some(pos(p.output.span()));
-            if let Err(msg) = check_output_pattern(&output) {
-                diags.push(Diagnostic::error(output_at.clone(), msg));
-            }
-            if p.each.is_none() && output.contains('{') {
-                diags.push(
-                    Diagnostic::error(
-                        output_at.clone(),
-                        "`output` uses `{…}` fields, but the publication has no `each`",
-                    )
-                    .with_hint(
-                        "add `each = \"<list>\"` to make one PDF per item, or remove the braces",
-                    ),
-                );
-            }
-            let key = p.key.clone().unwrap_or_else(|| "id".into());
-            if let Some(each) = &p.each
-                && !output.contains(&format!("{{{key}}}"))
-            {
-                diags.push(
-                    Diagnostic::error(output_at.clone(), format!("`output` must contain `{{{key}}}` so that every item of `{}` gets its own file", each.get_ref()))
-                        .with_hint(format!("for example `output = \"{}/{{{key}}}.pdf\"`", name)),
-                );
-            }
-            let whole_content = match p.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-                None | Some(("record", _)) => false,
-                Some(("all", _)) => true,
-                Some((other, span)) => {
-                    diags.push(
-                        Diagnostic::error(Some(pos(span)), format!("unknown scope `{other}`"))
-                            .with_hint("`scope` is \"record\" (the default) or \"all\""),
-                    );
-                    false
-                }
-            };
-            let print_toml = p.print.as_ref();
-            let mut print = PrintSettings::default();
-            if let Some(pt) = print_toml {
-                if let Some(trim) = &pt.trim {
-                    match parse_size(trim.get_ref()) {
-                        Ok((w, h)) => (print.trim_width, print.trim_height) = (w, h),
-                        Err(msg) => diags.push(Diagnostic::error(Some(pos(trim.span())), msg)),
-                    }
-                }
-                for (field, target) in [(&pt.bleed, &mut print.bleed), (&pt.safe, &mut print.safe)]
-                {
-                    if let Some(v) = field {
-                        match parse_length(v.get_ref()) {
-                            Ok(l) => *target = l,
-                            Err(msg) => diags.push(Diagnostic::error(Some(pos(v.span())), msg)),
-                        }
-                    }
-                }
-                if let Some(m) = pt.marks {
-                    print.marks = m;
-                }
-            }
-            let screen_toml = p.screen.as_ref();
-            let standards = |s: Option<&Spanned<Vec<String>>>| {
-                s.map_or((Vec::new(), None), |s| {
-                    (s.get_ref().clone(), Some(pos(s.span())))
-                })
-            };
-            let (print_standards, print_standards_at) =
-                standards(print_toml.and_then(|p| p.pdf_standard.as_ref()));
-            let (screen_standards, screen_standards_at) =
-                standards(screen_toml.and_then(|s| s.pdf_standard.as_ref()));
-            for (s, s_at) in print_standards
-                .iter()
-                .map(|s| (s, &print_standards_at))
-                .chain(screen_standards.iter().map(|s| (s, &screen_standards_at)))
-            {
-                if !PDF_STANDARDS.contains(&s.as_str()) {
-                    let mut d = Diagnostic::error(
-                        s_at.clone(),
-                        format!("unknown PDF standard `{s}` in publication `{name}`"),
-                    );
-                    d.hints
-                        .push(match did_you_mean(s, PDF_STANDARDS.iter().copied()) {
-                            Some(m) => format!("did you mean `{m}`?"),
-                            None => format!("known: {}", PDF_STANDARDS.join(", ")),
-                        });
-                    diags.push(d);
-                }
-            }
-            let screen_output = match screen_toml.and_then(|s| s.output.as_ref()) {
-                Some(o) => {
-                    if let Err(msg) = check_output_pattern(o.get_ref()) {
-                        diags.push(Diagnostic::error(Some(pos(o.span())), msg));
-                    }
-                    o.get_ref().clone()
-                }
-                None => match output.strip_suffix(".pdf") {
-                    Some(stem) => format!("{stem}.screen.pdf"),
-                    None => format!("{output}.screen.pdf"),
-                },
-            };
-            let mut variants = p.variants.clone().unwrap_or_else(|| vec![Variant::Print]);
-            variants.sort();
-            variants.dedup();
-            publications.push(Publication {
-                name: name.clone(),
-                content,
-                layout,
-                schema,
-                output,
-                output_at,
-                each: p.each.as_ref().map(|e| e.get_ref().clone()),
-                each_at: p.each.as_ref().map(|e| pos(e.span())),
-                key,
-                whole_content,
-                pages: PageRule {
-                    exact: p.pages,
-                    max: p.max_pages,
-                    multiple_of: p.page_multiple,
-                },
-                print,
-                variants,
-                print_standards,
-                print_standards_at,
-                screen_standards,
-                screen_standards_at,
-                screen_output,
-            });
-        }
+        let publications: Vec<Publication> = parsed
+            .publications
+            .iter()
+            .map(|(name, p)| reader.publication(name, p, &mut diags))
+            .collect();
         if publications.is_empty() && diags.is_empty() {
             diags.push(
-                Diagnostic::error(Some(pos(0..0)), "the manifest declares no publications")
-                    .with_hint(
-                        "add a `[publications.<name>]` table with `content`, `layout` and `output`",
-                    ),
+                Diagnostic::error(
+                    Some(reader.pos(0..0)),
+                    "the manifest declares no publications",
+                )
+                .with_hint(
+                    "add a `[publications.<name>]` table with `content`, `layout` and `output`",
+                ),
             );
         }
         if diags.is_empty() {
@@ -647,56 +395,6 @@ fn check_output_pattern(pattern: &str) -> Result<(), String> {
         return Err(format!("output `{pattern}` must end in `.pdf`"));
     }
     relative_path(&probe).map(|_| ())
-}
-
-/// Parses a length like `3mm`, `0.5cm`, `10pt`, `0.125in` into points.
-pub fn parse_length(s: &str) -> Result<f64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a length (like `3mm`)"))?;
-    let pt = match unit.trim() {
-        "mm" => mm(v),
-        "cm" => mm(v * 10.0),
-        "pt" => v,
-        "in" => v * 72.0,
-        _ => return Err(format!("`{s}` has no unit; use mm, cm, pt or in")),
-    };
-    if !(0.0..=mm(1000.0)).contains(&pt) {
-        return Err(format!("`{s}` is out of range"));
-    }
-    Ok(pt)
-}
-
-/// Named trim sizes (portrait), in millimetres.
-pub const PAPER_SIZES: &[(&str, f64, f64)] = &[
-    ("a3", 297.0, 420.0),
-    ("a4", 210.0, 297.0),
-    ("a5", 148.0, 210.0),
-    ("a6", 105.0, 148.0),
-    ("b4-jis", 257.0, 364.0),
-    ("b5-jis", 182.0, 257.0),
-    ("b6-jis", 128.0, 182.0),
-    ("letter", 215.9, 279.4),
-];
-
-/// Parses a trim size: a name (`a4`, `b5-jis`) or `WIDTH x HEIGHT` with units.
-pub fn parse_size(s: &str) -> Result<(f64, f64), String> {
-    let lower = s.trim().to_ascii_lowercase();
-    if let Some((_, w, h)) = PAPER_SIZES.iter().find(|(n, ..)| *n == lower) {
-        return Ok((mm(*w), mm(*h)));
-    }
-    if let Some((w, h)) = lower.split_once('x') {
-        return Ok((parse_length(w)?, parse_length(h)?));
-    }
-    let names: Vec<&str> = PAPER_SIZES.iter().map(|(n, ..)| *n).collect();
-    Err(format!(
-        "unknown trim size `{s}`; use one of {} or `WIDTH x HEIGHT` like `210mm x 297mm`",
-        names.join(", ")
-    ))
 }
 
 #[cfg(test)]

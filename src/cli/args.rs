@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::DiagnosticFormat;
-use crate::project::Variant;
-use crate::{BuildRequest, SessionOptions};
+use pamphlet::diag::DiagnosticFormat;
+use pamphlet::project::Variant;
+use pamphlet::{BuildRequest, SessionOptions};
 
 /// Print-ready Japanese PDFs from YAML content and Typst layouts.
 #[derive(Debug, Parser)]

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 
 use typst::foundations::{Array, Dict, Str, Value};
 
-use super::schema::{Kind, Spec};
-use super::validate::Data;
+use crate::content::Data;
+use crate::content::schema::{Kind, Spec};
 
 /// A prepared view builder.
 #[derive(Debug, Clone)]
@@ -182,9 +182,10 @@ fn instantiate(node: &Node, record: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Content;
     use crate::content::schema::Schema;
     use crate::content::yaml::{Limits, parse};
-    use crate::content::{Content, to_value};
+    use crate::prepare::values::to_value;
     use std::path::Path;
 
     #[test]

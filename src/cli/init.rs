@@ -19,36 +19,39 @@ pub fn files() -> Vec<(&'static str, &'static [u8])> {
         ),
         (
             "layouts/_lib/pamphlet.typ",
-            include_bytes!("../layouts/_lib/pamphlet.typ"),
+            include_bytes!("../../layouts/_lib/pamphlet.typ"),
         ),
         (
             "layouts/_lib/helpers.typ",
-            include_bytes!("../layouts/_lib/helpers.typ"),
+            include_bytes!("../../layouts/_lib/helpers.typ"),
         ),
         (
             "layouts/_lib/source.typ",
-            include_bytes!("../layouts/_lib/source.typ"),
+            include_bytes!("../../layouts/_lib/source.typ"),
         ),
-        ("layouts/README.md", include_bytes!("../layouts/README.md")),
+        (
+            "layouts/README.md",
+            include_bytes!("../../layouts/README.md"),
+        ),
         (
             "fonts/BIZUDPGothic-Regular.ttf",
-            include_bytes!("../fonts/BIZUDPGothic-Regular.ttf"),
+            include_bytes!("../../fonts/BIZUDPGothic-Regular.ttf"),
         ),
         (
             "fonts/BIZUDPGothic-Bold.ttf",
-            include_bytes!("../fonts/BIZUDPGothic-Bold.ttf"),
+            include_bytes!("../../fonts/BIZUDPGothic-Bold.ttf"),
         ),
         (
             "fonts/NotoSansSymbols2-Regular.ttf",
-            include_bytes!("../fonts/NotoSansSymbols2-Regular.ttf"),
+            include_bytes!("../../fonts/NotoSansSymbols2-Regular.ttf"),
         ),
         (
             "fonts/OFL-BIZUD.txt",
-            include_bytes!("../fonts/OFL-BIZUD.txt"),
+            include_bytes!("../../fonts/OFL-BIZUD.txt"),
         ),
         (
             "fonts/OFL-NotoSansSymbols2.txt",
-            include_bytes!("../fonts/OFL-NotoSansSymbols2.txt"),
+            include_bytes!("../../fonts/OFL-NotoSansSymbols2.txt"),
         ),
         (".gitignore", include_bytes!("init/gitignore")),
     ]
@@ -94,4 +97,22 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         written.push(path);
     }
     Ok(written)
+}
+
+/// Runs the command.
+pub fn run(args: &super::args::InitArgs) -> Result<std::process::ExitCode, pamphlet::Error> {
+    match init(&args.dir) {
+        Ok(files) => {
+            for f in &files {
+                say!("  created {}", f.display());
+            }
+            say!(
+                "A new project in {}. Next: cd {} && pamphlet build",
+                args.dir.display(),
+                args.dir.display()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(e) => Err(pamphlet::Error::Usage(e.to_string())),
+    }
 }

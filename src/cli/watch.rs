@@ -19,15 +19,20 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::{BuildReport, BuildRequest, Error, Progress, Session, SessionOptions, project};
+use std::process::ExitCode;
+
+use pamphlet::{
+    BuildReport, BuildRequest, Error, JobStatus, Progress, Session, SessionOptions, project,
+};
+
+use super::args::WatchArgs;
+use super::terminal;
 
 /// What happened in one round of watching.
 #[derive(Debug)]
 pub struct Round {
     /// The files whose changes started it (empty for the first build).
     pub changed: Vec<PathBuf>,
-    /// Whether the project was reopened (manifest or fonts changed).
-    pub reopened: bool,
     /// The build.
     pub report: BuildReport,
     /// From the first change seen to the end of the build.
@@ -87,7 +92,6 @@ pub fn watch(
     let report = session.build(&request, progress);
     if !on_round(&Round {
         changed: Vec::new(),
-        reopened: false,
         report,
         latency: start.elapsed(),
     }) {
@@ -117,27 +121,24 @@ pub fn watch(
             p.file_name().is_some_and(|n| n == project::MANIFEST)
                 || font_dirs.iter().any(|d| p.starts_with(d))
         });
-        let mut reopened = false;
         if reopen {
             match Session::open(dir, options) {
                 Ok(s) => {
                     session = s;
-                    reopened = true;
                 }
                 Err(e) => {
                     let mut report = BuildReport::default();
                     match e {
-                        Error::Project(crate::ProjectError::Invalid(diags, text)) => {
+                        Error::Project(pamphlet::ProjectError::Invalid(diags, text)) => {
                             report.sources.insert(project::MANIFEST, text);
                             report.diagnostics.extend(diags);
                         }
                         other => report
                             .diagnostics
-                            .push(crate::diag::Diagnostic::error(None, other.to_string())),
+                            .push(pamphlet::diag::Diagnostic::error(None, other.to_string())),
                     }
                     if !on_round(&Round {
                         changed,
-                        reopened: false,
                         report,
                         latency: started.elapsed(),
                     }) {
@@ -160,11 +161,78 @@ pub fn watch(
         let report = session.build(&request, progress);
         if !on_round(&Round {
             changed,
-            reopened,
             report,
             latency: started.elapsed(),
         }) {
             return Ok(());
         }
     }
+}
+
+/// Runs the command: builds, then prints one line per rebuild with what
+/// changed and what was written.
+pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
+    let mut request = args.select.request(
+        args.output.out.clone(),
+        true,
+        args.diagnostics.deny_warnings,
+    );
+    request.preview_ppi = args.output.preview_ppi().map_err(Error::Usage)?;
+    let root = args
+        .project
+        .project
+        .canonicalize()
+        .unwrap_or_else(|_| args.project.project.clone());
+    say!("watching {} (Ctrl-C to stop)", root.display());
+    watch(
+        &args.project.project,
+        &args.project.session_options(),
+        &request,
+        &mut pamphlet::NoProgress,
+        |round| {
+            let r = &round.report;
+            terminal::emit(&r.diagnostics, &r.sources, &args.diagnostics);
+            // Editors write through temporary files: name the files that exist.
+            let existing: Vec<&PathBuf> = round.changed.iter().filter(|p| p.exists()).collect();
+            let shown = if existing.is_empty() {
+                round.changed.iter().collect()
+            } else {
+                existing
+            };
+            let names: Vec<String> = shown
+                .iter()
+                .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+                .collect();
+            let cause = if names.is_empty() {
+                "built".to_string()
+            } else {
+                format!("{} changed; rebuilt", names.join(", "))
+            };
+            let written: Vec<String> = r
+                .jobs
+                .iter()
+                .filter(|j| matches!(j.status, JobStatus::Built { written: true, .. }))
+                .map(|j| j.job.output.display().to_string())
+                .collect();
+            eprintln!(
+                "[watch] {cause} in {} ms: {} written{}, {} skipped, {} failed{}",
+                round.latency.as_millis(),
+                written.len(),
+                if written.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", written.join(", "))
+                },
+                r.skipped(),
+                r.failed(),
+                if r.diagnostics.has_errors() {
+                    " — last good PDFs kept"
+                } else {
+                    ""
+                },
+            );
+            true
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,5 @@
-//! Incremental builds: each output's fingerprint of everything it depends on.
+//! Incremental builds: the recorded state of an output folder — each
+//! output's fingerprint of everything it depends on.
 //!
 //! An output is skipped when all of these are as they were when it was last
 //! written:
@@ -13,7 +14,8 @@
 //!   not guessed;
 //! - the **fonts** (every font file the project sees, by content hash);
 //! - the **settings** of the publication (print settings, standards, page
-//!   rule, output pattern) and of the build (creation date, previews);
+//!   rule, output pattern) and of the build (creation date, previews), as
+//!   a typed encoding ([`super::fingerprint`]);
 //! - the **tool**: pamphlet's and Typst's versions;
 //! - the **output file** itself: still there, same size and modification
 //!   time as written.
@@ -111,6 +113,17 @@ impl State {
             .and_then(|b| serde_json::from_slice::<State>(&b).ok())
             .filter(|s| s.version == STATE_VERSION)
             .unwrap_or_default()
+    }
+
+    /// Applies the stamps of a build's jobs: `Some` records a new stamp,
+    /// `None` forgets the output's (it failed: rebuild it next time).
+    pub fn update(&mut self, updates: Vec<(String, Option<OutputStamp>)>) {
+        for (key, stamp) in updates {
+            match stamp {
+                Some(stamp) => self.outputs.insert(key, stamp),
+                None => self.outputs.remove(&key),
+            };
+        }
     }
 
     /// Writes the state atomically.

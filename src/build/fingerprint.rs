@@ -1,0 +1,93 @@
+//! The fingerprint of a job: everything its PDF depends on besides the
+//! files Typst read (those are recorded with their hashes separately, see
+//! [`super::state`]).
+//!
+//! The settings are a typed, serialised struct — not the `Debug` text of
+//! several types — so that a harmless change to how a type prints cannot
+//! rebuild every output, or, worse, leave one unbuilt whose settings
+//! changed. A new setting that shapes the PDF gets a field here.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Context;
+use super::state::hex;
+use crate::compile::{Inputs, Job};
+use crate::prepare::Prepared;
+use crate::project::{PageRule, PrintSettings, Variant};
+
+/// Bumped when the meaning of a field changes: every output is rebuilt once.
+const FORMAT: u32 = 1;
+
+/// What a job's PDF depends on, apart from the files Typst read.
+#[derive(Debug, Serialize)]
+struct Fingerprint<'a> {
+    format: u32,
+    /// pamphlet's and Typst's versions.
+    tool: &'a str,
+    /// Every font file the project sees, by content hash.
+    fonts: &'a str,
+    variant: Variant,
+    publication: PublicationSettings<'a>,
+    build: BuildSettings,
+    /// A stable hash of the `sys.inputs` the job's batch shares.
+    shared: String,
+    /// A hash of the job's own data.
+    data: String,
+}
+
+/// The settings of a publication that shape its PDFs.
+#[derive(Debug, Serialize)]
+struct PublicationSettings<'a> {
+    layout: &'a Path,
+    print: &'a PrintSettings,
+    pages: &'a PageRule,
+    print_standards: &'a [String],
+    screen_standards: &'a [String],
+    output: &'a str,
+    screen_output: &'a str,
+    each: Option<&'a str>,
+    key: &'a str,
+    whole_content: bool,
+}
+
+/// The options of a build that shape its PDFs.
+#[derive(Debug, Serialize)]
+struct BuildSettings {
+    creation_timestamp: Option<i64>,
+    preview_ppi: Option<f64>,
+}
+
+/// The fingerprint of `job` (of `prepared`, with `inputs`) in this build,
+/// as a hex string.
+pub(super) fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, ctx: &Context) -> String {
+    let p = &prepared.publication;
+    let fingerprint = Fingerprint {
+        format: FORMAT,
+        tool: &ctx.tool,
+        fonts: &ctx.fonts,
+        variant: job.variant,
+        publication: PublicationSettings {
+            layout: &p.layout.rel,
+            print: &p.print,
+            pages: &p.pages,
+            print_standards: &p.print_standards,
+            screen_standards: &p.screen_standards,
+            output: &p.output,
+            screen_output: &p.screen_output,
+            each: p.each.as_deref(),
+            key: &p.key,
+            whole_content: p.whole_content,
+        },
+        build: BuildSettings {
+            creation_timestamp: ctx.options.creation_timestamp,
+            preview_ppi: ctx.options.preview_ppi,
+        },
+        shared: hex(inputs.shared),
+        data: hex(typst::utils::hash128(inputs.data.as_slice())),
+    };
+    // Plain data (strings, numbers, options): serialising cannot fail.
+    let encoded = serde_json::to_vec(&fingerprint).expect("settings serialise to JSON");
+    hex(typst::utils::hash128(&encoded))
+}

@@ -1,0 +1,276 @@
+//! A build: from prepared publications to PDFs on disk.
+//!
+//! [`run`] is the whole sequence, each step in a room of its own:
+//!
+//! 1. [`plan`]: expand publications into jobs and apply the request's
+//!    selection (records, shard);
+//! 2. [`state`]: load what every output was built from last time;
+//! 3. [`schedule`]: run the jobs on a pool of workers, each with its own
+//!    compile thread (timeouts, panics, cache eviction) — a job
+//!    ([`job`]) is skipped when its [`fingerprint`] and the files it read
+//!    are unchanged, else compiled and written atomically;
+//! 4. save the new state.
+//!
+//! Compiling one document is [`crate::compile`]'s; writing files is
+//! [`crate::output`]'s.
+
+pub mod fingerprint;
+mod job;
+pub mod plan;
+mod schedule;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::compile::{self, CompileOptions, Job};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::output;
+use crate::prepare::Preparation;
+use crate::project::Variant;
+use crate::world::ProjectWorld;
+
+/// What to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildRequest {
+    /// Only these publications (all when empty).
+    pub publications: Vec<String>,
+    /// Only these records (all when empty).
+    pub records: Vec<String>,
+    /// Only these variants (all declared when `None`).
+    pub variants: Option<Vec<Variant>>,
+    /// Only shard `k` of `n` (1-based).
+    pub shard: Option<(usize, usize)>,
+    /// Parallel jobs (0: one per core).
+    pub jobs: usize,
+    /// The output folder (default: `out/` in the project).
+    pub out_dir: Option<PathBuf>,
+    /// Write PDFs (false: compile and check only).
+    pub write: bool,
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
+    /// Rebuild every output, even those whose inputs are unchanged.
+    pub force: bool,
+    /// Also write PNG previews at this resolution (pixels per inch).
+    pub preview_ppi: Option<f64>,
+    /// Identifies the tool in fingerprints (default: pamphlet's and Typst's
+    /// versions); a different one invalidates every output.
+    pub tool_id: Option<String>,
+    /// Stop compiling a document after this long (default: 60 s).
+    pub timeout: Option<Duration>,
+}
+
+/// How long one document may take to compile unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStatus {
+    /// A PDF was produced (and written, unless checking).
+    Built {
+        /// Pages.
+        pages: usize,
+        /// Size in bytes.
+        bytes: usize,
+        /// Whether the file on disk changed.
+        written: bool,
+    },
+    /// Errors; nothing was written.
+    Failed,
+    /// Nothing it depends on changed since it was written: not rebuilt.
+    Skipped,
+}
+
+/// One job's result.
+#[derive(Debug, Clone)]
+pub struct JobReport {
+    /// The job.
+    pub job: Job,
+    /// Where its PDF goes.
+    pub path: PathBuf,
+    /// How it ended.
+    pub status: JobStatus,
+    /// How long it took.
+    pub duration: Duration,
+    /// Time per phase.
+    pub phases: compile::Phases,
+}
+
+/// The result of a build.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// Per job, in plan order.
+    pub jobs: Vec<JobReport>,
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+    /// Texts for the diagnostics.
+    pub sources: Sources,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl BuildReport {
+    /// Jobs that produced a PDF.
+    pub fn built(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| matches!(j.status, JobStatus::Built { .. }))
+            .count()
+    }
+
+    /// Jobs skipped because nothing they depend on changed.
+    pub fn skipped(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Skipped)
+            .count()
+    }
+
+    /// Jobs that failed.
+    pub fn failed(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Failed)
+            .count()
+    }
+
+    /// Whether the build succeeded: no errors anywhere.
+    pub fn success(&self) -> bool {
+        !self.diagnostics.has_errors() && self.failed() == 0
+    }
+
+    /// Sorts the diagnostics and records the wall time since `start`.
+    fn finish(mut self, start: Instant) -> BuildReport {
+        self.diagnostics.sort();
+        self.duration = start.elapsed();
+        self
+    }
+}
+
+/// Receives progress while jobs run.
+pub trait Progress: Send {
+    /// `total` jobs are about to run.
+    fn start(&mut self, total: usize);
+    /// One job finished.
+    fn done(&mut self, report: &JobReport);
+    /// All jobs finished.
+    fn finish(&mut self) {}
+}
+
+/// Progress that reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&mut self, _: usize) {}
+    fn done(&mut self, _: &JobReport) {}
+}
+
+/// What every job of a build shares.
+pub(crate) struct Context<'a> {
+    /// The world every compilation shares.
+    pub world: &'a std::sync::Arc<ProjectWorld>,
+    /// The publications.
+    pub prepared: &'a [crate::prepare::Prepared],
+    /// Where outputs go.
+    pub out_dir: &'a Path,
+    /// Options of every compilation.
+    pub options: &'a CompileOptions,
+    /// The request.
+    pub request: &'a BuildRequest,
+    /// What outputs were built from last time.
+    pub state: &'a state::State,
+    /// Hashes of the project's files, each read once.
+    pub hashes: state::FileHashes,
+    /// The fonts' fingerprint.
+    pub fonts: String,
+    /// The tool's identity.
+    pub tool: String,
+}
+
+/// Builds what `request` asks for from `prep`: plans the jobs, runs them on
+/// the shared `world`, writes the PDFs (when `request.write`) and the new
+/// state. `start` is when the build began (its preparation included).
+pub fn run(
+    world: &std::sync::Arc<ProjectWorld>,
+    prep: Preparation,
+    creation_timestamp: Option<i64>,
+    request: &BuildRequest,
+    progress: &mut dyn Progress,
+    start: Instant,
+) -> BuildReport {
+    let Preparation {
+        prepared,
+        diagnostics,
+        sources,
+    } = prep;
+    let mut report = BuildReport {
+        diagnostics,
+        sources,
+        ..Default::default()
+    };
+    // Publications whose content is valid are still built when another's
+    // is not: every problem is reported in one run.
+    let (jobs, plan_diags) = plan::plan(&prepared, request.variants.as_deref());
+    let plan_failed = plan_diags.iter().any(Diagnostic::is_error);
+    report.diagnostics.extend(plan_diags);
+    if plan_failed {
+        return report.finish(start);
+    }
+    let (jobs, select_diags) = plan::select(jobs, request);
+    report.diagnostics.extend(select_diags);
+
+    let root = world.root();
+    let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
+    let options = CompileOptions {
+        creation_timestamp,
+        preview_ppi: request.preview_ppi,
+    };
+    if request.write {
+        // Temporary files left by an interrupted build.
+        output::clean_temporaries(&out_dir);
+    }
+    // Incremental: what every output was built from last time. Fingerprints
+    // are only kept (and fonts only hashed) when writing.
+    let mut state = if request.write {
+        state::State::load(&out_dir)
+    } else {
+        state::State::default()
+    };
+    let fonts = if request.write {
+        state.fonts_fingerprint(world.fonts().entries(), root)
+    } else {
+        String::new()
+    };
+    let ctx = Context {
+        world,
+        prepared: &prepared,
+        out_dir: &out_dir,
+        options: &options,
+        request,
+        state: &state,
+        hashes: state::FileHashes::new(root),
+        fonts,
+        tool: request.tool_id.clone().unwrap_or_else(state::tool_id),
+    };
+    let results = schedule::run(&jobs, &ctx, progress);
+    let mut updates = Vec::new();
+    for result in results {
+        report.jobs.push(result.report);
+        report.diagnostics.extend(result.diagnostics);
+        report.sources.merge(result.sources);
+        updates.extend(result.stamp);
+    }
+    if request.write {
+        state.update(updates);
+        if let Err(e) = state.save(&out_dir) {
+            report.diagnostics.push(Diagnostic::warning(
+                None,
+                format!(
+                    "cannot save the build state in {}: {e} (the next build redoes everything)",
+                    out_dir.display()
+                ),
+            ));
+        }
+    }
+    report.finish(start)
+}

@@ -1,0 +1,37 @@
+//! `pamphlet inputs`: writes the data a layout receives, as JSON, for the
+//! typst CLI or an editor.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use pamphlet::Error;
+
+use super::args::InputsArgs;
+use super::terminal;
+
+/// Runs the command.
+pub fn run(args: &InputsArgs) -> Result<ExitCode, Error> {
+    let session = match terminal::open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let prep = session.prepare(std::slice::from_ref(&args.publication))?;
+    if prep.diagnostics.has_errors() || prep.prepared.is_empty() {
+        terminal::emit(&prep.diagnostics, &prep.sources, &args.diagnostics);
+        return Ok(ExitCode::from(1));
+    }
+    let json = pamphlet::compile::inputs_json(&prep.prepared[0], args.variant.into());
+    let text = serde_json::to_string(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+    match &args.output {
+        Some(path) => {
+            pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

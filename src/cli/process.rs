@@ -1,0 +1,43 @@
+//! Process-wide settings made once at start-up: the allocator's tuning and
+//! the memory watchdog.
+
+/// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Keeps freed memory in the process instead of handing it back to the
+/// kernel 10 ms later (mimalloc's default). A batch frees and allocates
+/// the same amounts for every document, and memory that went back had to
+/// be faulted in and zeroed again: 1,000 handouts took 4 % less CPU
+/// without it. Memory stays bounded by the build's cache eviction (peak
+/// RSS 226 → 247 MiB for 1,000 handouts). `MIMALLOC_PURGE_DELAY` in the
+/// environment still wins.
+pub fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's option values, a plain store; the
+        // option exists in every mimalloc version the crate builds.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+    }
+}
+
+/// Watches the process's resident memory and stops it, with a message,
+/// when it exceeds `mib` — a runaway layout must not exhaust the machine.
+/// (PDFs are written atomically; an interrupted write leaves only a
+/// temporary file, removed by the next build.)
+pub fn limit_memory(mib: u64) {
+    let limit = mib.saturating_mul(1024 * 1024);
+    // SAFETY: sysconf has no preconditions.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    let _ = std::thread::Builder::new().name("memory watchdog".into()).stack_size(64 * 1024).spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else { return };
+            let resident: u64 = statm.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            if resident * page > limit {
+                eprintln!(
+                    "error: pamphlet used more than {mib} MiB of memory and was stopped (a layout that allocates without end?); raise the limit with --memory-limit"
+                );
+                std::process::exit(2);
+            }
+        }
+    });
+}

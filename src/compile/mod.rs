@@ -1,0 +1,358 @@
+//! One document: typeset a job's layout with its data, check the laid-out
+//! pages, run the print stage on print variants, export the PDF. Every
+//! warning and error comes back as data; nothing is written here.
+//!
+//! - [`inputs`]: what the template receives (`sys.inputs` and the job's own
+//!   data);
+//! - [`diagnose`]: Typst's diagnostics converted to ours, and the checks on
+//!   the laid-out pages (empty boxes, page count and overset text).
+//!
+//! The print stage itself ([`crate::print`]) works on the laid-out frames
+//! and on the exported PDF.
+
+pub mod diagnose;
+pub mod inputs;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use typst::diag::{SourceDiagnostic, Warned};
+use typst::foundations::Smart;
+use typst_layout::PagedDocument;
+
+pub use self::diagnose::{convert, missing_glyphs, page_text_runs};
+pub use self::inputs::{Inputs, RESERVED_INPUTS, inputs, inputs_json};
+use crate::diag::{Diagnostic, Sources};
+use crate::prepare::Prepared;
+use crate::print::{self, preflight};
+use crate::project::Variant;
+use crate::world::{JobWorld, ProjectWorld};
+
+/// The item a job repeats over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Record {
+    /// Index in the list.
+    pub index: usize,
+    /// Its key (`id`) value.
+    pub key: String,
+}
+
+/// One PDF to build.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Job {
+    /// Index of the publication in the prepared list.
+    pub publication: usize,
+    /// Name of the publication.
+    pub name: String,
+    /// Print or screen.
+    pub variant: Variant,
+    /// The record, for `each` publications.
+    pub record: Option<Record>,
+    /// Output path relative to the output folder.
+    pub output: PathBuf,
+}
+
+impl Job {
+    /// A human description: `handout (record sotetsu, print)`.
+    pub fn describe(&self) -> String {
+        match &self.record {
+            Some(r) => format!(
+                "publication `{}`, record `{}`, {} variant",
+                self.name, r.key, self.variant
+            ),
+            None => format!("publication `{}`, {} variant", self.name, self.variant),
+        }
+    }
+}
+
+/// Options that shape every compilation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompileOptions {
+    /// PDF creation date (seconds since the Unix epoch); `None` omits it.
+    pub creation_timestamp: Option<i64>,
+    /// Render PNG previews at this resolution.
+    pub preview_ppi: Option<f64>,
+}
+
+/// The result of compiling one job.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The PDF, when compilation succeeded.
+    pub pdf: Option<Vec<u8>>,
+    /// Number of pages.
+    pub pages: usize,
+    /// Warnings and errors.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Texts of the files the diagnostics point into.
+    pub sources: Sources,
+    /// Files the compilation read, as project-relative paths.
+    pub accessed: Vec<PathBuf>,
+    /// Time taken.
+    pub duration: Duration,
+    /// Time per phase.
+    pub phases: Phases,
+    /// PNG previews: (path relative to the output folder, bytes).
+    pub previews: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Time spent in each phase of a job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Typst evaluation and layout.
+    pub typeset: Duration,
+    /// Print stage and PDF export (font subsetting, compression).
+    pub export: Duration,
+    /// Page boxes and preflight of print PDFs.
+    pub finish: Duration,
+    /// Writing the file.
+    pub write: Duration,
+}
+
+impl std::ops::AddAssign for Phases {
+    fn add_assign(&mut self, o: Self) {
+        self.typeset += o.typeset;
+        self.export += o.export;
+        self.finish += o.finish;
+        self.write += o.write;
+    }
+}
+
+/// Compiles one job to PDF bytes with its `inputs` (from [`inputs`]).
+/// Nothing is written.
+pub fn compile(
+    world: &ProjectWorld,
+    p: &Prepared,
+    job: &Job,
+    inputs: Inputs,
+    options: &CompileOptions,
+    shown: &Path,
+) -> Compiled {
+    let start = Instant::now();
+    let job_world = world.job(p.main, inputs.library, inputs.data);
+    let mut sources = Sources::new();
+    let mut phases = Phases::default();
+    let mut clock = Clock(Instant::now());
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&job_world);
+    phases.typeset = clock.lap();
+    let mut diagnostics: Vec<Diagnostic> = warnings
+        .iter()
+        .map(|w| convert(&job_world, w, &mut sources))
+        .collect();
+    let (mut pdf, mut pages, mut previews) = (None, 0, Vec::new());
+    match output {
+        Err(errors) => {
+            diagnostics.extend(errors.iter().map(|e| convert(&job_world, e, &mut sources)));
+        }
+        Ok(document) => {
+            pages = document.pages().len();
+            diagnostics.extend(missing_glyphs(&document, &p.uncovered));
+            diagnostics.extend(diagnose::check_pages(p, &document));
+            if let Some(ppi) = options.preview_ppi {
+                previews = crate::preview::render(&document, &job.output, ppi);
+            }
+            let mut exporting = Exporting {
+                world: &job_world,
+                p,
+                job,
+                options,
+                sources: &mut sources,
+                phases: &mut phases,
+                clock: &mut clock,
+            };
+            match exporting.pdf(&document, shown) {
+                Ok((bytes, found)) => {
+                    diagnostics.extend(found);
+                    pdf = Some(bytes);
+                }
+                Err(errors) => diagnostics.extend(errors),
+            }
+        }
+    }
+    let context = job.describe();
+    let diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .map(|d| d.with_context(&context))
+        .collect();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        pdf = None;
+    }
+    Compiled {
+        pdf,
+        pages,
+        diagnostics,
+        sources,
+        accessed: job_world.accessed(),
+        duration: start.elapsed(),
+        phases,
+        previews,
+    }
+}
+
+/// Measures the phases of a job one after the other.
+struct Clock(Instant);
+
+impl Clock {
+    /// The time since the last lap.
+    fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        std::mem::replace(&mut self.0, now).elapsed()
+    }
+}
+
+/// A laid-out document on its way to PDF bytes.
+struct Exporting<'a, 'w> {
+    world: &'a JobWorld<'w>,
+    p: &'a Prepared,
+    job: &'a Job,
+    options: &'a CompileOptions,
+    sources: &'a mut Sources,
+    phases: &'a mut Phases,
+    clock: &'a mut Clock,
+}
+
+impl Exporting<'_, '_> {
+    /// Runs the print stage on the frames, exports, and for print variants
+    /// writes the page boxes and runs preflight. Returns the bytes and what
+    /// preflight found, or the errors that stopped the export.
+    fn pdf(
+        &mut self,
+        document: &PagedDocument,
+        shown: &Path,
+    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let publication = &self.p.publication;
+        let findings = (self.job.variant == Variant::Print)
+            .then(|| preflight::findings(document, publication.print.safe));
+        let document = print::apply(document, &publication.print.for_variant(self.job.variant));
+        let exported = export(&document, self.p, self.job, self.options);
+        self.phases.export = self.clock.lap();
+        let bytes = exported.map_err(|errors| self.standard_errors(&errors))?;
+        let Some(findings) = findings else {
+            self.phases.finish = self.clock.lap();
+            return Ok((bytes, Vec::new()));
+        };
+        let expect = preflight::Expectations {
+            trim: Some((publication.print.trim_width, publication.print.trim_height)),
+            bleed: Some(publication.print.bleed),
+            print: true,
+            pages: publication.pages,
+        };
+        let finished = print::finish(&bytes, &publication.print, &expect, shown, findings);
+        self.phases.finish = self.clock.lap();
+        match finished {
+            Ok((bytes, report)) => Ok((bytes, report.diagnostics)),
+            Err(msg) => Err(vec![Diagnostic::error(None, msg)]),
+        }
+    }
+
+    /// Export errors come from the PDF standards: they point at where the
+    /// manifest asks for them.
+    fn standard_errors(&mut self, errors: &[SourceDiagnostic]) -> Vec<Diagnostic> {
+        let at = match self.job.variant {
+            Variant::Print => &self.p.publication.print_standards_at,
+            Variant::Screen => &self.p.publication.screen_standards_at,
+        };
+        errors
+            .iter()
+            .map(|e| {
+                let mut d = convert(self.world, e, self.sources);
+                if d.position.is_none() {
+                    d.position = at.clone();
+                }
+                if d.message.contains("missing document date") {
+                    d.hints.push(
+                        "set SOURCE_DATE_EPOCH or pass --creation-timestamp: pamphlet leaves the date out by default so that builds are reproducible".into(),
+                    );
+                }
+                d
+            })
+            .collect()
+    }
+}
+
+fn export(
+    document: &PagedDocument,
+    p: &Prepared,
+    job: &Job,
+    options: &CompileOptions,
+) -> typst::diag::SourceResult<Vec<u8>> {
+    let standards = match job.variant {
+        Variant::Print => &p.publication.print_standards,
+        Variant::Screen => &p.publication.screen_standards,
+    };
+    let list: Vec<typst_pdf::PdfStandard> = standards
+        .iter()
+        .filter_map(|s| serde_json::from_value(serde_json::Value::String(s.clone())).ok())
+        .collect();
+    let standards = typst_pdf::PdfStandards::new(&list).map_err(|e| {
+        ecow::eco_vec![SourceDiagnostic::error(
+            typst::syntax::Span::detached(),
+            e.message().clone()
+        )]
+    })?;
+    let ident = format!(
+        "pamphlet/{}/{}/{}",
+        job.name,
+        job.record.as_ref().map_or("-", |r| r.key.as_str()),
+        job.variant
+    );
+    let timestamp = options.creation_timestamp.and_then(timestamp);
+    let pdf_options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident),
+        creator: Smart::Custom(Some(format!(
+            "pamphlet {} (typst 0.15.1)",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        timestamp,
+        standards,
+        // Print PDFs go to a print shop; the tag tree is for the screen variant.
+        tagged: job.variant == Variant::Screen || !list.is_empty(),
+        ..Default::default()
+    };
+    typst_pdf::pdf(document, &pdf_options)
+}
+
+fn timestamp(secs: i64) -> Option<typst_pdf::Timestamp> {
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let dt = typst::foundations::Datetime::from_ymd_hms(
+        year,
+        month,
+        day,
+        (rem / 3600) as u8,
+        (rem % 3600 / 60) as u8,
+        (rem % 60) as u8,
+    )?;
+    Some(typst_pdf::Timestamp::new_utc(dt))
+}
+
+/// What `datetime.today()` returns in layouts built at `timestamp`
+/// (seconds since the Unix epoch).
+pub fn today(timestamp: i64) -> Option<typst::foundations::Datetime> {
+    let (y, m, d) = civil(timestamp.div_euclid(86_400));
+    typst::foundations::Datetime::from_ymd(y, m, d)
+}
+
+/// Civil date (year, month, day) of a day count since 1970-01-01.
+fn civil(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    ((yoe + era * 400 + i64::from(month <= 2)) as i32, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_civil_dates() {
+        let t = timestamp(1_700_000_000).unwrap();
+        let s = format!("{t:?}");
+        assert!(s.contains("2023"), "{s}");
+    }
+}

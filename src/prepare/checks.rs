@@ -1,0 +1,109 @@
+//! Checks on validated content that need the project around it: every
+//! character is in some font (Typst would silently draw an empty box), and
+//! every file the content names is a file inside the project.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::Preparation;
+use crate::content::Content;
+use crate::diag::Diagnostic;
+use crate::project::Project;
+use crate::world::{self, Fonts};
+
+/// Runs the checks once per content file and tells each prepared
+/// publication which characters no font has (its compilations then do not
+/// report them again).
+pub(super) fn run(project: &Project, fonts: &Fonts, prep: &mut Preparation) {
+    let mut checked: BTreeMap<PathBuf, Arc<BTreeSet<char>>> = BTreeMap::new();
+    for p in &mut prep.prepared {
+        let path = p.content.file.path.clone();
+        p.uncovered = match checked.get(&path) {
+            Some(set) => set.clone(),
+            None => {
+                let (chars, diags): (BTreeSet<char>, Vec<Diagnostic>) =
+                    uncovered(&p.content, fonts).into_iter().unzip();
+                prep.diagnostics.extend(diags);
+                prep.diagnostics.extend(files(project, &p.content));
+                let set = Arc::new(chars);
+                checked.insert(path, set.clone());
+                set
+            }
+        };
+    }
+}
+
+/// Checks that the fonts cover every character of the content; each
+/// missing character is an error at its place in the content file.
+pub fn coverage(content: &Content, fonts: &Fonts) -> Vec<Diagnostic> {
+    uncovered(content, fonts)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect()
+}
+
+/// The characters of the content that no font covers, each with its
+/// diagnostic at its first place in the content.
+fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
+    let mut out = Vec::new();
+    // Each distinct character is looked up once.
+    let mut seen = HashSet::new();
+    for leaf in &content.leaves {
+        for (i, c) in leaf.raw.char_indices() {
+            if !seen.insert(c) || c.is_whitespace() || c.is_control() || fonts.covers(c) {
+                continue;
+            }
+            let start =
+                crate::content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
+            let position = content.file.position(start..start + c.len_utf8());
+            out.push((
+                c,
+                Diagnostic::error(
+                    Some(position),
+                    format!("character `{c}` (U+{:04X}) in `{}` is not in any of the project's fonts; it would print as an empty box", c as u32, leaf.path),
+                )
+                .with_hint("add a font that covers it to the fonts folder, or replace the character"),
+            ));
+        }
+    }
+    out
+}
+
+/// Checks that each file the content names exists inside the project
+/// (following symbolic links).
+fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in &content.files {
+        let full = project.root.join(&f.file);
+        let position = Some(content.file.position(f.range.clone()));
+        let not_a_file = || {
+            Diagnostic::error(
+                position.clone(),
+                format!("`{}` in `{}` is not a file", f.file.display(), f.path),
+            )
+        };
+        match world::confine(&full, &project.root) {
+            Ok(real) if !real.is_file() => out.push(not_a_file()),
+            Ok(_) => {}
+            Err(world::Unconfined::Directory) => out.push(not_a_file()),
+            Err(world::Unconfined::Outside(real)) => out.push(
+                Diagnostic::error(
+                    position,
+                    format!(
+                        "`{}` in `{}` resolves to {}, outside the project folder",
+                        f.file.display(),
+                        f.path,
+                        real.display()
+                    ),
+                )
+                .with_hint("a symbolic link may not point outside the project; copy the file in"),
+            ),
+            Err(world::Unconfined::Missing(_)) => out.push(Diagnostic::error(
+                position,
+                format!("file not found: `{}` (in `{}`)", f.file.display(), f.path),
+            )),
+        }
+    }
+    out
+}

@@ -1,0 +1,292 @@
+//! Preparation: everything a publication needs before it can be compiled,
+//! done once per build for all its jobs.
+//!
+//! 1. load the layout's schema and the content (each file once, however
+//!    many publications share it) and validate the content — every problem
+//!    at its line and column ([`crate::content`]);
+//! 2. turn the content into Typst values ([`values`]) and, for `each`
+//!    publications, prepare the record views ([`views`]);
+//! 3. check what Typst would pass over silently: characters that no font
+//!    covers, files the content names that are not in the project
+//!    ([`checks`]).
+//!
+//! Preparation reads files but writes none, and never compiles.
+
+pub mod checks;
+pub mod values;
+pub mod views;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use typst::Library;
+use typst::foundations::Value;
+use typst::syntax::FileId;
+use typst::utils::LazyHash;
+
+pub use self::checks::coverage;
+use crate::content::{Content, Limits, Schema};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::project::{self, Project, ProjectPath, Publication};
+use crate::world::{self, Fonts, ProjectWorld};
+
+/// A publication ready to compile: its manifest entry, validated content and
+/// entry file.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The manifest entry.
+    pub publication: Publication,
+    /// The validated content.
+    pub content: Arc<Content>,
+    /// The whole content as a Typst value.
+    pub content_value: Value,
+    /// The layout entry file.
+    pub main: FileId,
+    /// Record views, for `each` publications.
+    pub scoped: Option<Arc<views::Scoped>>,
+    /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
+    pub extra_inputs: Arc<Vec<(String, String)>>,
+    /// Characters of the content that no font covers (reported with their
+    /// place in the content when it was loaded).
+    pub uncovered: Arc<BTreeSet<char>>,
+    /// The library of each variant (print, screen) and a hash of its
+    /// `sys.inputs`, built by the first job that needs it and shared by the
+    /// others.
+    pub libraries: Arc<[OnceLock<SharedLibrary>; 2]>,
+}
+
+/// A library shared by the jobs of a publication and variant, and a
+/// stable hash of its `sys.inputs`.
+pub type SharedLibrary = (Arc<LazyHash<Library>>, u128);
+
+/// Publications ready to build, and what was found on the way.
+#[derive(Debug, Default)]
+pub struct Preparation {
+    /// The publications whose content passed validation.
+    pub prepared: Vec<Prepared>,
+    /// Problems found.
+    pub diagnostics: Diagnostics,
+    /// Texts of the files they point into.
+    pub sources: Sources,
+}
+
+/// A publication name that the manifest does not declare.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("no publication `{name}` in {} (known: {})", project::MANIFEST, .known.join(", "))]
+pub struct UnknownPublication {
+    /// The name asked for.
+    pub name: String,
+    /// The names the manifest declares.
+    pub known: Vec<String>,
+}
+
+/// What preparation needs besides the project and its fonts.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Limits on content and schema files.
+    pub limits: Limits,
+    /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
+    pub inputs: &'a Arc<Vec<(String, String)>>,
+}
+
+/// A content file loaded once, with its Typst value.
+type LoadedContent = (Arc<Content>, Value);
+
+/// Loads and validates the content of the publications named in `names`
+/// (all when empty). Publications whose content is valid are prepared even
+/// when another's is not: every problem is reported in one run.
+pub fn prepare(
+    project: &Project,
+    fonts: &Fonts,
+    options: Options,
+    names: &[String],
+) -> Result<Preparation, UnknownPublication> {
+    if let Some(name) = names.iter().find(|n| project.publication(n).is_none()) {
+        return Err(UnknownPublication {
+            name: name.clone(),
+            known: project
+                .publications
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+        });
+    }
+    let mut loader = Loader {
+        project,
+        limits: options.limits,
+        prep: Preparation::default(),
+        schemas: BTreeMap::new(),
+        contents: BTreeMap::new(),
+    };
+    loader
+        .prep
+        .sources
+        .insert(project::MANIFEST, project.manifest_text.clone());
+    for publication in &project.publications {
+        if names.is_empty() || names.contains(&publication.name) {
+            loader.publication(publication, options.inputs);
+        }
+    }
+    let mut prep = loader.prep;
+    checks::run(project, fonts, &mut prep);
+    Ok(prep)
+}
+
+/// Loads schemas and content files, each once, into a preparation.
+struct Loader<'a> {
+    project: &'a Project,
+    limits: Limits,
+    prep: Preparation,
+    /// Schemas by path; `None` where the schema had problems.
+    schemas: BTreeMap<PathBuf, Option<Arc<Schema>>>,
+    /// Content by (content path, schema path); `None` where it was invalid.
+    contents: BTreeMap<(PathBuf, PathBuf), Option<LoadedContent>>,
+}
+
+impl Loader<'_> {
+    /// Prepares one publication, or records why it cannot be built.
+    fn publication(&mut self, publication: &Publication, inputs: &Arc<Vec<(String, String)>>) {
+        let context = format!("publication `{}`", publication.name);
+        let Some(schema) = self.schema(publication) else {
+            return;
+        };
+        let Some((content, content_value)) = self.content(publication, &schema) else {
+            return;
+        };
+        let main = match ProjectWorld::file_id(&publication.layout.rel) {
+            Ok(id) => id,
+            Err(msg) => {
+                self.prep.diagnostics.push(
+                    Diagnostic::error(publication.layout.named_at.clone(), msg)
+                        .with_context(&context),
+                );
+                return;
+            }
+        };
+        if !publication.layout.under(&self.project.root).is_file() {
+            self.prep.diagnostics.push(
+                Diagnostic::error(
+                    publication.layout.named_at.clone(),
+                    format!("layout file not found: {}", publication.layout),
+                )
+                .with_context(&context),
+            );
+            return;
+        }
+        let scoped = match &publication.each {
+            Some(each) if !publication.whole_content => {
+                let path: Vec<String> = each.split('.').map(String::from).collect();
+                let scoped = views::Scoped::new(
+                    &content.data,
+                    &schema.root,
+                    &content_value,
+                    &path,
+                    &publication.key,
+                );
+                scoped.is_scoped().then(|| Arc::new(scoped))
+            }
+            _ => None,
+        };
+        self.prep.prepared.push(Prepared {
+            publication: publication.clone(),
+            content,
+            content_value,
+            main,
+            scoped,
+            extra_inputs: inputs.clone(),
+            libraries: Arc::default(),
+            uncovered: Arc::default(),
+        });
+    }
+
+    /// The publication's schema, loaded once per schema file.
+    fn schema(&mut self, publication: &Publication) -> Option<Arc<Schema>> {
+        if let Some(schema) = self.schemas.get(&publication.schema.rel) {
+            return schema.clone();
+        }
+        let schema = self.load_schema(&publication.schema);
+        self.schemas
+            .insert(publication.schema.rel.clone(), schema.clone());
+        schema
+    }
+
+    fn load_schema(&mut self, path: &ProjectPath) -> Option<Arc<Schema>> {
+        let bytes = self.read(path, "schema")?;
+        let file = match crate::content::yaml::parse(&path.rel, &bytes, &self.limits) {
+            Ok(f) => f,
+            Err(d) => {
+                self.prep.diagnostics.push(*d);
+                return None;
+            }
+        };
+        self.prep.sources.insert(&file.path, file.text.clone());
+        match Schema::from_yaml(&file) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(diags) => {
+                self.prep.diagnostics.extend(diags);
+                None
+            }
+        }
+    }
+
+    /// The publication's content validated against `schema`, loaded once
+    /// per content and schema file.
+    fn content(&mut self, publication: &Publication, schema: &Schema) -> Option<LoadedContent> {
+        let key = (
+            publication.content.rel.clone(),
+            publication.schema.rel.clone(),
+        );
+        if let Some(loaded) = self.contents.get(&key) {
+            return loaded.clone();
+        }
+        let loaded = self.load_content(&publication.content, schema);
+        self.contents.insert(key, loaded.clone());
+        loaded
+    }
+
+    fn load_content(&mut self, path: &ProjectPath, schema: &Schema) -> Option<LoadedContent> {
+        let bytes = self.read(path, "content file")?;
+        match Content::load(&path.rel, &bytes, schema, &self.limits) {
+            Ok(content) => {
+                self.prep
+                    .sources
+                    .insert(&content.file.path, content.file.text.clone());
+                let value = values::to_value(&content.data);
+                Some((Arc::new(content), value))
+            }
+            Err(diags) => {
+                // The text, for the diagnostics' snippets, if it is text.
+                if let Ok(text) =
+                    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
+                {
+                    self.prep.sources.insert(&path.rel, Arc::from(text));
+                }
+                self.prep.diagnostics.extend(diags);
+                None
+            }
+        }
+    }
+
+    /// Reads a project file named in the manifest; a problem is a
+    /// diagnostic at the manifest line that names it.
+    fn read(&mut self, path: &ProjectPath, what: &str) -> Option<Vec<u8>> {
+        let full = path.under(&self.project.root);
+        match world::read_confined(&full, &self.project.root) {
+            Ok(bytes) => Some(bytes.as_slice().to_vec()),
+            Err(e) => {
+                let message = match e {
+                    typst::diag::FileError::NotFound(_) => format!("{what} not found: {path}"),
+                    typst::diag::FileError::IsDirectory => {
+                        format!("{what} {path} is a folder, not a file")
+                    }
+                    other => format!("cannot read {what} {path}: {other}"),
+                };
+                self.prep
+                    .diagnostics
+                    .push(Diagnostic::error(path.named_at.clone(), message));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Preflight: the checks a print shop runs on submitted PDFs (入稿データ),
+//! run on our own output after every build and on any PDF with
+//! `pamphlet preflight`.
+//!
+//! - every font embedded and subset;
+//! - no encryption;
+//! - page boxes present and consistent (MediaBox ⊇ BleedBox ⊇ TrimBox), the
+//!   trim as declared and the bleed as declared, to 0.01 mm;
+//! - page count as the layout declares;
+//! - raster images' effective resolution at their placed size (warning under
+//!   300 ppi, error under 150 ppi);
+//! - RGB colour in a print PDF.
+
+mod frames;
+mod pdf;
+
+use std::path::Path;
+
+use lopdf::Document;
+
+pub use self::frames::findings;
+pub use self::pdf::page_boxes;
+use crate::diag::{Diagnostic, Position};
+use crate::project::{PageRule, mm};
+
+/// What a PDF is expected to be.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    /// Trim size (width, height) in points, when known.
+    pub trim: Option<(f64, f64)>,
+    /// Bleed in points, when the PDF is for print.
+    pub bleed: Option<f64>,
+    /// Whether this is a print PDF (CMYK only, boxes required).
+    pub print: bool,
+    /// The page count rule.
+    pub pages: PageRule,
+}
+
+/// One embedded (or not) font.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FontReport {
+    /// The PDF font name (`ABCDEF+BIZUDPGothic`).
+    pub name: String,
+    /// Font type (`Type0`, `TrueType`, `Type3`, …).
+    pub subtype: String,
+    /// Whether the font program is in the file.
+    pub embedded: bool,
+    /// Whether it is a subset (name has a six-letter tag).
+    pub subset: bool,
+}
+
+/// Page boxes of one page, in points: `[x0, y0, x1, y1]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageBoxes {
+    /// The MediaBox.
+    pub media: [f32; 4],
+    /// The BleedBox, if any.
+    pub bleed: Option<[f32; 4]>,
+    /// The TrimBox, if any.
+    pub trim: Option<[f32; 4]>,
+}
+
+/// A raster image as placed on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageReport {
+    /// 1-based page.
+    pub page: usize,
+    /// Pixels.
+    pub pixels: (i64, i64),
+    /// Effective resolution at the placed size (lower of both axes).
+    pub ppi: f64,
+}
+
+/// Everything preflight found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Number of pages.
+    pub pages: usize,
+    /// Fonts.
+    pub fonts: Vec<FontReport>,
+    /// Page boxes, per page.
+    pub boxes: Vec<PageBoxes>,
+    /// Images, per placement.
+    pub images: Vec<ImageReport>,
+    /// Pages (1-based) that use RGB colour.
+    pub rgb_pages: Vec<usize>,
+    /// Whether the file is encrypted.
+    pub encrypted: bool,
+    /// Problems.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// A short human summary, one line per check.
+    pub fn summary(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        lines.push(format!("pages: {}", self.pages));
+        let embedded = self.fonts.iter().filter(|f| f.embedded).count();
+        let subset = self.fonts.iter().filter(|f| f.subset).count();
+        lines.push(format!(
+            "fonts: {} ({} embedded, {} subset)",
+            self.fonts.len(),
+            embedded,
+            subset
+        ));
+        for f in &self.fonts {
+            lines.push(format!(
+                "  {} [{}]{}{}",
+                f.name,
+                f.subtype,
+                if f.embedded {
+                    " embedded"
+                } else {
+                    " NOT EMBEDDED"
+                },
+                if f.subset { " subset" } else { "" }
+            ));
+        }
+        if let Some(b) = self.boxes.first() {
+            let fmt =
+                |r: [f32; 4]| format!("{:.2} × {:.2} mm", pt_mm(r[2] - r[0]), pt_mm(r[3] - r[1]));
+            lines.push(format!("MediaBox: {}", fmt(b.media)));
+            lines.push(format!("BleedBox: {}", b.bleed.map_or("none".into(), fmt)));
+            lines.push(format!("TrimBox:  {}", b.trim.map_or("none".into(), fmt)));
+        }
+        lines.push(format!("images: {}", self.images.len()));
+        for i in &self.images {
+            lines.push(format!(
+                "  page {}: {}×{} px at {:.0} ppi",
+                i.page, i.pixels.0, i.pixels.1, i.ppi
+            ));
+        }
+        lines.push(format!(
+            "encryption: {}",
+            if self.encrypted { "yes" } else { "none" }
+        ));
+        lines.push(format!(
+            "RGB colour: {}",
+            if self.rgb_pages.is_empty() {
+                "none".to_string()
+            } else {
+                format!("on pages {:?}", self.rgb_pages)
+            }
+        ));
+        lines
+    }
+}
+
+fn pt_mm(pt: f32) -> f64 {
+    f64::from(pt) * 25.4 / 72.0
+}
+
+/// Tolerance for box checks: 0.01 mm.
+const TOLERANCE_MM: f64 = 0.01;
+
+/// Images and colours found in the laid-out document, for PDFs we made
+/// ourselves (cheaper and more exact than scanning content streams).
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Raster images as placed.
+    pub images: Vec<ImageReport>,
+    /// Pages (1-based) that use RGB colour.
+    pub rgb_pages: Vec<usize>,
+    /// Text closer to the trim edge than the safe distance: (page, text,
+    /// distance in mm).
+    pub unsafe_text: Vec<(usize, String, f64)>,
+}
+
+/// Runs preflight on `bytes`, the PDF shown as `path`.
+pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
+    match Document::load_mem(bytes) {
+        Ok(doc) => check_document(path, &doc, expect, None),
+        Err(e) => {
+            let encrypted = e.to_string().to_lowercase().contains("encrypt")
+                || pdf::contains(bytes, b"/Encrypt");
+            let message = if encrypted {
+                "the PDF is encrypted; print shops need unprotected files".to_string()
+            } else {
+                format!("not a readable PDF: {e}")
+            };
+            Report {
+                encrypted,
+                diagnostics: vec![Diagnostic::error(Some(Position::file(path)), message)],
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// Runs preflight on a loaded PDF. Images and colours come from `findings`
+/// when given, else from scanning the pages' content streams.
+pub fn check_document(
+    path: &Path,
+    doc: &Document,
+    expect: &Expectations,
+    findings: Option<Findings>,
+) -> Report {
+    let mut report = Report::default();
+    let at = || Some(Position::file(path));
+    if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+        report.encrypted = true;
+        report.diagnostics.push(
+            Diagnostic::error(
+                at(),
+                "the PDF is encrypted (has security settings); print shops need unprotected files",
+            )
+            .with_hint("export without a password or permissions"),
+        );
+    }
+    let pages = doc.get_pages();
+    report.pages = pages.len();
+    if let Err(msg) = expect.pages.check(pages.len()) {
+        report.diagnostics.push(Diagnostic::error(at(), msg));
+    }
+    report.fonts = pdf::fonts(doc);
+    for f in &report.fonts {
+        if !f.embedded {
+            report.diagnostics.push(
+                Diagnostic::error(at(), format!("font `{}` is not embedded", f.name))
+                    .with_hint("every font must be embedded for print; a printer will substitute a missing one"),
+            );
+        } else if !f.subset && f.subtype != "Type3" {
+            report.diagnostics.push(Diagnostic::warning(
+                at(),
+                format!("font `{}` is embedded in full, not as a subset", f.name),
+            ));
+        }
+    }
+    let scan_content = findings.is_none();
+    if let Some(f) = findings {
+        report.images = f.images;
+        report.rgb_pages = f.rgb_pages;
+        for (page, text, distance) in f.unsafe_text {
+            report.diagnostics.push(
+                Diagnostic::warning(
+                    at(),
+                    format!("text `{text}` on page {page} is {distance:.1} mm from the trim edge, inside the safe area"),
+                )
+                .with_hint("keep text at least `print.safe` (3 mm) inside the trim: use page-setup margins"),
+            );
+        }
+    }
+    for (&number, &id) in &pages {
+        let page = number as usize;
+        let boxes = page_boxes(doc, id);
+        check_boxes(page, &boxes, expect, &mut report.diagnostics, path);
+        report.boxes.push(boxes);
+        if scan_content {
+            let (images, rgb) = pdf::scan_page(doc, id);
+            for (pixels, ppi) in images {
+                report.images.push(ImageReport { page, pixels, ppi });
+            }
+            if rgb {
+                report.rgb_pages.push(page);
+            }
+        }
+    }
+    for i in &report.images {
+        let (px, page, ppi) = (i.pixels, i.page, i.ppi);
+        if ppi < 150.0 {
+            report.diagnostics.push(
+                Diagnostic::error(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi (under 150 is unusable)", px.0, px.1))
+                    .with_hint("use a larger image or place it smaller"),
+            );
+        } else if ppi < 300.0 {
+            report.diagnostics.push(Diagnostic::warning(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi", px.0, px.1)));
+        }
+    }
+    if expect.print && !report.rgb_pages.is_empty() {
+        report.diagnostics.push(
+            Diagnostic::warning(at(), format!("RGB colour on page(s) {:?} of a print PDF", report.rgb_pages))
+                .with_hint("define colours with cmyk(…) for print; RGB is converted by the printer, often with dull results"),
+        );
+    }
+    report
+}
+
+fn contains_box(outer: [f32; 4], inner: [f32; 4]) -> bool {
+    let e = mm(TOLERANCE_MM) as f32;
+    outer[0] <= inner[0] + e
+        && outer[1] <= inner[1] + e
+        && outer[2] + e >= inner[2]
+        && outer[3] + e >= inner[3]
+}
+
+fn check_boxes(
+    page: usize,
+    b: &PageBoxes,
+    expect: &Expectations,
+    diags: &mut Vec<Diagnostic>,
+    path: &Path,
+) {
+    let at = || Some(Position::file(path));
+    let tol = mm(TOLERANCE_MM);
+    if !expect.print {
+        return;
+    }
+    let (Some(trim), Some(bleed)) = (b.trim, b.bleed) else {
+        diags.push(Diagnostic::error(
+            at(),
+            format!(
+                "page {page} has no {}",
+                if b.trim.is_none() {
+                    "TrimBox"
+                } else {
+                    "BleedBox"
+                }
+            ),
+        ));
+        return;
+    };
+    if !contains_box(b.media, bleed) || !contains_box(bleed, trim) {
+        diags.push(Diagnostic::error(at(), format!("page {page}: boxes are inconsistent; MediaBox must contain BleedBox, which must contain TrimBox")));
+    }
+    if let Some((w, h)) = expect.trim {
+        let (tw, th) = (f64::from(trim[2] - trim[0]), f64::from(trim[3] - trim[1]));
+        if (tw - w).abs() > tol || (th - h).abs() > tol {
+            diags.push(Diagnostic::error(
+                at(),
+                format!("page {page}: trim is {:.2} × {:.2} mm; the publication is {:.2} × {:.2} mm", tw / mm(1.0), th / mm(1.0), w / mm(1.0), h / mm(1.0)),
+            ).with_hint("set the page to the trim size in the layout: `set page(width: print.trim.width, height: print.trim.height, bleed: print.bleed)`"));
+        }
+    }
+    if let Some(expected) = expect.bleed {
+        let sides = [
+            trim[0] - bleed[0],
+            trim[1] - bleed[1],
+            bleed[2] - trim[2],
+            bleed[3] - trim[3],
+        ];
+        if sides.iter().any(|s| (f64::from(*s) - expected).abs() > tol) {
+            diags.push(Diagnostic::error(
+                at(),
+                format!(
+                    "page {page}: bleed is not {:.2} mm on every side",
+                    expected / mm(1.0)
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Reading `pamphlet.toml`: the TOML as written, and the checks that turn
+//! it into a [`Project`]'s publications, each problem a diagnostic at its
+//! line and column.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    MANIFEST, PDF_STANDARDS, PageRule, PrintSettings, ProjectPath, Publication, Variant,
+    check_output_pattern, parse_length, parse_size, relative_path,
+};
+use crate::content::schema::did_you_mean;
+use crate::diag::{Diagnostic, Position};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ManifestToml {
+    #[serde(default)]
+    pub(super) project: ProjectToml,
+    #[serde(default)]
+    pub(super) publications: BTreeMap<String, Spanned<PublicationToml>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProjectToml {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) fonts: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PublicationToml {
+    pub(super) content: Spanned<String>,
+    pub(super) layout: Spanned<String>,
+    #[serde(default)]
+    pub(super) schema: Option<Spanned<String>>,
+    pub(super) output: Spanned<String>,
+    #[serde(default)]
+    pub(super) each: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) key: Option<String>,
+    #[serde(default)]
+    pub(super) scope: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) pages: Option<usize>,
+    #[serde(default)]
+    pub(super) max_pages: Option<usize>,
+    #[serde(default)]
+    pub(super) page_multiple: Option<usize>,
+    #[serde(default)]
+    pub(super) variants: Option<Vec<Variant>>,
+    #[serde(default)]
+    pub(super) print: Option<PrintToml>,
+    #[serde(default)]
+    pub(super) screen: Option<ScreenToml>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PrintToml {
+    #[serde(default)]
+    pub(super) trim: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) bleed: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) safe: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) marks: Option<bool>,
+    #[serde(default)]
+    pub(super) pdf_standard: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScreenToml {
+    #[serde(default)]
+    pub(super) output: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) pdf_standard: Option<Spanned<Vec<String>>>,
+}
+
+/// Reads the manifest's text into a project, every problem a diagnostic
+/// at its line and column.
+pub(super) struct Reader<'a> {
+    /// The manifest's text.
+    pub(super) text: &'a Arc<str>,
+}
+
+impl Reader<'_> {
+    /// The position of `range` in the manifest.
+    pub(super) fn pos(&self, range: Range<usize>) -> Position {
+        Position::new(MANIFEST, self.text, range)
+    }
+
+    /// The TOML, with the first problem (an unknown key gets "did you
+    /// mean").
+    pub(super) fn toml(&self) -> Result<ManifestToml, Box<Diagnostic>> {
+        toml::from_str(self.text).map_err(|e| {
+            let range = e.span().unwrap_or(0..0);
+            let mut message = e.message().trim().to_string();
+            let mut d = Diagnostic::error(Some(self.pos(range)), String::new());
+            if let Some(rest) = message.strip_prefix("unknown field `") {
+                // "unknown field `x`, expected one of `a`, `b`"
+                let name = rest.split('`').next().unwrap_or_default().to_string();
+                let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+                if let Some(s) = did_you_mean(&name, expected.iter().copied()) {
+                    d.hints.push(format!("did you mean `{s}`?"));
+                } else if !expected.is_empty() {
+                    d.hints.push(format!("known keys: {}", expected.join(", ")));
+                }
+                message = format!("unknown key `{name}`");
+            }
+            d.message = message;
+            Box::new(d)
+        })
+    }
+
+    /// A path named in the manifest, checked to stay inside the project.
+    pub(super) fn path(&self, s: &Spanned<String>, diags: &mut Vec<Diagnostic>) -> ProjectPath {
+        let at = self.pos(s.span());
+        match relative_path(s.get_ref()) {
+            Ok(rel) => ProjectPath {
+                rel,
+                named_at: Some(at),
+            },
+            Err(msg) => {
+                diags.push(Diagnostic::error(Some(at.clone()), msg).with_hint(
+                    "paths in pamphlet.toml are relative to the project folder and stay inside it",
+                ));
+                ProjectPath {
+                    rel: PathBuf::new(),
+                    named_at: Some(at),
+                }
+            }
+        }
+    }
+
+    /// One `[publications.NAME]` table.
+    pub(super) fn publication(
+        &self,
+        name: &str,
+        p: &Spanned<PublicationToml>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Publication {
+        let at = self.pos(p.span());
+        let p = p.get_ref();
+        if !crate::content::schema::is_id(name) {
+            diags.push(
+                Diagnostic::error(
+                    Some(at),
+                    format!("`{name}` is not a valid publication name"),
+                )
+                .with_hint("use lowercase ASCII letters, digits, `-` and `_`"),
+            );
+        }
+        let content = self.path(&p.content, diags);
+        let layout = self.path(&p.layout, diags);
+        let schema = match &p.schema {
+            Some(s) => self.path(s, diags),
+            None => ProjectPath {
+                rel: layout
+                    .rel
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join("schema.yaml"),
+                named_at: layout.named_at.clone(),
+            },
+        };
+        let output = p.output.get_ref().clone();
+        let output_at = Some(self.pos(p.output.span()));
+        self.check_output(name, p, &output, &output_at, diags);
+        let key = p.key.clone().unwrap_or_else(|| "id".into());
+        let whole_content = match p.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("record", _)) => false,
+            Some(("all", _)) => true,
+            Some((other, span)) => {
+                diags.push(
+                    Diagnostic::error(Some(self.pos(span)), format!("unknown scope `{other}`"))
+                        .with_hint("`scope` is \"record\" (the default) or \"all\""),
+                );
+                false
+            }
+        };
+        let print_toml = p.print.as_ref();
+        let screen_toml = p.screen.as_ref();
+        let print = self.print_settings(print_toml, diags);
+        let (print_standards, print_standards_at) = self.standards(
+            name,
+            print_toml.and_then(|p| p.pdf_standard.as_ref()),
+            diags,
+        );
+        let (screen_standards, screen_standards_at) = self.standards(
+            name,
+            screen_toml.and_then(|s| s.pdf_standard.as_ref()),
+            diags,
+        );
+        let screen_output = match screen_toml.and_then(|s| s.output.as_ref()) {
+            Some(o) => {
+                if let Err(msg) = check_output_pattern(o.get_ref()) {
+                    diags.push(Diagnostic::error(Some(self.pos(o.span())), msg));
+                }
+                o.get_ref().clone()
+            }
+            None => match output.strip_suffix(".pdf") {
+                Some(stem) => format!("{stem}.screen.pdf"),
+                None => format!("{output}.screen.pdf"),
+            },
+        };
+        let mut variants = p.variants.clone().unwrap_or_else(|| vec![Variant::Print]);
+        variants.sort();
+        variants.dedup();
+        Publication {
+            name: name.to_string(),
+            content,
+            layout,
+            schema,
+            output,
+            output_at,
+            each: p.each.as_ref().map(|e| e.get_ref().clone()),
+            each_at: p.each.as_ref().map(|e| self.pos(e.span())),
+            key,
+            whole_content,
+            pages: PageRule {
+                exact: p.pages,
+                max: p.max_pages,
+                multiple_of: p.page_multiple,
+            },
+            print,
+            variants,
+            print_standards,
+            print_standards_at,
+            screen_standards,
+            screen_standards_at,
+            screen_output,
+        }
+    }
+
+    /// Checks a publication's `output` pattern against its `each` and `key`.
+    fn check_output(
+        &self,
+        name: &str,
+        p: &PublicationToml,
+        output: &str,
+        output_at: &Option<Position>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if let Err(msg) = check_output_pattern(output) {
+            diags.push(Diagnostic::error(output_at.clone(), msg));
+        }
+        if p.each.is_none() && output.contains('{') {
+            diags.push(
+                Diagnostic::error(
+                    output_at.clone(),
+                    "`output` uses `{…}` fields, but the publication has no `each`",
+                )
+                .with_hint(
+                    "add `each = \"<list>\"` to make one PDF per item, or remove the braces",
+                ),
+            );
+        }
+        let key = p.key.as_deref().unwrap_or("id");
+        if let Some(each) = &p.each
+            && !output.contains(&format!("{{{key}}}"))
+        {
+            diags.push(
+                Diagnostic::error(output_at.clone(), format!("`output` must contain `{{{key}}}` so that every item of `{}` gets its own file", each.get_ref()))
+                    .with_hint(format!("for example `output = \"{name}/{{{key}}}.pdf\"`")),
+            );
+        }
+    }
+
+    /// A publication's `[print]` table over the defaults.
+    fn print_settings(&self, pt: Option<&PrintToml>, diags: &mut Vec<Diagnostic>) -> PrintSettings {
+        let mut print = PrintSettings::default();
+        let Some(pt) = pt else { return print };
+        if let Some(trim) = &pt.trim {
+            match parse_size(trim.get_ref()) {
+                Ok((w, h)) => (print.trim_width, print.trim_height) = (w, h),
+                Err(msg) => diags.push(Diagnostic::error(Some(self.pos(trim.span())), msg)),
+            }
+        }
+        for (field, target) in [(&pt.bleed, &mut print.bleed), (&pt.safe, &mut print.safe)] {
+            if let Some(v) = field {
+                match parse_length(v.get_ref()) {
+                    Ok(l) => *target = l,
+                    Err(msg) => diags.push(Diagnostic::error(Some(self.pos(v.span())), msg)),
+                }
+            }
+        }
+        if let Some(m) = pt.marks {
+            print.marks = m;
+        }
+        print
+    }
+
+    /// A `pdf_standard` list, each name checked, and where it is written.
+    fn standards(
+        &self,
+        name: &str,
+        s: Option<&Spanned<Vec<String>>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (Vec<String>, Option<Position>) {
+        let Some(s) = s else {
+            return (Vec::new(), None);
+        };
+        let at = Some(self.pos(s.span()));
+        for standard in s.get_ref() {
+            if !PDF_STANDARDS.contains(&standard.as_str()) {
+                let mut d = Diagnostic::error(
+                    at.clone(),
+                    format!("unknown PDF standard `{standard}` in publication `{name}`"),
+                );
+                d.hints.push(
+                    match did_you_mean(standard, PDF_STANDARDS.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!("known: {}", PDF_STANDARDS.join(", ")),
+                    },
+                );
+                diags.push(d);
+            }
+        }
+        (s.get_ref().clone(), at)
+    }
+}
