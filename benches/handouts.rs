@@ -11,6 +11,13 @@
 //! time, time per handout, peak RSS, and the ratio of
 //! each baseline to pamphlet, all measured in the same run. Also times one
 //! pamphlet (the crosstalk feature) both ways.
+//!
+//! `PAMPHLET_BENCH_BASELINE=/path/to/an/older/pamphlet` also times that
+//! binary on the same projects, its builds alternating with this one's
+//! (median of three each), for a before/after comparison in one run, and
+//! checks that both write byte-identical handouts when the output should
+//! not have changed (`PAMPHLET_BENCH_SAME_OUTPUT=1`).
+//! `PAMPHLET_BENCH_CLI=0` leaves the typst CLI out.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -108,7 +115,17 @@ fn dirs_home() -> PathBuf {
 }
 
 fn pamphlet_cmd(project: &Path, fonts: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pamphlet"));
+    binary_cmd(
+        Path::new(env!("CARGO_BIN_EXE_pamphlet")),
+        project,
+        fonts,
+        args,
+    )
+}
+
+/// `binary` (this pamphlet or a baseline) run on `project` with `args`.
+fn binary_cmd(binary: &Path, project: &Path, fonts: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary);
     // The subcommand, then the project, then the rest (callers may append).
     cmd.arg(args[0])
         .arg("--project")
@@ -162,25 +179,36 @@ fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let fonts = repo.join("fonts");
-    let typst = typst_cli();
+    let with_cli = std::env::var("PAMPHLET_BENCH_CLI").map_or(true, |v| v != "0");
+    let baseline = std::env::var_os("PAMPHLET_BENCH_BASELINE").map(PathBuf::from);
+    let same_output = std::env::var("PAMPHLET_BENCH_SAME_OUTPUT").is_ok_and(|v| v == "1");
+    let typst = if with_cli {
+        typst_cli()
+    } else {
+        PathBuf::from("typst")
+    };
     let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
     let sizes: Vec<usize> = std::env::var("PAMPHLET_BENCH_N")
         .unwrap_or_else(|_| "10,100,1000".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let version = Command::new(&typst)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
+    let version = if !with_cli {
+        "no typst CLI (PAMPHLET_BENCH_CLI=0)".to_string()
+    } else {
+        Command::new(&typst)
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
     println!(
         "pamphlet {} vs {version}; {nproc} cores\n",
         env!("CARGO_PKG_VERSION")
     );
 
     // One pamphlet, both ways (median of 11 each, whole processes).
-    {
+    if with_cli {
         let out = tempfile::tempdir().unwrap();
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
@@ -265,31 +293,87 @@ fn main() {
         assert!(s.success());
         let ids: Vec<String> = (1..=n).map(|i| format!("m{i:04}")).collect();
 
-        // pamphlet: median of three full builds (--force), the machine is noisy.
-        let mut runs: Vec<Measure> = (0..3)
-            .map(|_| {
-                run_all(
-                    vec![pamphlet_cmd(
-                        project,
-                        &fonts,
-                        &["build", "-p", "handout", "--force"],
-                    )],
-                    1,
-                )
-            })
-            .collect();
+        // pamphlet: median of three full builds (--force), the machine is
+        // noisy; a baseline's builds alternate with ours.
+        let build = |binary: &Path, out: &str| {
+            let mut cmd = binary_cmd(
+                binary,
+                project,
+                &fonts,
+                &["build", "-p", "handout", "--force"],
+            );
+            cmd.arg("--out").arg(project.join(out));
+            run_all(vec![cmd], 1)
+        };
+        let mut runs = Vec::new();
+        let mut base_runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(build(Path::new(env!("CARGO_BIN_EXE_pamphlet")), "out"));
+            if let Some(b) = &baseline {
+                base_runs.push(build(b, "out-baseline"));
+            }
+        }
         runs.sort_by_key(|m| m.wall);
         let ours = runs[1];
-        let sizes: Vec<u64> = ids
-            .iter()
-            .map(|id| {
-                std::fs::metadata(project.join(format!("out/handouts/{id}.pdf")))
-                    .map(|m| m.len())
-                    .unwrap_or(0)
-            })
-            .collect();
+        // Each handout's size in an output folder (0 if missing).
+        let sizes_in = |out: &str| -> Vec<u64> {
+            ids.iter()
+                .map(|id| {
+                    std::fs::metadata(project.join(format!("{out}/handouts/{id}.pdf")))
+                        .map(|m| m.len())
+                        .unwrap_or(0)
+                })
+                .collect()
+        };
+        let sizes = sizes_in("out");
         assert!(sizes.iter().all(|s| *s > 0), "every handout written");
 
+        if let Some(b) = &baseline {
+            base_runs.sort_by_key(|m| m.wall);
+            let theirs = base_runs[1];
+            row("pamphlet build (this one)", n, ours, ours.wall);
+            row(
+                &format!(
+                    "baseline {}",
+                    b.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                n,
+                theirs,
+                ours.wall,
+            );
+            let base_sizes = sizes_in("out-baseline");
+            println!(
+                "|       | handout PDF size             | this one: mean {:.0} KiB, max {:.0} KiB; baseline: mean {:.0} KiB, max {:.0} KiB |  |  |",
+                sizes.iter().sum::<u64>() as f64 / sizes.len() as f64 / 1024.0,
+                *sizes.iter().max().unwrap() as f64 / 1024.0,
+                base_sizes.iter().sum::<u64>() as f64 / base_sizes.len() as f64 / 1024.0,
+                *base_sizes.iter().max().unwrap() as f64 / 1024.0,
+            );
+            if same_output {
+                let differing = ids
+                    .iter()
+                    .filter(|id| {
+                        let a =
+                            std::fs::read(project.join(format!("out/handouts/{id}.pdf"))).unwrap();
+                        let b =
+                            std::fs::read(project.join(format!("out-baseline/handouts/{id}.pdf")))
+                                .unwrap();
+                        a != b
+                    })
+                    .count();
+                println!(
+                    "|       | byte-identical to baseline    | {} of {n} handouts differ |  |  |",
+                    differing
+                );
+                assert_eq!(differing, 0, "handouts differ from the baseline's");
+            }
+        }
+        if !with_cli {
+            if baseline.is_none() {
+                row("pamphlet build (1 process)", n, ours, ours.wall);
+            }
+            continue;
+        }
         let cli_dir = project.join("cli");
         std::fs::create_dir_all(&cli_dir).unwrap();
         let commands = |ids: &[String]| -> Vec<Command> {
