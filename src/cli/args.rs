@@ -58,7 +58,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Check PDFs as a print shop would: fonts, boxes, encryption, images, colour.
     #[command(
-        after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf"
+        after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf\n  pamphlet preflight --standard x-4 out/crosstalk.pdf"
     )]
     Preflight(PreflightArgs),
     /// Create a new project: manifest, content, a starter layout and fonts.
@@ -268,6 +268,26 @@ impl From<VariantArg> for Variant {
     }
 }
 
+/// A PDF/X part on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StandardArg {
+    /// PDF/X-4 (PDF 1.6; CMYK, ICC-based and spot colour; transparency).
+    #[value(name = "x-4")]
+    X4,
+    /// PDF/X-1a:2003 (PDF 1.4; CMYK and spot colour only; no transparency).
+    #[value(name = "x-1a")]
+    X1a,
+}
+
+impl From<StandardArg> for pamphlet::project::PdfX {
+    fn from(s: StandardArg) -> Self {
+        match s {
+            StandardArg::X4 => pamphlet::project::PdfX::X4,
+            StandardArg::X1a => pamphlet::project::PdfX::X1a,
+        }
+    }
+}
+
 /// How diagnostics are shown.
 #[derive(Debug, Clone, Args)]
 pub struct DiagnosticArgs {
@@ -397,6 +417,10 @@ pub struct PreflightArgs {
     /// Expected page count.
     #[arg(long)]
     pub pages: Option<usize>,
+    /// Check against a PDF/X part: output intent, version keys and XMP,
+    /// dates, PDF version, boxes, colour spaces, transparency, annotations.
+    #[arg(long, value_enum, value_name = "PART")]
+    pub standard: Option<StandardArg>,
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,

@@ -34,6 +34,7 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
             exact: args.pages,
             ..Default::default()
         },
+        standard: args.standard.map(Into::into),
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();

@@ -220,8 +220,18 @@ impl Exporting<'_, '_> {
         shown: &Path,
     ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
         let publication = &self.p.publication;
-        let findings = (self.job.variant == Variant::Print)
-            .then(|| preflight::findings(document, publication.print.safe));
+        let print = self.job.variant == Variant::Print;
+        let findings = print.then(|| preflight::findings(document, publication.print.safe));
+        // PDF/X: RGB colours become the output profile's CMYK.
+        let pdfx = publication
+            .pdfx
+            .filter(|_| print)
+            .zip(self.p.output_profile.as_deref());
+        let converted = match pdfx {
+            Some((_, profile)) => Some(self.in_cmyk(document, profile)?),
+            None => None,
+        };
+        let document = converted.as_ref().unwrap_or(document);
         let document = print::apply(document, &publication.print.for_variant(self.job.variant));
         let exported = export(&document, self.p, self.job, self.options);
         self.phases.export = self.clock.lap();
@@ -235,13 +245,52 @@ impl Exporting<'_, '_> {
             bleed: Some(publication.print.bleed),
             print: true,
             pages: publication.pages,
+            standard: pdfx.map(|(part, _)| part),
         };
-        let finished = print::finish(&bytes, &publication.print, &expect, shown, findings);
+        let output = pdfx.map(|(part, profile)| print::PdfXOutput {
+            part,
+            profile,
+            // PDF/X requires dates: without SOURCE_DATE_EPOCH, the epoch,
+            // so that identical input still gives identical bytes.
+            timestamp: self.options.creation_timestamp.unwrap_or(0),
+        });
+        let finished = print::finish(&bytes, &publication.print, output, &expect, shown, findings);
         self.phases.finish = self.clock.lap();
         match finished {
             Ok((bytes, report)) => Ok((bytes, report.diagnostics)),
             Err(msg) => Err(vec![Diagnostic::error(None, msg)]),
         }
+    }
+
+    /// The document with its RGB colours in the output profile's CMYK; a
+    /// colour that cannot be converted is an error at the layout line that
+    /// drew it.
+    fn in_cmyk(
+        &mut self,
+        document: &PagedDocument,
+        profile: &print::pdfx::OutputProfile,
+    ) -> Result<PagedDocument, Vec<Diagnostic>> {
+        let converter = print::colour::Converter::new(profile).map_err(|msg| {
+            vec![Diagnostic::error(
+                self.p
+                    .publication
+                    .output_intent
+                    .as_ref()
+                    .and_then(|o| o.named_at.clone()),
+                msg,
+            )]
+        })?;
+        let (converted, problems) = converter.document(document);
+        if problems.is_empty() {
+            return Ok(converted);
+        }
+        Err(problems
+            .into_iter()
+            .map(|u| {
+                let d = SourceDiagnostic::error(u.span, u.message);
+                convert(self.world, &d, self.sources).with_hint(u.hint)
+            })
+            .collect())
     }
 
     /// Export errors come from the PDF standards: they point at where the
@@ -275,9 +324,12 @@ fn export(
     job: &Job,
     options: &CompileOptions,
 ) -> typst::diag::SourceResult<Vec<u8>> {
-    let standards = match job.variant {
-        Variant::Print => &p.publication.print_standards,
-        Variant::Screen => &p.publication.screen_standards,
+    let pdfx = p.publication.pdfx.filter(|_| job.variant == Variant::Print);
+    let standards = match (job.variant, pdfx) {
+        // PDF/X is written by the print stage; Typst keeps to its PDF version.
+        (Variant::Print, Some(part)) => vec![part.pdf_version().to_string()],
+        (Variant::Print, None) => p.publication.print_standards.clone(),
+        (Variant::Screen, _) => p.publication.screen_standards.clone(),
     };
     let list: Vec<typst_pdf::PdfStandard> = standards
         .iter()
@@ -305,14 +357,14 @@ fn export(
         timestamp,
         standards,
         // Print PDFs go to a print shop; the tag tree is for the screen variant.
-        tagged: job.variant == Variant::Screen || !list.is_empty(),
+        tagged: job.variant == Variant::Screen || (!list.is_empty() && pdfx.is_none()),
         ..Default::default()
     };
     typst_pdf::pdf(document, &pdf_options)
 }
 
 fn timestamp(secs: i64) -> Option<typst_pdf::Timestamp> {
-    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let (year, month, day) = print::pdfx::civil(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
     let dt = typst::foundations::Datetime::from_ymd_hms(
         year,
@@ -328,21 +380,8 @@ fn timestamp(secs: i64) -> Option<typst_pdf::Timestamp> {
 /// What `datetime.today()` returns in layouts built at `timestamp`
 /// (seconds since the Unix epoch).
 pub fn today(timestamp: i64) -> Option<typst::foundations::Datetime> {
-    let (y, m, d) = civil(timestamp.div_euclid(86_400));
+    let (y, m, d) = print::pdfx::civil(timestamp.div_euclid(86_400));
     typst::foundations::Datetime::from_ymd(y, m, d)
-}
-
-/// Civil date (year, month, day) of a day count since 1970-01-01.
-fn civil(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    ((yoe + era * 400 + i64::from(month <= 2)) as i32, month, day)
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use typst::utils::LazyHash;
 pub use self::checks::coverage;
 use crate::content::{Content, Limits, Schema};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::print::pdfx::OutputProfile;
 use crate::project::{self, Project, ProjectPath, Publication};
 use crate::world::{self, Fonts, ProjectWorld};
 
@@ -50,6 +51,8 @@ pub struct Prepared {
     /// Characters of the content that no font covers (reported with their
     /// place in the content when it was loaded).
     pub uncovered: Arc<BTreeSet<char>>,
+    /// The output profile of a PDF/X print variant.
+    pub output_profile: Option<Arc<OutputProfile>>,
     /// The library of each variant (print, screen) and a hash of its
     /// `sys.inputs`, built by the first job that needs it and shared by the
     /// others.
@@ -118,6 +121,7 @@ pub fn prepare(
         prep: Preparation::default(),
         schemas: BTreeMap::new(),
         contents: BTreeMap::new(),
+        profiles: BTreeMap::new(),
     };
     loader
         .prep
@@ -142,6 +146,8 @@ struct Loader<'a> {
     schemas: BTreeMap<PathBuf, Option<Arc<Schema>>>,
     /// Content by (content path, schema path); `None` where it was invalid.
     contents: BTreeMap<(PathBuf, PathBuf), Option<LoadedContent>>,
+    /// Output profiles by path; `None` where the file is not one.
+    profiles: BTreeMap<PathBuf, Option<Arc<OutputProfile>>>,
 }
 
 impl Loader<'_> {
@@ -174,6 +180,14 @@ impl Loader<'_> {
             );
             return;
         }
+        let output_profile = match (publication.pdfx, &publication.output_intent) {
+            (None, _) => None,
+            (Some(_), None) => Some(OutputProfile::japan_color_2011_coated()),
+            (Some(_), Some(path)) => match self.profile(path) {
+                Some(p) => Some(p),
+                None => return,
+            },
+        };
         let scoped = match &publication.each {
             Some(each) if !publication.whole_content => {
                 let path: Vec<String> = each.split('.').map(String::from).collect();
@@ -195,6 +209,7 @@ impl Loader<'_> {
             main,
             scoped,
             extra_inputs: inputs.clone(),
+            output_profile,
             libraries: Arc::default(),
             uncovered: Arc::default(),
         });
@@ -266,6 +281,29 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// The output profile at `path` (`print.output_intent`), read and
+    /// checked once; a file that is not a CMYK output profile is an error
+    /// at the manifest line.
+    fn profile(&mut self, path: &ProjectPath) -> Option<Arc<OutputProfile>> {
+        if let Some(profile) = self.profiles.get(&path.rel) {
+            return profile.clone();
+        }
+        let profile = self.read(path, "output profile").and_then(|bytes| {
+            match OutputProfile::parse(bytes) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(msg) => {
+                    self.prep.diagnostics.push(
+                        Diagnostic::error(path.named_at.clone(), format!("{path}: {msg}"))
+                            .with_hint("`print.output_intent` names the ICC profile of the printing condition (a CMYK output profile, like Japan Color 2011 Coated or FOGRA39)"),
+                    );
+                    None
+                }
+            }
+        });
+        self.profiles.insert(path.rel.clone(), profile.clone());
+        profile
     }
 
     /// Reads a project file named in the manifest; a problem is a

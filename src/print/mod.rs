@@ -13,8 +13,13 @@
 //!    sides, as hairlines (0.1 mm) in registration colour (the `All`
 //!    separation: every plate at 100%, falling back to CMYK 100/100/100/100);
 //! 3. after PDF export, writes the BleedBox next to the TrimBox that Typst
-//!    writes, so that MediaBox ⊃ BleedBox ⊃ TrimBox on every page.
+//!    writes, so that MediaBox ⊃ BleedBox ⊃ TrimBox on every page;
+//! 4. for PDF/X (the default of print variants), converts RGB colours to
+//!    the output profile's CMYK before export ([`colour`]) and adds the
+//!    output intent and the standard's metadata after it ([`pdfx`]).
 
+pub mod colour;
+pub mod pdfx;
 pub mod preflight;
 
 use std::sync::Arc;
@@ -149,6 +154,7 @@ pub fn apply(document: &PagedDocument, settings: &PrintSettings) -> PagedDocumen
 pub fn finish(
     pdf: &[u8],
     settings: &PrintSettings,
+    pdfx: Option<PdfXOutput>,
     expect: &preflight::Expectations,
     shown: &std::path::Path,
     findings: preflight::Findings,
@@ -156,11 +162,25 @@ pub fn finish(
     let mut doc = lopdf::Document::load_mem(pdf)
         .map_err(|e| format!("cannot read back the exported PDF: {e}"))?;
     set_page_boxes(&mut doc, settings)?;
+    if let Some(x) = pdfx {
+        pdfx::write(&mut doc, x.part, x.profile, x.timestamp)?;
+    }
     let report = preflight::check_document(shown, &doc, expect, Some(findings));
     let mut out = Vec::with_capacity(pdf.len() + 1024);
     doc.save_to(&mut out)
         .map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
     Ok((out, report))
+}
+
+/// What a PDF/X print PDF is made for.
+#[derive(Debug, Clone, Copy)]
+pub struct PdfXOutput<'a> {
+    /// The part.
+    pub part: pdfx::PdfX,
+    /// The printing condition.
+    pub profile: &'a pdfx::OutputProfile,
+    /// Its dates, in seconds since the Unix epoch.
+    pub timestamp: i64,
 }
 
 /// Writes a BleedBox (TrimBox grown by the bleed) on every page of a print

@@ -107,8 +107,13 @@ pub struct Publication {
     pub print: PrintSettings,
     /// The variants to build.
     pub variants: Vec<Variant>,
-    /// PDF standards for the print variant.
+    /// PDF standards for the print variant (default `["x-4"]`).
     pub print_standards: Vec<String>,
+    /// The PDF/X part of the print variant, if its standards name one.
+    pub pdfx: Option<PdfX>,
+    /// The output profile for PDF/X (`print.output_intent`); `None` for the
+    /// default, Japan Color 2011 Coated.
+    pub output_intent: Option<ProjectPath>,
     /// Where the print variant's standards are named in the manifest.
     pub print_standards_at: Option<Position>,
     /// PDF standards for the screen variant.
@@ -189,6 +194,52 @@ impl fmt::Display for Variant {
     }
 }
 
+/// A part of PDF/X that pamphlet writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum PdfX {
+    /// PDF/X-4 (ISO 15930-7:2010): PDF 1.6, CMYK, ICC-based and spot
+    /// colour, transparency allowed.
+    X4,
+    /// PDF/X-1a:2003 (ISO 15930-4): PDF 1.4, CMYK and spot colour only, no
+    /// transparency.
+    X1a,
+}
+
+impl PdfX {
+    /// The part named in `pdf_standard` (`x-4`, `x-1a`).
+    pub fn from_name(name: &str) -> Option<PdfX> {
+        match name {
+            "x-4" => Some(PdfX::X4),
+            "x-1a" => Some(PdfX::X1a),
+            _ => None,
+        }
+    }
+
+    /// Its name in `pdf_standard`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PdfX::X4 => "x-4",
+            PdfX::X1a => "x-1a",
+        }
+    }
+
+    /// The value of `GTS_PDFXVersion`.
+    pub fn version_key(self) -> &'static str {
+        match self {
+            PdfX::X4 => "PDF/X-4",
+            PdfX::X1a => "PDF/X-1a:2003",
+        }
+    }
+
+    /// The PDF version the part is based on.
+    pub fn pdf_version(self) -> &'static str {
+        match self {
+            PdfX::X4 => "1.6",
+            PdfX::X1a => "1.4",
+        }
+    }
+}
+
 /// Print settings of a publication, lengths in points.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PrintSettings {
@@ -253,8 +304,11 @@ pub enum ProjectError {
 /// The PDF standards that may be named in `pdf_standard`.
 pub const PDF_STANDARDS: &[&str] = &[
     "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u",
-    "a-3a", "a-4", "a-4f", "a-4e", "ua-1",
+    "a-3a", "a-4", "a-4f", "a-4e", "ua-1", "x-4", "x-1a",
 ];
+
+/// The standards of a print variant that names none: PDF/X-4.
+pub const DEFAULT_PRINT_STANDARDS: &[&str] = &["x-4"];
 
 impl Project {
     /// Loads the project whose manifest is in `dir`.

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    MANIFEST, PDF_STANDARDS, PageRule, PrintSettings, ProjectPath, Publication, Variant,
-    check_output_pattern, parse_length, parse_size, relative_path,
+    DEFAULT_PRINT_STANDARDS, MANIFEST, PDF_STANDARDS, PageRule, PdfX, PrintSettings, ProjectPath,
+    Publication, Variant, check_output_pattern, parse_length, parse_size, relative_path,
 };
 use crate::content::schema::did_you_mean;
 use crate::diag::{Diagnostic, Position};
@@ -76,6 +76,8 @@ pub(super) struct PrintToml {
     pub(super) marks: Option<bool>,
     #[serde(default)]
     pub(super) pdf_standard: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub(super) output_intent: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -192,16 +194,38 @@ impl Reader<'_> {
         let print_toml = p.print.as_ref();
         let screen_toml = p.screen.as_ref();
         let print = self.print_settings(print_toml, diags);
-        let (print_standards, print_standards_at) = self.standards(
+        let (mut print_standards, print_standards_at) = self.standards(
             name,
             print_toml.and_then(|p| p.pdf_standard.as_ref()),
             diags,
         );
+        if print_toml.and_then(|p| p.pdf_standard.as_ref()).is_none() {
+            print_standards = DEFAULT_PRINT_STANDARDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        let pdfx = self.pdfx(&print_standards, &print_standards_at, diags);
         let (screen_standards, screen_standards_at) = self.standards(
             name,
             screen_toml.and_then(|s| s.pdf_standard.as_ref()),
             diags,
         );
+        if let Some(x) = screen_standards
+            .iter()
+            .find(|s| PdfX::from_name(s).is_some())
+        {
+            diags.push(
+                Diagnostic::error(
+                    screen_standards_at.clone(),
+                    format!("`{x}` is a print standard; the screen variant cannot be PDF/X"),
+                )
+                .with_hint("name PDF/X under `[publications.NAME.print]`"),
+            );
+        }
+        let output_intent = print_toml
+            .and_then(|p| p.output_intent.as_ref())
+            .map(|o| self.path(o, diags));
         let screen_output = match screen_toml.and_then(|s| s.output.as_ref()) {
             Some(o) => {
                 if let Err(msg) = check_output_pattern(o.get_ref()) {
@@ -237,6 +261,8 @@ impl Reader<'_> {
             variants,
             print_standards,
             print_standards_at,
+            pdfx,
+            output_intent,
             screen_standards,
             screen_standards_at,
             screen_output,
@@ -299,6 +325,36 @@ impl Reader<'_> {
             print.marks = m;
         }
         print
+    }
+
+    /// The PDF/X part among a print variant's standards: at most one, and
+    /// on its own (PDF/X fixes the PDF version and the colour, which the
+    /// other standards would set otherwise).
+    fn pdfx(
+        &self,
+        standards: &[String],
+        at: &Option<Position>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<PdfX> {
+        let parts: Vec<PdfX> = standards
+            .iter()
+            .filter_map(|s| PdfX::from_name(s))
+            .collect();
+        let part = *parts.first()?;
+        if standards.len() > 1 {
+            diags.push(
+                Diagnostic::error(
+                    at.clone(),
+                    format!(
+                        "`{}` cannot be combined with other standards ({})",
+                        part.name(),
+                        standards.join(", ")
+                    ),
+                )
+                .with_hint("PDF/X sets the PDF version and the colour spaces itself; name it alone, like `pdf_standard = [\"x-4\"]`"),
+            );
+        }
+        Some(part)
     }
 
     /// A `pdf_standard` list, each name checked, and where it is written.

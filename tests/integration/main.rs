@@ -7,6 +7,7 @@ mod handouts;
 mod hostile;
 mod incremental;
 mod pamphlet;
+mod pdfx;
 mod print;
 mod validation;
 mod visual;

@@ -13,6 +13,7 @@
 
 mod frames;
 mod pdf;
+mod pdfx;
 
 use std::path::Path;
 
@@ -21,7 +22,7 @@ use lopdf::Document;
 pub use self::frames::findings;
 pub use self::pdf::page_boxes;
 use crate::diag::{Diagnostic, Position};
-use crate::project::{PageRule, mm};
+use crate::project::{PageRule, PdfX, mm};
 
 /// What a PDF is expected to be.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,8 @@ pub struct Expectations {
     pub print: bool,
     /// The page count rule.
     pub pages: PageRule,
+    /// The PDF/X part the PDF must conform to, if any.
+    pub standard: Option<PdfX>,
 }
 
 /// One embedded (or not) font.
@@ -245,15 +248,34 @@ pub fn check_document(
         let boxes = page_boxes(doc, id);
         check_boxes(page, &boxes, expect, &mut report.diagnostics, path);
         report.boxes.push(boxes);
-        if scan_content {
-            let (images, rgb) = pdf::scan_page(doc, id);
-            for (pixels, ppi) in images {
-                report.images.push(ImageReport { page, pixels, ppi });
+        // PDF/X's colour rules are about what the PDF says, so its pages
+        // are read even when the laid-out document told us the rest.
+        if scan_content || expect.standard.is_some() {
+            let scan = pdf::scan_page(doc, id);
+            if scan_content {
+                for &(pixels, ppi) in &scan.images {
+                    report.images.push(ImageReport { page, pixels, ppi });
+                }
+                if scan.rgb {
+                    report.rgb_pages.push(page);
+                }
             }
-            if rgb {
-                report.rgb_pages.push(page);
+            if let Some(part) = expect.standard {
+                pdfx::check_page(
+                    doc,
+                    id,
+                    part,
+                    page,
+                    &boxes,
+                    &scan,
+                    &mut report.diagnostics,
+                    path,
+                );
             }
         }
+    }
+    if let Some(part) = expect.standard {
+        pdfx::check_document(doc, part, &mut report.diagnostics, path);
     }
     for i in &report.images {
         let (px, page, ppi) = (i.pixels, i.page, i.ppi);

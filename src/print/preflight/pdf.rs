@@ -106,27 +106,80 @@ fn resources(doc: &Document, page: ObjectId) -> Dictionary {
     Dictionary::new()
 }
 
-/// The raster images of a page (pixels and effective resolution at their
-/// placed size) and whether it uses RGB colour, from its content stream and
-/// the forms it draws.
-pub(super) fn scan_page(doc: &Document, id: ObjectId) -> (Vec<Placed>, bool) {
-    let mut scan = Scan::default();
+/// What a page draws, read from its content stream and the forms it draws.
+#[derive(Debug, Default)]
+pub(super) struct PageScan {
+    /// Raster images with their effective resolution.
+    pub images: Vec<Placed>,
+    /// Whether it uses RGB colour (device or calibrated).
+    pub rgb: bool,
+    /// The colour space families it uses: `DeviceRGB`, `DeviceCMYK`,
+    /// `DeviceGray`, `ICCBased RGB`, `ICCBased CMYK`, `ICCBased Gray`,
+    /// `CalRGB`, `Lab`, `Separation`, …
+    pub spaces: BTreeSet<String>,
+    /// Where it uses transparency: constant alpha below 1, soft masks,
+    /// blend modes other than Normal, transparency groups.
+    pub transparency: BTreeSet<String>,
+}
+
+/// Scans a page's content stream and the forms it draws.
+pub(super) fn scan_page(doc: &Document, id: ObjectId) -> PageScan {
+    let mut scan = PageScan::default();
+    if let Ok(page) = doc.get_dictionary(id)
+        && let Ok(group) = page.get(b"Group").map(|g| deref(doc, g))
+        && group
+            .as_dict()
+            .is_ok_and(|g| g.get(b"S").map(name_of).is_ok_and(|s| s == "Transparency"))
+    {
+        scan.transparency
+            .insert("a transparency group on the page".into());
+    }
     if let Ok(content) = Content::decode(&doc.get_page_content(id)) {
         let resources = resources(doc, id);
         scan.run(doc, &content, &resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
     }
-    (scan.images, scan.rgb)
+    scan
+}
+
+/// The family of a colour space object: `DeviceRGB`, `ICCBased CMYK`, ….
+fn space_family(doc: &Document, space: &Object) -> String {
+    match deref(doc, space) {
+        Object::Name(n) => String::from_utf8_lossy(n).into_owned(),
+        Object::Array(a) => match a.first().map(name_of).as_deref() {
+            Some("ICCBased") => {
+                let n = a
+                    .get(1)
+                    .map(|s| deref(doc, s))
+                    .and_then(|s| s.as_stream().ok())
+                    .and_then(|s| s.dict.get(b"N").ok())
+                    .map(num)
+                    .unwrap_or(0.0);
+                match n as i64 {
+                    1 => "ICCBased Gray".into(),
+                    3 => "ICCBased RGB".into(),
+                    4 => "ICCBased CMYK".into(),
+                    n => format!("ICCBased ({n} components)"),
+                }
+            }
+            Some("Indexed") => a
+                .get(1)
+                .map(|b| space_family(doc, b))
+                .unwrap_or_else(|| "Indexed".into()),
+            Some(other) => other.to_string(),
+            None => "(empty colour space)".into(),
+        },
+        _ => "(unknown colour space)".into(),
+    }
+}
+
+/// Whether a colour space family is RGB.
+fn is_rgb_family(family: &str) -> bool {
+    matches!(family, "DeviceRGB" | "CalRGB" | "ICCBased RGB")
 }
 
 /// A raster image as drawn: its pixels, and its effective resolution at
 /// the placed size.
 pub(super) type Placed = ((i64, i64), f64);
-
-#[derive(Default)]
-struct Scan {
-    images: Vec<Placed>,
-    rgb: bool,
-}
 
 type Matrix = [f64; 6];
 
@@ -148,22 +201,38 @@ fn num(o: &Object) -> f64 {
         .unwrap_or(0.0)
 }
 
-impl Scan {
-    fn is_rgb_space(doc: &Document, space: &Object) -> bool {
-        match deref(doc, space) {
-            Object::Name(n) => n == b"DeviceRGB" || n == b"CalRGB",
-            Object::Array(a) => match a.first().map(name_of).as_deref() {
-                Some("ICCBased") => a
-                    .get(1)
-                    .map(|s| deref(doc, s))
-                    .and_then(|s| s.as_stream().ok())
-                    .and_then(|s| s.dict.get(b"N").ok())
-                    .is_some_and(|n| num(n) == 3.0),
-                Some("CalRGB") => true,
-                Some("Indexed") => a.get(1).is_some_and(|b| Self::is_rgb_space(doc, b)),
-                _ => false,
-            },
-            _ => false,
+impl PageScan {
+    fn space(&mut self, family: String) {
+        self.rgb |= is_rgb_family(&family);
+        self.spaces.insert(family);
+    }
+
+    /// Notes the transparency an ExtGState sets.
+    fn ext_gstate(&mut self, doc: &Document, gs: &Dictionary) {
+        for key in [b"CA".as_slice(), b"ca"] {
+            if let Ok(v) = gs.get(key)
+                && num(v) < 1.0
+            {
+                self.transparency.insert(format!(
+                    "constant alpha {} ({})",
+                    num(v),
+                    String::from_utf8_lossy(key)
+                ));
+            }
+        }
+        if let Ok(mask) = gs.get(b"SMask").map(|m| deref(doc, m))
+            && !matches!(mask, Object::Name(n) if n == b"None")
+        {
+            self.transparency.insert("a soft mask".into());
+        }
+        if let Ok(bm) = gs.get(b"BM").map(|m| deref(doc, m)) {
+            let mode = match bm {
+                Object::Array(a) => a.first().map(name_of).unwrap_or_default(),
+                other => name_of(other),
+            };
+            if mode != "Normal" && mode != "Compatible" {
+                self.transparency.insert(format!("blend mode {mode}"));
+            }
         }
     }
 
@@ -180,17 +249,13 @@ impl Scan {
         }
         let mut ctm = base;
         let mut stack = Vec::new();
-        let space_is_rgb = |name: &Object| -> bool {
-            let n = name_of(name);
-            if n == "DeviceRGB" {
-                return true;
-            }
-            res.get(b"ColorSpace")
+        let resource = |kind: &[u8], name: &Object| -> Option<Object> {
+            res.get(kind)
                 .ok()
                 .map(|c| deref(doc, c))
                 .and_then(|c| c.as_dict().ok())
-                .and_then(|d| d.get(n.as_bytes()).ok())
-                .is_some_and(|s| Self::is_rgb_space(doc, s))
+                .and_then(|d| d.get(name_of(name).as_bytes()).ok())
+                .map(|o| deref(doc, o).clone())
         };
         for op in &content.operations {
             match op.operator.as_str() {
@@ -200,8 +265,46 @@ impl Scan {
                     let m: Vec<f64> = op.operands.iter().map(num).collect();
                     ctm = mul([m[0], m[1], m[2], m[3], m[4], m[5]], ctm);
                 }
-                "rg" | "RG" => self.rgb = true,
-                "cs" | "CS" if op.operands.first().is_some_and(space_is_rgb) => self.rgb = true,
+                "rg" | "RG" => self.space("DeviceRGB".into()),
+                "k" | "K" => self.space("DeviceCMYK".into()),
+                "g" | "G" => self.space("DeviceGray".into()),
+                "cs" | "CS" => {
+                    if let Some(name) = op.operands.first() {
+                        let family = match name_of(name).as_str() {
+                            n @ ("DeviceRGB" | "DeviceCMYK" | "DeviceGray" | "Pattern") => {
+                                n.to_string()
+                            }
+                            _ => match resource(b"ColorSpace", name) {
+                                Some(space) => space_family(doc, &space),
+                                None => name_of(name),
+                            },
+                        };
+                        if family != "Pattern" {
+                            self.space(family);
+                        }
+                    }
+                }
+                "gs" => {
+                    if let Some(Object::Dictionary(gs)) =
+                        op.operands.first().and_then(|n| resource(b"ExtGState", n))
+                    {
+                        self.ext_gstate(doc, &gs);
+                    }
+                }
+                "sh" => {
+                    if let Some(space) = op
+                        .operands
+                        .first()
+                        .and_then(|n| resource(b"Shading", n))
+                        .and_then(|sh| match sh {
+                            Object::Dictionary(d) => d.get(b"ColorSpace").ok().cloned(),
+                            Object::Stream(s) => s.dict.get(b"ColorSpace").ok().cloned(),
+                            _ => None,
+                        })
+                    {
+                        self.space(space_family(doc, &space));
+                    }
+                }
                 "Do" => {
                     let name = op.operands.first().map(name_of).unwrap_or_default();
                     let xobject = res
@@ -227,15 +330,26 @@ impl Scan {
                                 let ppi = (w / (placed_w / 72.0)).min(h / (placed_h / 72.0));
                                 self.images.push(((w as i64, h as i64), ppi));
                             }
-                            if stream
-                                .dict
-                                .get(b"ColorSpace")
-                                .is_ok_and(|s| Self::is_rgb_space(doc, s))
-                            {
-                                self.rgb = true;
+                            if let Ok(space) = stream.dict.get(b"ColorSpace") {
+                                self.space(space_family(doc, space));
+                            }
+                            if stream.dict.has(b"SMask") || stream.dict.has(b"SMaskInData") {
+                                self.transparency.insert("an image with a soft mask".into());
                             }
                         }
                         Ok("Form") => {
+                            if stream
+                                .dict
+                                .get(b"Group")
+                                .map(|g| deref(doc, g))
+                                .ok()
+                                .and_then(|g| g.as_dict().ok())
+                                .is_some_and(|g| {
+                                    g.get(b"S").map(name_of).is_ok_and(|s| s == "Transparency")
+                                })
+                            {
+                                self.transparency.insert("a transparency group".into());
+                            }
                             let matrix = stream
                                 .dict
                                 .get(b"Matrix")

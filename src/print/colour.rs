@@ -1,0 +1,278 @@
+//! Colour for print: RGB colours of a print variant become CMYK through
+//! the output profile, on the laid-out frames before export — colour
+//! management by `moxcms` (the colour engine Typst itself uses), not by a
+//! formula. sRGB is the source (what `rgb()` means in Typst), the output
+//! profile the destination, with the perceptual intent (the profile's own
+//! gamut mapping). Grey becomes a tint of black (K only: black text must
+//! not turn into four-colour black). CMYK and spot colours (the
+//! registration colour of the marks) stay as they are.
+//!
+//! What cannot be converted without changing how the page looks — an RGB
+//! colour that is partly transparent (a CMYK colour in Typst has no alpha),
+//! an RGB gradient — is reported at the layout line that drew it, and so
+//! are RGB raster images (not converted yet; CMYK JPEGs and grey images
+//! pass through).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use moxcms::{ColorProfile, Layout, RenderingIntent, TransformF32Executor, TransformOptions};
+use typst::layout::{Frame, FrameItem};
+use typst::model::Document;
+use typst::syntax::Span;
+use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor, RasterImage};
+use typst_layout::PagedDocument;
+
+use super::pdfx::OutputProfile;
+
+/// Converts sRGB colours to the CMYK of an output profile.
+pub struct Converter {
+    transform: Arc<TransformF32Executor>,
+}
+
+/// A colour that could not be converted, and where it was drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unconverted {
+    /// The layout element that drew it.
+    pub span: Span,
+    /// Why.
+    pub message: String,
+    /// What to do about it.
+    pub hint: &'static str,
+}
+
+/// The hint for colours that cannot be converted.
+const COLOUR_HINT: &str = "define print colours with cmyk(…), without transparency";
+
+impl Converter {
+    /// A converter into `profile`'s CMYK.
+    pub fn new(profile: &OutputProfile) -> Result<Converter, String> {
+        let dst = ColorProfile::new_from_slice(&profile.bytes)
+            .map_err(|e| format!("cannot read the output profile for colour conversion: {e}"))?;
+        let src = ColorProfile::new_srgb();
+        let options = TransformOptions {
+            rendering_intent: RenderingIntent::Perceptual,
+            ..Default::default()
+        };
+        let transform = src
+            .create_transform_f32(Layout::Rgb, &dst, Layout::Rgba, options)
+            .map_err(|e| format!("cannot convert sRGB to the output profile: {e}"))?;
+        Ok(Converter { transform })
+    }
+
+    /// The CMYK of an sRGB colour (components 0 to 1).
+    pub fn cmyk(&self, rgb: [f32; 3]) -> Cmyk {
+        let mut out = [0.0f32; 4];
+        // One pixel in, one out: the lengths match, so this cannot fail.
+        let _ = self.transform.transform(&rgb, &mut out);
+        let c = |v: f32| (v.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+        Cmyk {
+            c: c(out[0]),
+            m: c(out[1]),
+            y: c(out[2]),
+            k: c(out[3]),
+        }
+    }
+
+    /// The document with every RGB colour converted to CMYK, and what
+    /// could not be.
+    pub fn document(&self, document: &PagedDocument) -> (PagedDocument, Vec<Unconverted>) {
+        let mut run = Run {
+            converter: self,
+            cache: HashMap::new(),
+            problems: Vec::new(),
+        };
+        let pages = document
+            .pages()
+            .iter()
+            .map(|page| {
+                let mut page = page.clone();
+                if let typst::foundations::Smart::Custom(Some(fill)) = &mut page.fill {
+                    run.paint(fill, Span::detached());
+                }
+                run.frame(&mut page.frame);
+                page
+            })
+            .collect();
+        (
+            PagedDocument::new(pages, document.info().clone()),
+            run.problems,
+        )
+    }
+}
+
+/// One conversion of a document: colours already converted are cached.
+struct Run<'a> {
+    converter: &'a Converter,
+    cache: HashMap<[u32; 3], Cmyk>,
+    problems: Vec<Unconverted>,
+}
+
+impl Run<'_> {
+    fn frame(&mut self, frame: &mut Frame) {
+        frame.retain(|item| {
+            self.item(item);
+            true
+        });
+    }
+
+    fn item(&mut self, item: &mut FrameItem) {
+        match item {
+            FrameItem::Group(g) => self.frame(&mut g.frame),
+            FrameItem::Text(t) => {
+                let span = t.glyphs.first().map_or(Span::detached(), |g| g.span.0);
+                self.paint(&mut t.fill, span);
+                if let Some(s) = &mut t.stroke {
+                    self.stroke(s, span);
+                }
+            }
+            FrameItem::Image(image, _, span) => {
+                if let ImageKind::Raster(raster) = image.kind()
+                    && !is_cmyk_or_gray(raster)
+                {
+                    self.problems.push(Unconverted {
+                        span: *span,
+                        message: "an RGB image in a PDF/X print PDF (pamphlet does not convert images to CMYK yet)".into(),
+                        hint: "save the image as a CMYK JPEG (or greyscale), or leave PDF/X out with `pdf_standard = []` in the publication's [print] table",
+                    });
+                }
+            }
+            FrameItem::Shape(shape, span) => {
+                if let Some(fill) = &mut shape.fill {
+                    self.paint(fill, *span);
+                }
+                if let Some(s) = &mut shape.stroke {
+                    self.stroke(s, *span);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stroke(&mut self, stroke: &mut FixedStroke, span: Span) {
+        self.paint(&mut stroke.paint, span);
+    }
+
+    fn paint(&mut self, paint: &mut Paint, span: Span) {
+        match paint {
+            Paint::Solid(color) => {
+                if let Some(cmyk) = self.color(color, span) {
+                    *color = Color::Process(ProcessColor::Cmyk(cmyk));
+                }
+            }
+            Paint::Gradient(g) => {
+                if g.stops_ref().iter().any(|(c, _)| is_rgb(c)) {
+                    self.problems.push(Unconverted {
+                        span,
+                        message: "a gradient with RGB colours in a print PDF".into(),
+                        hint: "give the gradient CMYK stops and `space: cmyk`",
+                    });
+                }
+            }
+            Paint::Tiling(_) => {}
+        }
+    }
+
+    /// Reports a colour `what` with alpha `a`, which CMYK cannot carry.
+    fn transparent(&mut self, what: &str, a: f32, span: Span) -> Option<Cmyk> {
+        self.problems.push(Unconverted {
+            span,
+            message: format!(
+                "a partly transparent {what} ({:.0} % opaque) in a print PDF",
+                a * 100.0
+            ),
+            hint: COLOUR_HINT,
+        });
+        None
+    }
+
+    /// The CMYK for an RGB or grey colour; `None` for colours that stay.
+    fn color(&mut self, color: &Color, span: Span) -> Option<Cmyk> {
+        if let Color::Process(ProcessColor::Luma(_)) = color {
+            // Grey is a tint of black: K only (converted through the profile
+            // it would become four-colour black, which mis-registers in
+            // small text).
+            let [l, _, _, a] = color.to_vec4();
+            if a < 1.0 {
+                return self.transparent("grey", a, span);
+            }
+            let k = ((1.0 - l).clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+            return Some(Cmyk {
+                c: 0.0,
+                m: 0.0,
+                y: 0.0,
+                k,
+            });
+        }
+        if !is_rgb(color) {
+            return None;
+        }
+        let rgb = Color::Process(ProcessColor::Rgb(color.to_rgb()));
+        let [r, g, b, a] = rgb.to_vec4();
+        if a < 1.0 {
+            return self.transparent("RGB colour", a, span);
+        }
+        let key = [r.to_bits(), g.to_bits(), b.to_bits()];
+        let converter = self.converter;
+        Some(
+            *self
+                .cache
+                .entry(key)
+                .or_insert_with(|| converter.cmyk([r, g, b])),
+        )
+    }
+}
+
+/// Whether a raster image is grey or a CMYK JPEG (passed through as it is).
+fn is_cmyk_or_gray(raster: &RasterImage) -> bool {
+    raster.dynamic().color().channel_count() <= 2 || jpeg_components(raster.data()) == Some(4)
+}
+
+/// The number of colour components of a JPEG, from its frame header.
+fn jpeg_components(data: &[u8]) -> Option<u8> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    while i + 9 < data.len() {
+        if data[i] != 0xFF {
+            return None;
+        }
+        let marker = data[i + 1];
+        let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
+        // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return data.get(i + 9).copied();
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// Whether a colour is RGB (in any of Typst's RGB-based spaces); grey,
+/// CMYK and spot colours are not.
+pub fn is_rgb(c: &Color) -> bool {
+    matches!(c, Color::Process(p) if !matches!(p, ProcessColor::Luma(_) | ProcessColor::Cmyk(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn srgb_converts_through_the_profile() {
+        let conv = Converter::new(&OutputProfile::japan_color_2011_coated()).unwrap();
+        let white = conv.cmyk([1.0, 1.0, 1.0]);
+        assert!(white.c + white.m + white.y + white.k < 0.02, "{white:?}");
+        // Black is the profile's rich black, within its ink limit (350 %).
+        let black = conv.cmyk([0.0, 0.0, 0.0]);
+        let total = black.c + black.m + black.y + black.k;
+        assert!(
+            black.k >= 0.75 && (3.0..=3.55).contains(&total),
+            "{black:?}"
+        );
+        // A pure red needs magenta and yellow, hardly any cyan.
+        let red = conv.cmyk([1.0, 0.0, 0.0]);
+        assert!(red.m > 0.7 && red.y > 0.7 && red.c < 0.1, "{red:?}");
+    }
+}
