@@ -207,6 +207,56 @@ fn main() {
         env!("CARGO_PKG_VERSION")
     );
 
+    // One pamphlet (the print variant) against a baseline binary: median
+    // of 11 alternating whole-process runs each, and the PDFs' sizes.
+    if let Some(b) = &baseline {
+        let out = tempfile::tempdir().unwrap();
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        let size = |dir: &str| {
+            std::fs::metadata(out.path().join(dir).join("crosstalk.pdf")).map_or(0, |m| m.len())
+        };
+        for run in 0..12 {
+            for (binary, dir, times) in [
+                (Path::new(env!("CARGO_BIN_EXE_pamphlet")), "this", &mut ours),
+                (b.as_path(), "baseline", &mut theirs),
+            ] {
+                let t = Instant::now();
+                let s = binary_cmd(
+                    binary,
+                    &repo,
+                    &fonts,
+                    &[
+                        "build",
+                        "-p",
+                        "crosstalk",
+                        "--variant",
+                        "print",
+                        "--force",
+                        "--out",
+                    ],
+                )
+                .arg(out.path().join(dir))
+                .output()
+                .unwrap();
+                assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+                if run > 0 {
+                    times.push(t.elapsed());
+                }
+            }
+        }
+        let (o, t) = (median(ours), median(theirs));
+        println!("One pamphlet (crosstalk, print), median of 11 alternating whole-process runs:");
+        println!(
+            "  this pamphlet: {:.0} ms, {:.0} KiB; baseline: {:.0} ms, {:.0} KiB; ratio this / baseline = {:.2}×\n",
+            o.as_secs_f64() * 1000.0,
+            size("this") as f64 / 1024.0,
+            t.as_secs_f64() * 1000.0,
+            size("baseline") as f64 / 1024.0,
+            o.as_secs_f64() / t.as_secs_f64()
+        );
+    }
+
     // One pamphlet, both ways (median of 11 each, whole processes).
     if with_cli {
         let out = tempfile::tempdir().unwrap();

@@ -50,6 +50,8 @@ struct PublicationSettings<'a> {
     each: Option<&'a str>,
     key: &'a str,
     whole_content: bool,
+    /// The PDF/X output profile, by content hash.
+    output_profile: Option<String>,
 }
 
 /// The options of a build that shape its PDFs.
@@ -79,6 +81,7 @@ pub(super) fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, ctx: &Context)
             each: p.each.as_deref(),
             key: &p.key,
             whole_content: p.whole_content,
+            output_profile: prepared.output_profile.as_ref().map(|o| hex(o.hash)),
         },
         build: BuildSettings {
             creation_timestamp: ctx.options.creation_timestamp,

@@ -421,6 +421,10 @@ pub struct PreflightArgs {
     /// dates, PDF version, boxes, colour spaces, transparency, annotations.
     #[arg(long, value_enum, value_name = "PART")]
     pub standard: Option<StandardArg>,
+    /// Most total ink (C+M+Y+K, percent) inside the trim, checked with
+    /// `--standard` or `--bleed`.
+    #[arg(long, value_name = "PERCENT", default_value_t = 350.0)]
+    pub max_ink: f64,
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,

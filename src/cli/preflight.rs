@@ -35,6 +35,7 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
             ..Default::default()
         },
         standard: args.standard.map(Into::into),
+        max_ink: (args.standard.is_some() || bleed.is_some()).then_some(args.max_ink),
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();

@@ -246,6 +246,7 @@ impl Exporting<'_, '_> {
             print: true,
             pages: publication.pages,
             standard: pdfx.map(|(part, _)| part),
+            max_ink: pdfx.map(|_| publication.print.max_ink),
         };
         let output = pdfx.map(|(part, profile)| print::PdfXOutput {
             part,

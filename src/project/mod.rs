@@ -253,6 +253,8 @@ pub struct PrintSettings {
     pub marks: bool,
     /// Distance of text from the trim edge that layouts must keep.
     pub safe: f64,
+    /// Most total ink (C+M+Y+K) a print PDF may use, in percent.
+    pub max_ink: f64,
 }
 
 impl PrintSettings {
@@ -278,6 +280,7 @@ impl Default for PrintSettings {
             bleed: mm(3.0),
             marks: true,
             safe: mm(3.0),
+            max_ink: 350.0,
         }
     }
 }

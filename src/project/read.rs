@@ -78,6 +78,8 @@ pub(super) struct PrintToml {
     pub(super) pdf_standard: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub(super) output_intent: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) max_ink: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -323,6 +325,18 @@ impl Reader<'_> {
         }
         if let Some(m) = pt.marks {
             print.marks = m;
+        }
+        if let Some(ink) = &pt.max_ink {
+            match *ink.get_ref() {
+                v if (100.0..=400.0).contains(&v) => print.max_ink = v,
+                v => diags.push(
+                    Diagnostic::error(
+                        Some(self.pos(ink.span())),
+                        format!("`max_ink = {v}` is not a total ink limit"),
+                    )
+                    .with_hint("the sum of C, M, Y and K in percent, from 100 to 400 (350 is usual for coated paper, 300–320 for uncoated)"),
+                ),
+            }
         }
         print
     }

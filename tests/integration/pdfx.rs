@@ -140,6 +140,7 @@ fn the_pamphlet_and_the_flyer_are_pdf_x4_with_a_japan_color_output_intent() {
             &bytes,
             &pamphlet::print::preflight::Expectations {
                 standard: Some(pamphlet::project::PdfX::X4),
+                max_ink: Some(350.0),
                 ..Default::default()
             },
         );
@@ -394,6 +395,37 @@ fn preflight_rejects_each_broken_file_with_its_reason() {
         stderr.contains("GTS_PDFXVersion is `PDF/X-3:2002`, not PDF/X-4"),
         "{stderr}"
     );
+    // Too much ink: 390 % in a square inside the trim; not in the slug.
+    let (ok, stderr) = preflight_changed("x-4", |doc| {
+        draw_on_first_page(doc, "\nq 1 1 1 0.9 k 100 100 50 50 re f Q\n", None);
+    });
+    assert!(!ok);
+    assert!(
+        stderr.contains("page 1: total ink 390 % at ") && stderr.contains("; the limit is 350 %"),
+        "{stderr}"
+    );
+    let (ok, stderr) = preflight_changed("x-4", |doc| {
+        draw_on_first_page(doc, "\nq 1 1 1 0.9 k 1 1 5 5 re f Q\n", None);
+    });
+    assert!(ok, "the slug's corner is outside the trim: {stderr}");
+    // Small text in four-colour black, and a hairline.
+    let (ok, stderr) = preflight_changed("x-4", |doc| {
+        draw_on_first_page(
+            doc,
+            "\nq 0.6 0.4 0.4 1 k BT /F1 8 Tf 1 0 0 1 200 300 Tm (x) Tj ET Q\nq 0.05 w 0 0 0 1 K 100 400 m 300 400 l S Q\n",
+            None,
+        );
+    });
+    assert!(ok, "warnings only: {stderr}");
+    assert!(
+        stderr.contains("page 1: 8 pt text in four-colour black (C60 M40 Y40 K100) at "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("page 1: a line 0.018 mm wide at ")
+            && stderr.contains("lines under 0.1 mm may not print"),
+        "{stderr}"
+    );
     // A font that is not embedded.
     let (ok, stderr) = preflight_changed("x-4", |doc| {
         let ids: Vec<_> = doc
@@ -416,4 +448,38 @@ fn preflight_rejects_each_broken_file_with_its_reason() {
     });
     assert!(!ok);
     assert!(stderr.contains("is not embedded"), "{stderr}");
+}
+
+#[test]
+fn the_builds_own_preflight_holds_print_pdfs_to_the_ink_limit() {
+    // The sheet's black text is 100 % K: within a limit of 100 %.
+    let dir = print_sheet("\n[publications.sheet.print]\nmax_ink = 100");
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    assert_success(&report);
+    let dir = print_sheet("\n[publications.sheet.print]\nmax_ink = 500");
+    let out = run_in(dir.path(), &["check", "--diagnostic-format", "short"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pamphlet.toml:9:11: error: `max_ink = 500` is not a total ink limit"),
+        "{stderr}"
+    );
+    // A red converted through the profile is M+Y of about 190 %.
+    let dir = print_sheet("\n[publications.sheet.print]\nmax_ink = 150");
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "= #rich(c.title)",
+        "#rect(width: 20mm, height: 5mm, fill: rgb(255, 0, 0))\n= #rich(c.title)",
+    );
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("total ink"))
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    assert!(d.is_error());
+    assert!(
+        d.message.starts_with("page 1: total ink ") && d.message.ends_with("the limit is 150 %"),
+        "{}",
+        d.message
+    );
 }

@@ -12,6 +12,7 @@
 //! - RGB colour in a print PDF.
 
 mod frames;
+pub mod ink;
 mod pdf;
 mod pdfx;
 
@@ -37,6 +38,9 @@ pub struct Expectations {
     pub pages: PageRule,
     /// The PDF/X part the PDF must conform to, if any.
     pub standard: Option<PdfX>,
+    /// Run the print shop's checks (ink coverage, rich black text,
+    /// hairlines) with this limit of total ink, in percent.
+    pub max_ink: Option<f64>,
 }
 
 /// One embedded (or not) font.
@@ -273,6 +277,11 @@ pub fn check_document(
                 );
             }
         }
+        if let Some(max_ink) = expect.max_ink {
+            let trim = boxes.trim.unwrap_or(boxes.media);
+            let findings = ink::scan(doc, id, trim, max_ink);
+            report_ink(page, &findings, max_ink, &mut report.diagnostics, path);
+        }
     }
     if let Some(part) = expect.standard {
         pdfx::check_document(doc, part, &mut report.diagnostics, path);
@@ -303,6 +312,100 @@ fn contains_box(outer: [f32; 4], inner: [f32; 4]) -> bool {
         && outer[1] <= inner[1] + e
         && outer[2] + e >= inner[2]
         && outer[3] + e >= inner[3]
+}
+
+/// Reports a page's print-shop findings: the worst of each kind, with its
+/// position and how many more there are.
+fn report_ink(
+    page: usize,
+    findings: &[ink::Finding],
+    max_ink: f64,
+    diags: &mut Vec<Diagnostic>,
+    path: &Path,
+) {
+    use ink::FindingKind;
+    let at = || Some(Position::file(path));
+    let mm = |v: f64| v * 25.4 / 72.0;
+    let place = |f: &ink::Finding| {
+        format!(
+            "{:.1} mm from the left, {:.1} mm from the bottom of the trim",
+            mm(f.at.0),
+            mm(f.at.1)
+        )
+    };
+    let more = |n: usize| {
+        if n > 1 {
+            format!(" (and {} more)", n - 1)
+        } else {
+            String::new()
+        }
+    };
+    let inks: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f.kind, FindingKind::Ink(_)))
+        .collect();
+    if let Some(worst) = inks.iter().max_by(|a, b| {
+        let v = |f: &ink::Finding| {
+            if let FindingKind::Ink(v) = f.kind {
+                v
+            } else {
+                0.0
+            }
+        };
+        v(a).total_cmp(&v(b))
+    }) && let FindingKind::Ink(v) = worst.kind
+    {
+        diags.push(
+            Diagnostic::error(at(), format!("page {page}: total ink {v:.0} % at {}{}; the limit is {max_ink:.0} %", place(worst), more(inks.len())))
+                .with_hint("lower the colour's C+M+Y+K (`print.max_ink` sets the limit); too much ink smears and dries slowly"),
+        );
+    }
+    let rich: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f.kind, FindingKind::RichBlackText(..)))
+        .collect();
+    if let Some(first) = rich.first()
+        && let FindingKind::RichBlackText(size, c) = first.kind
+    {
+        diags.push(
+            Diagnostic::warning(
+                at(),
+                format!(
+                    "page {page}: {size} pt text in four-colour black (C{:.0} M{:.0} Y{:.0} K{:.0}) at {}{}",
+                    c[0] * 100.0, c[1] * 100.0, c[2] * 100.0, c[3] * 100.0, place(first), more(rich.len())
+                ),
+            )
+            .with_hint(format!("set text under {} pt in K only, like cmyk(0%, 0%, 0%, 100%): four plates never register exactly", ink::RICH_BLACK_TEXT_BELOW_PT)),
+        );
+    }
+    let hairlines: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f.kind, FindingKind::Hairline(_)))
+        .collect();
+    if let Some(thinnest) = hairlines.iter().min_by(|a, b| {
+        let v = |f: &ink::Finding| {
+            if let FindingKind::Hairline(v) = f.kind {
+                v
+            } else {
+                0.0
+            }
+        };
+        v(a).total_cmp(&v(b))
+    }) && let FindingKind::Hairline(w) = thinnest.kind
+    {
+        diags.push(
+            Diagnostic::warning(
+                at(),
+                format!(
+                    "page {page}: a line {:.3} mm wide at {}{}; lines under 0.1 mm may not print",
+                    mm(w),
+                    place(thinnest),
+                    more(hairlines.len())
+                ),
+            )
+            .with_hint("make rules at least 0.1 mm (0.3 pt) wide"),
+        );
+    }
 }
 
 fn check_boxes(

@@ -90,7 +90,7 @@ pub fn page_boxes(doc: &Document, id: ObjectId) -> PageBoxes {
     }
 }
 
-fn resources(doc: &Document, page: ObjectId) -> Dictionary {
+pub(super) fn resources(doc: &Document, page: ObjectId) -> Dictionary {
     let mut node = doc.get_dictionary(page).ok();
     for _ in 0..32 {
         let Some(n) = node else { break };
@@ -177,13 +177,81 @@ fn is_rgb_family(family: &str) -> bool {
     matches!(family, "DeviceRGB" | "CalRGB" | "ICCBased RGB")
 }
 
+/// The XObject named `name` in `res`.
+pub(super) fn xobject<'a>(
+    doc: &'a Document,
+    res: &'a Dictionary,
+    name: &Object,
+) -> Option<&'a lopdf::Stream> {
+    res.get(b"XObject")
+        .ok()
+        .map(|x| deref(doc, x))
+        .and_then(|x| x.as_dict().ok())
+        .and_then(|x| x.get(name_of(name).as_bytes()).ok())
+        .map(|x| deref(doc, x))
+        .and_then(|x| x.as_stream().ok())
+}
+
+/// A form XObject, ready to run: its matrix, resources (its own, or those
+/// it is drawn with) and content.
+pub(super) struct Form {
+    /// Form space to the space it is drawn in.
+    pub matrix: Matrix,
+    /// The resources its content uses.
+    pub resources: Dictionary,
+    /// Its content.
+    pub content: Content,
+}
+
+impl Form {
+    /// Reads a form XObject drawn with resources `res`.
+    pub(super) fn read(doc: &Document, stream: &lopdf::Stream, res: &Dictionary) -> Option<Form> {
+        let matrix = stream
+            .dict
+            .get(b"Matrix")
+            .ok()
+            .and_then(|m| m.as_array().ok())
+            .filter(|m| m.len() == 6)
+            .map(|m| {
+                [
+                    num(&m[0]),
+                    num(&m[1]),
+                    num(&m[2]),
+                    num(&m[3]),
+                    num(&m[4]),
+                    num(&m[5]),
+                ]
+            })
+            .unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        let resources = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .map(|r| deref(doc, r))
+            .and_then(|r| r.as_dict().ok())
+            .cloned()
+            .unwrap_or_else(|| res.clone());
+        let data = stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone());
+        let content = Content::decode(&data).ok()?;
+        Some(Form {
+            matrix,
+            resources,
+            content,
+        })
+    }
+}
+
 /// A raster image as drawn: its pixels, and its effective resolution at
 /// the placed size.
 pub(super) type Placed = ((i64, i64), f64);
 
-type Matrix = [f64; 6];
+/// A PDF transformation matrix.
+pub(super) type Matrix = [f64; 6];
 
-fn mul(a: Matrix, b: Matrix) -> Matrix {
+/// `a` then `b`.
+pub(super) fn mul(a: Matrix, b: Matrix) -> Matrix {
     [
         a[0] * b[0] + a[1] * b[2],
         a[0] * b[1] + a[1] * b[3],
@@ -194,7 +262,8 @@ fn mul(a: Matrix, b: Matrix) -> Matrix {
     ]
 }
 
-fn num(o: &Object) -> f64 {
+/// A number operand (integer or real).
+pub(super) fn num(o: &Object) -> f64 {
     o.as_float()
         .map(f64::from)
         .or_else(|_| o.as_i64().map(|i| i as f64))
@@ -306,16 +375,10 @@ impl PageScan {
                     }
                 }
                 "Do" => {
-                    let name = op.operands.first().map(name_of).unwrap_or_default();
-                    let xobject = res
-                        .get(b"XObject")
-                        .ok()
-                        .map(|x| deref(doc, x))
-                        .and_then(|x| x.as_dict().ok())
-                        .and_then(|x| x.get(name.as_bytes()).ok())
-                        .map(|x| deref(doc, x))
-                        .and_then(|x| x.as_stream().ok());
-                    let Some(stream) = xobject else { continue };
+                    let Some(stream) = op.operands.first().and_then(|n| xobject(doc, res, n))
+                    else {
+                        continue;
+                    };
                     match stream.dict.get(b"Subtype").map(name_of).as_deref() {
                         Ok("Image") => {
                             let w = stream.dict.get(b"Width").map(num).unwrap_or(0.0);
@@ -350,36 +413,14 @@ impl PageScan {
                             {
                                 self.transparency.insert("a transparency group".into());
                             }
-                            let matrix = stream
-                                .dict
-                                .get(b"Matrix")
-                                .ok()
-                                .and_then(|m| m.as_array().ok())
-                                .filter(|m| m.len() == 6)
-                                .map(|m| {
-                                    [
-                                        num(&m[0]),
-                                        num(&m[1]),
-                                        num(&m[2]),
-                                        num(&m[3]),
-                                        num(&m[4]),
-                                        num(&m[5]),
-                                    ]
-                                })
-                                .unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
-                            let form_res = stream
-                                .dict
-                                .get(b"Resources")
-                                .ok()
-                                .map(|r| deref(doc, r))
-                                .and_then(|r| r.as_dict().ok())
-                                .cloned()
-                                .unwrap_or_else(|| res.clone());
-                            let data = stream
-                                .decompressed_content()
-                                .unwrap_or_else(|_| stream.content.clone());
-                            if let Ok(inner) = Content::decode(&data) {
-                                self.run(doc, &inner, &form_res, mul(matrix, ctm), depth + 1);
+                            if let Some(form) = Form::read(doc, stream, res) {
+                                self.run(
+                                    doc,
+                                    &form.content,
+                                    &form.resources,
+                                    mul(form.matrix, ctm),
+                                    depth + 1,
+                                );
                             }
                         }
                         _ => {}
