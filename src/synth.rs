@@ -203,6 +203,11 @@ layout = "layouts/crosstalk/handout.typ"
 each = "members"
 output = "handouts/{id}.pdf"
 max_pages = 2
+
+[publications.handout.print]
+# As in the repository's manifest: handouts for the office printer, not
+# PDF/X (which would embed the output profile in each).
+pdf_standard = []
 "#;
 
 #[cfg(test)]

@@ -271,17 +271,7 @@ impl Exporting<'_, '_> {
         document: &PagedDocument,
         profile: &print::pdfx::OutputProfile,
     ) -> Result<PagedDocument, Vec<Diagnostic>> {
-        let converter = print::colour::Converter::new(profile).map_err(|msg| {
-            vec![Diagnostic::error(
-                self.p
-                    .publication
-                    .output_intent
-                    .as_ref()
-                    .and_then(|o| o.named_at.clone()),
-                msg,
-            )]
-        })?;
-        let (converted, problems) = converter.document(document);
+        let (converted, problems) = print::colour::to_cmyk(document, profile);
         if problems.is_empty() {
             return Ok(converted);
         }

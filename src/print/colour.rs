@@ -30,6 +30,12 @@ pub struct Converter {
     transform: Arc<TransformF32Executor>,
 }
 
+impl std::fmt::Debug for Converter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Converter(sRGB → CMYK)")
+    }
+}
+
 /// A colour that could not be converted, and where it was drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unconverted {
@@ -73,37 +79,40 @@ impl Converter {
             k: c(out[3]),
         }
     }
+}
 
-    /// The document with every RGB colour converted to CMYK, and what
-    /// could not be.
-    pub fn document(&self, document: &PagedDocument) -> (PagedDocument, Vec<Unconverted>) {
-        let mut run = Run {
-            converter: self,
-            cache: HashMap::new(),
-            problems: Vec::new(),
-        };
-        let pages = document
-            .pages()
-            .iter()
-            .map(|page| {
-                let mut page = page.clone();
-                if let typst::foundations::Smart::Custom(Some(fill)) = &mut page.fill {
-                    run.paint(fill, Span::detached());
-                }
-                run.frame(&mut page.frame);
-                page
-            })
-            .collect();
-        (
-            PagedDocument::new(pages, document.info().clone()),
-            run.problems,
-        )
-    }
+/// The document with every RGB colour converted to `profile`'s CMYK (and
+/// grey to K), and what could not be converted.
+pub fn to_cmyk(
+    document: &PagedDocument,
+    profile: &OutputProfile,
+) -> (PagedDocument, Vec<Unconverted>) {
+    let mut run = Run {
+        profile,
+        cache: HashMap::new(),
+        problems: Vec::new(),
+    };
+    let pages = document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut page = page.clone();
+            if let typst::foundations::Smart::Custom(Some(fill)) = &mut page.fill {
+                run.paint(fill, Span::detached());
+            }
+            run.frame(&mut page.frame);
+            page
+        })
+        .collect();
+    (
+        PagedDocument::new(pages, document.info().clone()),
+        run.problems,
+    )
 }
 
 /// One conversion of a document: colours already converted are cached.
 struct Run<'a> {
-    converter: &'a Converter,
+    profile: &'a OutputProfile,
     cache: HashMap<[u32; 3], Cmyk>,
     problems: Vec<Unconverted>,
 }
@@ -213,13 +222,23 @@ impl Run<'_> {
             return self.transparent("RGB colour", a, span);
         }
         let key = [r.to_bits(), g.to_bits(), b.to_bits()];
-        let converter = self.converter;
-        Some(
-            *self
-                .cache
-                .entry(key)
-                .or_insert_with(|| converter.cmyk([r, g, b])),
-        )
+        if let Some(cmyk) = self.cache.get(&key) {
+            return Some(*cmyk);
+        }
+        let converter = match self.profile.converter() {
+            Ok(c) => c,
+            Err(message) => {
+                self.problems.push(Unconverted {
+                    span,
+                    message,
+                    hint: "name a CMYK output profile that can be read in `print.output_intent`",
+                });
+                return None;
+            }
+        };
+        let cmyk = converter.cmyk([r, g, b]);
+        self.cache.insert(key, cmyk);
+        Some(cmyk)
     }
 }
 

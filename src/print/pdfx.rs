@@ -39,10 +39,17 @@ pub struct OutputProfile {
     pub hash: u128,
     /// The bytes Flate-compressed, made once.
     compressed: OnceLock<Vec<u8>>,
+    /// The sRGB to CMYK conversion into this profile, made once, when the
+    /// first RGB colour needs it.
+    converter: OnceLock<Result<super::colour::Converter, String>>,
 }
 
 /// The default output profile's file, in the repository.
 const JAPAN_COLOR_2011_COATED: &[u8] = include_bytes!("../../profiles/JapanColor2011Coated.icc");
+
+/// The same, Flate-compressed by `build.rs`.
+const JAPAN_COLOR_2011_COATED_ZLIB: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/JapanColor2011Coated.icc.zlib"));
 
 impl OutputProfile {
     /// Reads an ICC profile and checks that it describes a CMYK printing
@@ -77,6 +84,7 @@ impl OutputProfile {
             bytes,
             description,
             compressed: OnceLock::new(),
+            converter: OnceLock::new(),
         })
     }
 
@@ -87,16 +95,26 @@ impl OutputProfile {
         static PROFILE: OnceLock<Arc<OutputProfile>> = OnceLock::new();
         PROFILE
             .get_or_init(|| {
-                Arc::new(
-                    OutputProfile::parse(JAPAN_COLOR_2011_COATED.to_vec())
-                        .expect("the bundled profile is a CMYK output profile"),
-                )
+                let profile = OutputProfile::parse(JAPAN_COLOR_2011_COATED.to_vec())
+                    .expect("the bundled profile is a CMYK output profile");
+                let _ = profile
+                    .compressed
+                    .set(JAPAN_COLOR_2011_COATED_ZLIB.to_vec());
+                Arc::new(profile)
             })
             .clone()
     }
 
+    /// The conversion from sRGB into this profile's CMYK.
+    pub fn converter(&self) -> Result<&super::colour::Converter, String> {
+        self.converter
+            .get_or_init(|| super::colour::Converter::new(self))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// The profile, Flate-compressed (once per process: a batch embeds the
-    /// same bytes in every PDF).
+    /// same bytes in every PDF; the bundled one at build time).
     fn compressed(&self) -> &[u8] {
         self.compressed.get_or_init(|| {
             let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
