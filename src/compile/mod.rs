@@ -228,7 +228,7 @@ impl Exporting<'_, '_> {
             .filter(|_| print)
             .zip(self.p.output_profile.as_deref());
         let converted = match pdfx {
-            Some((_, profile)) => Some(self.in_cmyk(document, profile)?),
+            Some((part, profile)) => Some(self.in_cmyk(document, profile, part)?),
             None => None,
         };
         let document = converted.as_ref().unwrap_or(document);
@@ -270,8 +270,9 @@ impl Exporting<'_, '_> {
         &mut self,
         document: &PagedDocument,
         profile: &print::pdfx::OutputProfile,
+        part: print::pdfx::PdfX,
     ) -> Result<PagedDocument, Vec<Diagnostic>> {
-        let (converted, problems) = print::colour::to_cmyk(document, profile);
+        let (converted, problems) = print::colour::to_cmyk(document, profile, part);
         if problems.is_empty() {
             return Ok(converted);
         }

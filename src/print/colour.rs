@@ -23,7 +23,7 @@ use typst::syntax::Span;
 use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor, RasterImage};
 use typst_layout::PagedDocument;
 
-use super::pdfx::OutputProfile;
+use super::pdfx::{OutputProfile, PdfX};
 
 /// Converts sRGB colours to the CMYK of an output profile.
 pub struct Converter {
@@ -86,9 +86,11 @@ impl Converter {
 pub fn to_cmyk(
     document: &PagedDocument,
     profile: &OutputProfile,
+    part: PdfX,
 ) -> (PagedDocument, Vec<Unconverted>) {
     let mut run = Run {
         profile,
+        part,
         cache: HashMap::new(),
         problems: Vec::new(),
     };
@@ -113,6 +115,7 @@ pub fn to_cmyk(
 /// One conversion of a document: colours already converted are cached.
 struct Run<'a> {
     profile: &'a OutputProfile,
+    part: PdfX,
     cache: HashMap<[u32; 3], Cmyk>,
     problems: Vec<Unconverted>,
 }
@@ -136,9 +139,22 @@ impl Run<'_> {
                 }
             }
             FrameItem::Image(image, _, span) => {
-                if let ImageKind::Raster(raster) = image.kind()
-                    && !is_cmyk_or_gray(raster)
-                {
+                let ImageKind::Raster(raster) = image.kind() else {
+                    return;
+                };
+                if self.part == PdfX::X1a && raster.dynamic().color().has_alpha() {
+                    self.problems.push(Unconverted {
+                        span: *span,
+                        message: "an image with transparency (an alpha channel) in a PDF/X-1a print PDF".into(),
+                        hint: "PDF/X-1a allows no transparency: use an image without alpha, or PDF/X-4",
+                    });
+                } else if self.part == PdfX::X1a && jpeg_components(raster.data()) != Some(4) {
+                    self.problems.push(Unconverted {
+                        span: *span,
+                        message: "an image that is not a CMYK JPEG in a PDF/X-1a print PDF (Typst writes other images with ICC-based colour, which PDF/X-1a does not allow)".into(),
+                        hint: "save the image as a CMYK JPEG, or use PDF/X-4",
+                    });
+                } else if !is_cmyk_or_gray(raster) {
                     self.problems.push(Unconverted {
                         span: *span,
                         message: "an RGB image in a PDF/X print PDF (pamphlet does not convert images to CMYK yet)".into(),

@@ -365,6 +365,14 @@ fn preflight_rejects_each_broken_file_with_its_reason() {
         stderr.contains("page 1 uses DeviceRGB colour, which PDF/X-4 does not allow"),
         "{stderr}"
     );
+    let (ok, stderr) = preflight_changed("x-1a", |doc| {
+        draw_on_first_page(doc, "\n1 0 0 rg 0 0 10 10 re f\n", None);
+    });
+    assert!(!ok);
+    assert!(
+        stderr.contains("page 1 uses DeviceRGB colour, which PDF/X-1a:2003 does not allow"),
+        "{stderr}"
+    );
     // Transparency: fine in PDF/X-4, not in PDF/X-1a.
     let mut gs = lopdf::Dictionary::new();
     gs.set("ca", Object::Real(0.5));
@@ -481,5 +489,63 @@ fn the_builds_own_preflight_holds_print_pdfs_to_the_ink_limit() {
         d.message.starts_with("page 1: total ink ") && d.message.ends_with("the limit is 150 %"),
         "{}",
         d.message
+    );
+}
+
+#[test]
+fn with_source_date_epoch_two_builds_are_byte_identical_and_dated() {
+    let options = pamphlet::SessionOptions {
+        creation_timestamp: Some(1_700_000_000),
+        ..Default::default()
+    };
+    let session = pamphlet::Session::open(&repo(), &options).unwrap();
+    let build = || {
+        let dir = tempfile::tempdir().unwrap();
+        let report = build_into(&session, dir.path(), |r| {
+            r.publications = vec!["crosstalk".into()];
+            r.variants = Some(vec![pamphlet::Variant::Print]);
+        });
+        assert_success(&report);
+        std::fs::read(dir.path().join("crosstalk.pdf")).unwrap()
+    };
+    let (a, b) = (build(), build());
+    assert!(a == b, "two builds differ");
+    let doc = Document::load_mem(&a).unwrap();
+    let info = deref(&doc, doc.trailer.get(b"Info").unwrap())
+        .as_dict()
+        .unwrap();
+    assert_eq!(
+        text(info.get(b"CreationDate").unwrap()),
+        "D:20231114221320Z"
+    );
+    assert!(xmp(&doc).contains("<xmp:ModifyDate>2023-11-14T22:13:20Z</xmp:ModifyDate>"));
+}
+
+#[test]
+fn an_image_pdf_x1a_cannot_take_is_an_error_at_its_layout_line() {
+    let dir = print_sheet("\n[publications.sheet.print]\npdf_standard = [\"x-1a\"]");
+    std::fs::write(
+        dir.path().join("logo.png"),
+        crate::print::png_gray(600, 600),
+    )
+    .unwrap();
+    edit(
+        &dir.path().join("content/staff.yaml"),
+        "title:",
+        "logo: logo.png\ntitle:",
+    );
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.message
+                .contains("not a CMYK JPEG in a PDF/X-1a print PDF")
+        })
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let at = d.position.as_ref().unwrap();
+    assert_eq!(
+        (at.path.to_str().unwrap(), at.line),
+        ("layouts/sheet/sheet.typ", 8)
     );
 }

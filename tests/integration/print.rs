@@ -605,7 +605,7 @@ fn pdf_standards_are_passed_to_typst_pdf() {
 }
 
 /// A grey PNG of `w`×`h` pixels, stored (uncompressed deflate blocks).
-fn png_gray(w: u32, h: u32) -> Vec<u8> {
+pub fn png_gray(w: u32, h: u32) -> Vec<u8> {
     fn crc(data: &[u8]) -> u32 {
         let mut c = 0xFFFF_FFFFu32;
         for b in data {
