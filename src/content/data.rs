@@ -75,7 +75,7 @@ pub struct Leaf {
 }
 
 /// A file named by the content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileRef {
     /// The field path.
     pub path: String,
@@ -83,4 +83,6 @@ pub struct FileRef {
     pub file: std::path::PathBuf,
     /// Where the value is in the content file.
     pub range: Range<usize>,
+    /// For an `image` field: what it accepts.
+    pub image: Option<super::schema::ImageRule>,
 }

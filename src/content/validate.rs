@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use super::data::{Data, FileRef, Leaf};
 use super::inline::{self, Newlines};
-use super::schema::{Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_id};
+use super::schema::{ImageRule, Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_id};
 use super::yaml::{Key, Node, Value, YamlFile};
 use crate::diag::Diagnostic;
 
@@ -134,7 +134,11 @@ impl Validator<'_> {
                 self.text(node, s, rules, *paragraphs, path)
             }
             (Kind::Text { .. }, _) => self.mismatch(node, path, "a string of text"),
-            (Kind::File { extensions }, Value::Str(s)) => self.file(node, s, extensions, path),
+            (Kind::File { extensions }, Value::Str(s)) => {
+                self.file(node, s, extensions, None, path)
+            }
+            (Kind::Image(rule), Value::Str(s)) => self.file(node, s, &[], Some(rule), path),
+            (Kind::Image(_), _) => self.mismatch(node, path, "an image path"),
             (Kind::File { .. }, _) => self.mismatch(node, path, "a file path"),
             (Kind::Id, Value::Str(s)) if is_id(s) => Data::Str(s.clone()),
             (Kind::Id, Value::Str(s)) => {
@@ -218,7 +222,14 @@ impl Validator<'_> {
     /// A `file` value: a relative path inside the project with an allowed
     /// extension (whether the file exists is checked later, against the
     /// project folder).
-    fn file(&mut self, node: &Node, s: &str, extensions: &[String], path: &str) -> Data {
+    fn file(
+        &mut self,
+        node: &Node,
+        s: &str,
+        extensions: &[String],
+        image: Option<&ImageRule>,
+        path: &str,
+    ) -> Data {
         match crate::project::relative_path(s) {
             Ok(rel) => {
                 let ext = rel
@@ -240,6 +251,7 @@ impl Validator<'_> {
                         path: path.to_string(),
                         file: rel,
                         range: node.range.clone(),
+                        image: image.cloned(),
                     });
                     Data::Str(s.to_string())
                 }

@@ -70,8 +70,60 @@ fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
     out
 }
 
+/// Checks an image the content names: its problems at its place in the
+/// content.
+fn image(
+    project: &Project,
+    real: &std::path::Path,
+    f: &crate::content::FileRef,
+    rule: &crate::content::schema::ImageRule,
+    position: &Option<crate::diag::Position>,
+) -> Vec<Diagnostic> {
+    let name = f.file.display().to_string();
+    // Read at most what a sane image needs: a larger file is refused
+    // without reading it all.
+    let limit = super::images::MAX_FILE;
+    let bytes = match std::fs::metadata(real) {
+        Ok(m) if m.len() > limit => {
+            return vec![
+                Diagnostic::error(
+                    position.clone(),
+                    format!(
+                        "`{name}` in `{}` is {:.0} MB; pamphlet takes images of at most {} MB",
+                        f.path,
+                        m.len() as f64 / 1e6,
+                        limit / 1_000_000
+                    ),
+                )
+                .with_hint("scale the image down or compress it"),
+            ];
+        }
+        _ => match std::fs::read(real) {
+            Ok(b) => b,
+            Err(e) => {
+                return vec![Diagnostic::error(
+                    position.clone(),
+                    format!("cannot read `{name}` (in `{}`): {e}", f.path),
+                )];
+            }
+        },
+    };
+    super::images::check(&name, &bytes, rule, &project.images)
+        .into_iter()
+        .map(|p| {
+            let message = format!("{} (in `{}`)", p.message, f.path);
+            let d = if p.error {
+                Diagnostic::error(position.clone(), message)
+            } else {
+                Diagnostic::warning(position.clone(), message)
+            };
+            d.with_hint(p.hint)
+        })
+        .collect()
+}
+
 /// Checks that each file the content names exists inside the project
-/// (following symbolic links).
+/// (following symbolic links), and that each image is one pamphlet can use.
 fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for f in &content.files {
@@ -85,7 +137,11 @@ fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
         };
         match world::confine(&full, &project.root) {
             Ok(real) if !real.is_file() => out.push(not_a_file()),
-            Ok(_) => {}
+            Ok(real) => {
+                if let Some(rule) = &f.image {
+                    out.extend(image(project, &real, f, rule, &position));
+                }
+            }
             Err(world::Unconfined::Directory) => out.push(not_a_file()),
             Err(world::Unconfined::Outside(real)) => out.push(
                 Diagnostic::error(

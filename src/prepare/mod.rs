@@ -8,11 +8,13 @@
 //!    publications, prepare the record views ([`views`]);
 //! 3. check what Typst would pass over silently: characters that no font
 //!    covers, files the content names that are not in the project
-//!    ([`checks`]).
+//!    ([`checks`]), images that are damaged, hostile, or too small for
+//!    their frame ([`images`]).
 //!
 //! Preparation reads files but writes none, and never compiles.
 
 pub mod checks;
+pub mod images;
 pub mod values;
 pub mod views;
 

@@ -50,6 +50,29 @@ pub struct Project {
     pub font_dirs: Vec<ProjectPath>,
     /// The publications, by name.
     pub publications: Vec<Publication>,
+    /// What the content's images must be (`[images]`).
+    pub images: ImageLimits,
+}
+
+/// Limits for the images the content names (`[images]` in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ImageLimits {
+    /// Under this effective resolution in its frame an image is an error.
+    pub min_ppi: f64,
+    /// Under this it is a warning.
+    pub warn_ppi: f64,
+    /// Cropping an image to its frame may cut off at most this share of it.
+    pub max_crop: f64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        Self {
+            min_ppi: 150.0,
+            warn_ppi: 300.0,
+            max_crop: 0.25,
+        }
+    }
 }
 
 /// A path inside the project, relative to its root, with the place in the
@@ -352,6 +375,7 @@ impl Project {
                 named_at: None,
             }],
         };
+        let images = reader.images(parsed.images.as_ref(), &mut diags);
         let publications: Vec<Publication> = parsed
             .publications
             .iter()
@@ -375,6 +399,7 @@ impl Project {
                 manifest_text: text,
                 font_dirs,
                 publications,
+                images,
             })
         } else {
             Err(ProjectError::Invalid(diags, text))

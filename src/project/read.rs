@@ -11,8 +11,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DEFAULT_PRINT_STANDARDS, MANIFEST, PDF_STANDARDS, PageRule, PdfX, PrintSettings, ProjectPath,
-    Publication, Variant, check_output_pattern, parse_length, parse_size, relative_path,
+    DEFAULT_PRINT_STANDARDS, ImageLimits, MANIFEST, PDF_STANDARDS, PageRule, PdfX, PrintSettings,
+    ProjectPath, Publication, Variant, check_output_pattern, parse_length, parse_size,
+    relative_path,
 };
 use crate::content::schema::did_you_mean;
 use crate::diag::{Diagnostic, Position};
@@ -24,6 +25,19 @@ pub(super) struct ManifestToml {
     pub(super) project: ProjectToml,
     #[serde(default)]
     pub(super) publications: BTreeMap<String, Spanned<PublicationToml>>,
+    #[serde(default)]
+    pub(super) images: Option<ImagesToml>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ImagesToml {
+    #[serde(default)]
+    pub(super) min_ppi: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) warn_ppi: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) max_crop: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +139,45 @@ impl Reader<'_> {
             d.message = message;
             Box::new(d)
         })
+    }
+
+    /// The `[images]` table over the defaults.
+    pub(super) fn images(
+        &self,
+        t: Option<&ImagesToml>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> ImageLimits {
+        let mut limits = ImageLimits::default();
+        let Some(t) = t else { return limits };
+        let mut set = |v: &Option<Spanned<f64>>,
+                       range: std::ops::RangeInclusive<f64>,
+                       what: &str,
+                       target: &mut f64| {
+            if let Some(v) = v {
+                if range.contains(v.get_ref()) {
+                    *target = *v.get_ref();
+                } else {
+                    diags.push(Diagnostic::error(
+                        Some(self.pos(v.span())),
+                        format!("{what} must be from {} to {}", range.start(), range.end()),
+                    ));
+                }
+            }
+        };
+        set(&t.min_ppi, 1.0..=2400.0, "`min_ppi`", &mut limits.min_ppi);
+        set(
+            &t.warn_ppi,
+            1.0..=2400.0,
+            "`warn_ppi`",
+            &mut limits.warn_ppi,
+        );
+        set(
+            &t.max_crop,
+            0.0..=1.0,
+            "`max_crop` (a share, like 0.25)",
+            &mut limits.max_crop,
+        );
+        limits
     }
 
     /// A path named in the manifest, checked to stay inside the project.

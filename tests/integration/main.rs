@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod handouts;
 mod hostile;
+mod images;
 mod incremental;
 mod pamphlet;
 mod pdfx;

@@ -63,6 +63,10 @@ pub enum Kind {
         /// Allowed extensions (lowercase, without the dot); any when empty.
         extensions: Vec<String>,
     },
+    /// An image inside the project: a path like `file`, whose bytes (not
+    /// its extension) must be one of the allowed formats, checked for
+    /// resolution and cropping against the frame the layout fills.
+    Image(ImageRule),
     /// An identifier: lowercase ASCII letters, digits, `-` and `_`, starting
     /// with a letter or digit. Safe in file names.
     Id,
@@ -119,6 +123,19 @@ pub struct StringRules {
     /// The only values allowed, when given.
     pub values: Option<Vec<String>>,
 }
+
+/// What an `image` field accepts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageRule {
+    /// Allowed formats (`jpeg`, `png`, `svg`); all of them when empty.
+    pub formats: Vec<String>,
+    /// The frame the layout fills with the image (width, height in
+    /// points), for resolution and cropping; unknown when `None`.
+    pub frame: Option<(f64, f64)>,
+}
+
+/// The image formats an `image` field may allow.
+pub const IMAGE_FORMATS: &[&str] = &["jpeg", "png", "svg"];
 
 /// What must be unique across a list's items.
 #[derive(Debug, Clone, PartialEq)]

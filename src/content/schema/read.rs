@@ -3,7 +3,10 @@
 
 use std::ops::Range;
 
-use super::{Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_field_name, object};
+use super::{
+    IMAGE_FORMATS, ImageRule, Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_field_name,
+    object,
+};
 use crate::content::yaml::{Node, Value, YamlFile};
 use crate::diag::Diagnostic;
 
@@ -15,7 +18,8 @@ pub(super) struct Reader<'a> {
 }
 
 const TYPES: &[&str] = &[
-    "string", "text", "id", "ref", "file", "integer", "number", "boolean", "list", "object",
+    "string", "text", "id", "ref", "file", "image", "integer", "number", "boolean", "list",
+    "object",
 ];
 
 impl Reader<'_> {
@@ -175,6 +179,7 @@ impl Reader<'_> {
             "text" => &["max_length", "min_length", "allow_empty", "paragraphs"],
             "id" => &[],
             "file" => &["extensions"],
+            "image" => &["formats", "frame"],
             "ref" => &["to"],
             "integer" | "number" => &["min", "max"],
             "boolean" => &[],
@@ -219,6 +224,36 @@ impl Reader<'_> {
     /// Reads option `name` (known for the type) into `o`.
     fn option(&mut self, o: &mut Options, name: &str, v: &Node, type_name: &str) {
         match name {
+            "formats" => match &v.value {
+                Value::Seq(list) => {
+                    for item in list {
+                        let Some(f) = self.string(item) else { continue };
+                        let f = f.to_lowercase();
+                        let f = if f == "jpg" { "jpeg".to_string() } else { f };
+                        if IMAGE_FORMATS.contains(&f.as_str()) {
+                            o.formats.push(f);
+                        } else {
+                            self.err_hint(
+                                item.range.clone(),
+                                format!("`{f}` is not an image format pamphlet takes"),
+                                format!("one of: {}", IMAGE_FORMATS.join(", ")),
+                            );
+                        }
+                    }
+                }
+                _ => self.err(v.range.clone(), "`formats` is a list like [jpeg, png]"),
+            },
+            "frame" => match &v.value {
+                Value::Str(s) => match crate::project::parse_size(s) {
+                    Ok(size) => o.frame = Some(size),
+                    Err(msg) => self.err_hint(
+                        v.range.clone(),
+                        msg,
+                        "the frame the layout fills, like `30mm x 40mm`",
+                    ),
+                },
+                _ => self.err(v.range.clone(), "`frame` is a size like `30mm x 40mm`"),
+            },
             "extensions" => match &v.value {
                 Value::Seq(list) => {
                     o.extensions = list
@@ -294,12 +329,15 @@ impl Reader<'_> {
             fields,
             to,
             extensions,
+            formats,
+            frame,
         } = o;
         match type_name {
             "string" => Kind::String(rules),
             "text" => Kind::Text { rules, paragraphs },
             "id" => Kind::Id,
             "file" => Kind::File { extensions },
+            "image" => Kind::Image(ImageRule { formats, frame }),
             "ref" => match to {
                 Some((to, range)) => match to.rsplit_once('.') {
                     Some((list, key)) if !list.is_empty() && !key.is_empty() => {
@@ -385,4 +423,6 @@ struct Options {
     fields: Option<Vec<(String, Spec)>>,
     to: Option<(String, Range<usize>)>,
     extensions: Vec<String>,
+    formats: Vec<String>,
+    frame: Option<(f64, f64)>,
 }
