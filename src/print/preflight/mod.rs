@@ -340,21 +340,11 @@ fn report_ink(
             String::new()
         }
     };
-    let inks: Vec<_> = findings
-        .iter()
-        .filter(|f| matches!(f.kind, FindingKind::Ink(_)))
-        .collect();
-    if let Some(worst) = inks.iter().max_by(|a, b| {
-        let v = |f: &ink::Finding| {
-            if let FindingKind::Ink(v) = f.kind {
-                v
-            } else {
-                0.0
-            }
-        };
-        v(a).total_cmp(&v(b))
-    }) && let FindingKind::Ink(v) = worst.kind
-    {
+    let inks = valued(findings, |k| match k {
+        FindingKind::Ink(v) => Some(*v),
+        _ => None,
+    });
+    if let Some(&(worst, v)) = inks.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
         diags.push(
             Diagnostic::error(at(), format!("page {page}: total ink {v:.0} % at {}{}; the limit is {max_ink:.0} %", place(worst), more(inks.len())))
                 .with_hint("lower the colour's C+M+Y+K (`print.max_ink` sets the limit); too much ink smears and dries slowly"),
@@ -378,21 +368,11 @@ fn report_ink(
             .with_hint(format!("set text under {} pt in K only, like cmyk(0%, 0%, 0%, 100%): four plates never register exactly", ink::RICH_BLACK_TEXT_BELOW_PT)),
         );
     }
-    let hairlines: Vec<_> = findings
-        .iter()
-        .filter(|f| matches!(f.kind, FindingKind::Hairline(_)))
-        .collect();
-    if let Some(thinnest) = hairlines.iter().min_by(|a, b| {
-        let v = |f: &ink::Finding| {
-            if let FindingKind::Hairline(v) = f.kind {
-                v
-            } else {
-                0.0
-            }
-        };
-        v(a).total_cmp(&v(b))
-    }) && let FindingKind::Hairline(w) = thinnest.kind
-    {
+    let hairlines = valued(findings, |k| match k {
+        FindingKind::Hairline(w) => Some(*w),
+        _ => None,
+    });
+    if let Some(&(thinnest, w)) = hairlines.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
         diags.push(
             Diagnostic::warning(
                 at(),
@@ -406,6 +386,17 @@ fn report_ink(
             .with_hint("make rules at least 0.1 mm (0.3 pt) wide"),
         );
     }
+}
+
+/// The findings of one kind, each with its value (`value` picks the kind).
+fn valued(
+    findings: &[ink::Finding],
+    value: impl Fn(&ink::FindingKind) -> Option<f64>,
+) -> Vec<(&ink::Finding, f64)> {
+    findings
+        .iter()
+        .filter_map(|f| Some((f, value(&f.kind)?)))
+        .collect()
 }
 
 fn check_boxes(

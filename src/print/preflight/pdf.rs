@@ -20,7 +20,8 @@ fn name_of(o: &Object) -> String {
     }
 }
 
-fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
+/// `o`, or the object it refers to.
+pub(super) fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
     doc.dereference(o).map(|(_, o)| o).unwrap_or(o)
 }
 

@@ -7,10 +7,10 @@
 
 use std::path::Path;
 
-use lopdf::{Document, Object, ObjectId};
+use lopdf::{Document, ObjectId};
 
 use super::PageBoxes;
-use super::pdf::PageScan;
+use super::pdf::{PageScan, deref};
 use crate::diag::{Diagnostic, Position};
 use crate::print::pdfx::decode_text;
 use crate::print::rect;
@@ -310,10 +310,6 @@ fn xmp_value(xmp: &str, key: &str) -> Option<String> {
 fn version_number(v: &str) -> u32 {
     let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
     major.trim().parse::<u32>().unwrap_or(0) * 10 + minor.trim().parse::<u32>().unwrap_or(0)
-}
-
-fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
-    doc.dereference(o).map(|(_, o)| o).unwrap_or(o)
 }
 
 #[cfg(test)]
