@@ -210,6 +210,72 @@ max_pages = 2
 pdf_standard = []
 "#;
 
+/// A stand-in portrait (a figure before a coloured backdrop) of `w` × `h`
+/// pixels as an sRGB JPEG at `quality`, different for each `seed`: for
+/// benchmarks, tests and visual checks of layouts that place photos.
+pub fn portrait_jpeg(w: u32, h: u32, seed: u64, quality: u8) -> Vec<u8> {
+    use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
+    let mut pixmap = Pixmap::new(w, h).expect("a non-empty portrait");
+    let hue = |k: u64| ((seed.wrapping_mul(2654435761).wrapping_add(k * 97)) % 200) as u8;
+    let (fw, fh) = (w as f32, h as f32);
+    // Backdrop: a vertical gradient in the seed's colour.
+    let bands = 64;
+    for i in 0..bands {
+        let t = i as f32 / bands as f32;
+        let mut paint = Paint::default();
+        paint.set_color_rgba8(
+            40 + hue(1) / 2,
+            (90.0 + 80.0 * t) as u8,
+            150 + hue(2) / 4,
+            255,
+        );
+        let band = Rect::from_xywh(0.0, fh * t, fw, fh / bands as f32 + 1.0).expect("a band");
+        pixmap.fill_rect(band, &paint, Transform::identity(), None);
+    }
+    let mut fill = |path: Option<tiny_skia::Path>, c: Color| {
+        let mut paint = Paint::default();
+        paint.set_color(c);
+        paint.anti_alias = true;
+        if let Some(path) = path {
+            pixmap.fill_path(
+                &path,
+                &paint,
+                FillRule::Winding,
+                Transform::identity(),
+                None,
+            );
+        }
+    };
+    let cx = fw * (0.42 + f32::from(hue(3) % 16) / 100.0);
+    // Shoulders, then the head, then hair.
+    fill(
+        PathBuilder::from_oval(
+            Rect::from_xywh(cx - fw * 0.3, fh * 0.62, fw * 0.6, fh * 0.8).expect("oval"),
+        ),
+        Color::from_rgba8(30 + hue(4) / 3, 40, 60 + hue(5) / 3, 255),
+    );
+    fill(
+        PathBuilder::from_oval(
+            Rect::from_xywh(cx - fw * 0.11, fh * 0.2, fw * 0.22, fh * 0.4).expect("oval"),
+        ),
+        Color::from_rgba8(234, 196, 170, 255),
+    );
+    fill(
+        PathBuilder::from_oval(
+            Rect::from_xywh(cx - fw * 0.12, fh * 0.15, fw * 0.24, fh * 0.17).expect("oval"),
+        ),
+        Color::from_rgba8(40, 30, 28, 255),
+    );
+    let rgba = pixmap.take();
+    let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let mut out = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder
+        .encode(&rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+        .expect("a portrait encodes");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,6 +206,7 @@ pub struct ProjectWorld {
     fonts: Arc<Fonts>,
     files: FileStore<SandboxLoader>,
     today: Option<Datetime>,
+    images: crate::print::images::Cache,
 }
 
 impl ProjectWorld {
@@ -219,6 +220,7 @@ impl ProjectWorld {
             fonts,
             files,
             today,
+            images: Default::default(),
         }
     }
 
@@ -230,6 +232,11 @@ impl ProjectWorld {
     /// The fonts.
     pub fn fonts(&self) -> &Arc<Fonts> {
         &self.fonts
+    }
+
+    /// Images processed for the output, shared by every compilation.
+    pub fn images(&self) -> &crate::print::images::Cache {
+        &self.images
     }
 
     /// Forgets cached file contents, so that the next compilation sees

@@ -221,17 +221,26 @@ impl Exporting<'_, '_> {
     ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
         let publication = &self.p.publication;
         let print = self.job.variant == Variant::Print;
-        let findings = print.then(|| preflight::findings(document, publication.print.safe));
         // PDF/X: RGB colours become the output profile's CMYK.
         let pdfx = publication
             .pdfx
             .filter(|_| print)
             .zip(self.p.output_profile.as_deref());
+        let images = print::images::Output::new(
+            &self.p.images,
+            print,
+            self.p.output_profile.clone().filter(|_| print),
+        );
+        let (sized, problems) =
+            print::images::prepare(document, &images, self.world.base().images());
+        self.report(problems)?;
         let converted = match pdfx {
-            Some((part, profile)) => Some(self.in_cmyk(document, profile, part)?),
+            Some((part, profile)) => Some(self.in_cmyk(&sized, profile, part)?),
             None => None,
         };
-        let document = converted.as_ref().unwrap_or(document);
+        let document = converted.as_ref().unwrap_or(&sized);
+        // What preflight sees on the frames: the pages as they will print.
+        let findings = print.then(|| preflight::findings(document, publication.print.safe));
         let document = print::apply(document, &publication.print.for_variant(self.job.variant));
         let exported = export(&document, self.p, self.job, self.options);
         self.phases.export = self.clock.lap();
@@ -273,8 +282,15 @@ impl Exporting<'_, '_> {
         part: print::pdfx::PdfX,
     ) -> Result<PagedDocument, Vec<Diagnostic>> {
         let (converted, problems) = print::colour::to_cmyk(document, profile, part);
+        self.report(problems)?;
+        Ok(converted)
+    }
+
+    /// What the print stage could not do to the frames, as errors at the
+    /// layout lines concerned.
+    fn report(&mut self, problems: Vec<print::colour::Unconverted>) -> Result<(), Vec<Diagnostic>> {
         if problems.is_empty() {
-            return Ok(converted);
+            return Ok(());
         }
         Err(problems
             .into_iter()

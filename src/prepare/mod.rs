@@ -53,8 +53,11 @@ pub struct Prepared {
     /// Characters of the content that no font covers (reported with their
     /// place in the content when it was loaded).
     pub uncovered: Arc<BTreeSet<char>>,
-    /// The output profile of a PDF/X print variant.
+    /// The output profile of the print variant: the CMYK its images are
+    /// converted to, and for PDF/X its output intent.
     pub output_profile: Option<Arc<OutputProfile>>,
+    /// The project's image settings (`[images]`).
+    pub images: crate::project::ImageLimits,
     /// The library of each variant (print, screen) and a hash of its
     /// `sys.inputs`, built by the first job that needs it and shared by the
     /// others.
@@ -182,10 +185,15 @@ impl Loader<'_> {
             );
             return;
         }
-        let output_profile = match (publication.pdfx, &publication.output_intent) {
-            (None, _) => None,
-            (Some(_), None) => Some(OutputProfile::japan_color_2011_coated()),
-            (Some(_), Some(path)) => match self.profile(path) {
+        // Print variants convert their images to CMYK through the output
+        // profile, PDF/X or not; PDF/X also embeds it as the output intent.
+        let print = publication
+            .variants
+            .contains(&crate::project::Variant::Print);
+        let output_profile = match (print, &publication.output_intent) {
+            (false, _) => None,
+            (true, None) => Some(OutputProfile::japan_color_2011_coated()),
+            (true, Some(path)) => match self.profile(path) {
                 Some(p) => Some(p),
                 None => return,
             },
@@ -212,6 +220,7 @@ impl Loader<'_> {
             scoped,
             extra_inputs: inputs.clone(),
             output_profile,
+            images: self.project.images,
             libraries: Arc::default(),
             uncovered: Arc::default(),
         });

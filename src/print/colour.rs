@@ -10,8 +10,8 @@
 //! What cannot be converted without changing how the page looks — an RGB
 //! colour that is partly transparent (a CMYK colour in Typst has no alpha),
 //! an RGB gradient — is reported at the layout line that drew it, and so
-//! are RGB raster images (not converted yet; CMYK JPEGs and grey images
-//! pass through).
+//! are raster images PDF/X-1a cannot take. RGB raster images were made
+//! CMYK before this stage ([`super::images`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,9 +20,10 @@ use moxcms::{ColorProfile, Layout, RenderingIntent, TransformF32Executor, Transf
 use typst::layout::{Frame, FrameItem};
 use typst::model::Document;
 use typst::syntax::Span;
-use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor, RasterImage};
+use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor};
 use typst_layout::PagedDocument;
 
+use super::images::jpeg_components;
 use super::pdfx::{OutputProfile, PdfX};
 
 /// Converts sRGB colours to the CMYK of an output profile.
@@ -154,10 +155,10 @@ impl Run<'_> {
                         message: "an image that is not a CMYK JPEG in a PDF/X-1a print PDF (Typst writes other images with ICC-based colour, which PDF/X-1a does not allow)".into(),
                         hint: "save the image as a CMYK JPEG, or use PDF/X-4",
                     });
-                } else if !is_cmyk_or_gray(raster) {
+                } else if super::images::is_rgb(raster) {
                     self.problems.push(Unconverted {
                         span: *span,
-                        message: "an RGB image in a PDF/X print PDF (pamphlet does not convert images to CMYK yet)".into(),
+                        message: "an RGB image in a PDF/X print PDF that pamphlet could not convert to CMYK".into(),
                         hint: "save the image as a CMYK JPEG (or greyscale), or leave PDF/X out with `pdf_standard = []` in the publication's [print] table",
                     });
                 }
@@ -256,32 +257,6 @@ impl Run<'_> {
         self.cache.insert(key, cmyk);
         Some(cmyk)
     }
-}
-
-/// Whether a raster image is grey or a CMYK JPEG (passed through as it is).
-fn is_cmyk_or_gray(raster: &RasterImage) -> bool {
-    raster.dynamic().color().channel_count() <= 2 || jpeg_components(raster.data()) == Some(4)
-}
-
-/// The number of colour components of a JPEG, from its frame header.
-fn jpeg_components(data: &[u8]) -> Option<u8> {
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut i = 2;
-    while i + 9 < data.len() {
-        if data[i] != 0xFF {
-            return None;
-        }
-        let marker = data[i + 1];
-        let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
-        // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC).
-        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            return data.get(i + 9).copied();
-        }
-        i += 2 + len;
-    }
-    None
 }
 
 /// Whether a colour is RGB (in any of Typst's RGB-based spaces); grey,

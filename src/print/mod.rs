@@ -19,6 +19,7 @@
 //!    output intent and the standard's metadata after it ([`pdfx`]).
 
 pub mod colour;
+pub mod images;
 pub mod pdfx;
 pub mod preflight;
 

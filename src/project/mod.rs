@@ -63,6 +63,14 @@ pub struct ImageLimits {
     pub warn_ppi: f64,
     /// Cropping an image to its frame may cut off at most this share of it.
     pub max_crop: f64,
+    /// Print variants: images sharper than this are downsampled to it.
+    pub print_ppi: f64,
+    /// Screen variants: the same.
+    pub screen_ppi: f64,
+    /// The JPEG quality (1–100) of images pamphlet re-encodes.
+    pub jpeg_quality: u8,
+    /// How RGB images become the output profile's CMYK (PDF/X).
+    pub intent: RenderingIntent,
 }
 
 impl Default for ImageLimits {
@@ -71,8 +79,25 @@ impl Default for ImageLimits {
             min_ppi: 150.0,
             warn_ppi: 300.0,
             max_crop: 0.25,
+            print_ppi: 450.0,
+            screen_ppi: 150.0,
+            jpeg_quality: 85,
+            intent: RenderingIntent::Perceptual,
         }
     }
+}
+
+/// The ICC rendering intent of image colour conversion
+/// (`[images] rendering_intent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RenderingIntent {
+    /// The profile's own gamut mapping: the whole image is compressed into
+    /// the printable gamut (the default; what photos want).
+    Perceptual,
+    /// Colours inside the gamut are kept exactly, those outside clipped.
+    /// (Without black point compensation, which `moxcms` lacks.)
+    RelativeColorimetric,
 }
 
 /// A path inside the project, relative to its root, with the place in the

@@ -12,8 +12,8 @@ use toml::Spanned;
 
 use super::{
     DEFAULT_PRINT_STANDARDS, ImageLimits, MANIFEST, PDF_STANDARDS, PageRule, PdfX, PrintSettings,
-    ProjectPath, Publication, Variant, check_output_pattern, parse_length, parse_size,
-    relative_path,
+    ProjectPath, Publication, RenderingIntent, Variant, check_output_pattern, parse_length,
+    parse_size, relative_path,
 };
 use crate::content::schema::did_you_mean;
 use crate::diag::{Diagnostic, Position};
@@ -38,6 +38,14 @@ pub(super) struct ImagesToml {
     pub(super) warn_ppi: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) max_crop: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) print_ppi: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) screen_ppi: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) jpeg_quality: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) rendering_intent: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -177,6 +185,31 @@ impl Reader<'_> {
             "`max_crop` (a share, like 0.25)",
             &mut limits.max_crop,
         );
+        set(
+            &t.print_ppi,
+            72.0..=2400.0,
+            "`print_ppi`",
+            &mut limits.print_ppi,
+        );
+        set(
+            &t.screen_ppi,
+            36.0..=2400.0,
+            "`screen_ppi`",
+            &mut limits.screen_ppi,
+        );
+        let mut quality = f64::from(limits.jpeg_quality);
+        set(&t.jpeg_quality, 1.0..=100.0, "`jpeg_quality`", &mut quality);
+        limits.jpeg_quality = quality.round() as u8;
+        if let Some(v) = &t.rendering_intent {
+            match v.get_ref().as_str() {
+                "perceptual" => limits.intent = RenderingIntent::Perceptual,
+                "relative-colorimetric" => limits.intent = RenderingIntent::RelativeColorimetric,
+                other => diags.push(Diagnostic::error(
+                    Some(self.pos(v.span())),
+                    format!("`rendering_intent` is \"perceptual\" or \"relative-colorimetric\", not \"{other}\""),
+                )),
+            }
+        }
         limits
     }
 

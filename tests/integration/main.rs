@@ -9,6 +9,7 @@ mod images;
 mod incremental;
 mod pamphlet;
 mod pdfx;
+mod photos;
 mod print;
 mod validation;
 mod visual;

@@ -17,7 +17,7 @@ fn japan_color() -> Vec<u8> {
 
 /// pdf-oxide's verdict on `path` for a PDF/X `level` (`4`, `1a_2001`):
 /// whether it is valid, and its errors.
-fn pdf_oxide(path: &Path, level: &str) -> (bool, Vec<String>) {
+pub fn pdf_oxide(path: &Path, level: &str) -> (bool, Vec<String>) {
     let script = "import json, sys, pdf_oxide\n\
         r = pdf_oxide.PdfDocument(sys.argv[1]).validate_pdf_x(sys.argv[2])\n\
         print(json.dumps({'valid': r['valid'], 'errors': [str(e) for e in r['errors']]}))";

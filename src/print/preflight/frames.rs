@@ -137,15 +137,10 @@ fn walk(
                             ppi,
                         });
                     }
-                    // Colour images are RGB (PNG, JPEG); grayscale ones are fine.
-                    *rgb |= !is_gray(raster);
+                    *rgb |= crate::print::images::is_rgb(raster);
                 }
             }
             _ => {}
         }
     }
-}
-
-fn is_gray(raster: &typst::visualize::RasterImage) -> bool {
-    raster.dynamic().color().channel_count() <= 2
 }

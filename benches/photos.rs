@@ -1,0 +1,141 @@
+//! Handouts with portraits: `cargo bench --bench photos`.
+//!
+//! Builds N synthetic handouts (`PAMPHLET_BENCH_N`, default 1000) three
+//! ways in one run, alternating, median of three whole-process builds each:
+//! without photos (the baseline), every member with the same 12-megapixel
+//! JPEG, and every member with a distinct one (the same picture with a
+//! distinct comment, so that nothing is shared: each is decoded and
+//! downsampled on its own). Reports time per handout and its ratio to the
+//! baseline, peak RSS, and the handouts' mean and largest size.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One whole-process build: wall time and peak RSS (KiB).
+fn build(project: &Path, fonts: &Path) -> (Duration, i64) {
+    let t = Instant::now();
+    // Waited for with wait4 below, which also reports its peak RSS.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .args(["build", "-p", "handout", "--force", "--quiet", "--project"])
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .spawn()
+        .expect("pamphlet starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child, not waited for yet; the pointers are valid.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "build failed"
+    );
+    (t.elapsed(), usage.ru_maxrss)
+}
+
+/// Gives every member of the project's content `photo: photos/…`: one
+/// shared file, or one per member.
+fn add_photos(project: &Path, n: usize, distinct: bool, jpeg: &[u8]) {
+    let photos = project.join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let content = project.join("content/crosstalk.yaml");
+    let mut text = std::fs::read_to_string(&content).unwrap();
+    for i in 1..=n {
+        let id = format!("m{i:04}");
+        let file = if distinct {
+            // A COM segment after SOI: other bytes, the same picture.
+            let mut bytes = jpeg[..2].to_vec();
+            let comment = format!("portrait of {id}");
+            bytes.extend_from_slice(&[0xFF, 0xFE]);
+            bytes.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+            bytes.extend_from_slice(comment.as_bytes());
+            bytes.extend_from_slice(&jpeg[2..]);
+            std::fs::write(photos.join(format!("{id}.jpg")), bytes).unwrap();
+            format!("photos/{id}.jpg")
+        } else {
+            "photos/shared.jpg".to_string()
+        };
+        text = text.replacen(
+            &format!("  - id: {id}\n"),
+            &format!("  - id: {id}\n    photo: {file}\n"),
+            1,
+        );
+    }
+    if !distinct {
+        std::fs::write(photos.join("shared.jpg"), jpeg).unwrap();
+    }
+    std::fs::write(content, text).unwrap();
+}
+
+fn sizes(project: &Path, n: usize) -> (f64, f64) {
+    let all: Vec<u64> = (1..=n)
+        .map(|i| {
+            std::fs::metadata(project.join(format!("out/handouts/m{i:04}.pdf")))
+                .expect("every handout written")
+                .len()
+        })
+        .collect();
+    (
+        all.iter().sum::<u64>() as f64 / n as f64 / 1024.0,
+        *all.iter().max().unwrap() as f64 / 1024.0,
+    )
+}
+
+fn main() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fonts = repo.join("fonts");
+    let n: usize = std::env::var("PAMPHLET_BENCH_N")
+        .ok()
+        .and_then(|s| s.split(',').next_back()?.trim().parse().ok())
+        .unwrap_or(1000);
+    // A 12-megapixel camera-sized portrait (4000 × 3000).
+    let jpeg = pamphlet::synth::portrait_jpeg(4000, 3000, 7, 92);
+    println!(
+        "{n} handouts; the portrait is 4000 × 3000 px, {:.0} KiB\n",
+        jpeg.len() as f64 / 1024.0
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cases = ["no photo", "same 12 MP JPEG", "distinct 12 MP JPEGs"];
+    let projects: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(k, _)| {
+            let p = dir.path().join(format!("case{k}"));
+            pamphlet::synth::write_handout_project(&p, &repo.join("layouts"), n, 42).unwrap();
+            if k > 0 {
+                add_photos(&p, n, k == 2, &jpeg);
+            }
+            p
+        })
+        .collect();
+    let mut runs: Vec<Vec<(Duration, i64)>> = vec![Vec::new(); cases.len()];
+    for _ in 0..3 {
+        for (k, p) in projects.iter().enumerate() {
+            runs[k].push(build(p, &fonts));
+        }
+    }
+    let median = |v: &mut Vec<(Duration, i64)>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let base = median(&mut runs[0].clone()).0;
+    println!("| batch | wall | per handout | vs no photo | peak RSS | mean size | largest |");
+    println!("|---|---|---|---|---|---|---|");
+    for (k, case) in cases.iter().enumerate() {
+        let (wall, _) = median(&mut runs[k]);
+        let rss = runs[k].iter().map(|r| r.1).max().unwrap();
+        let (mean, max) = sizes(&projects[k], n);
+        println!(
+            "| {case} | {:.2} s | {:.2} ms | {:.2}× | {:.0} MiB | {mean:.0} KiB | {max:.0} KiB |",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() * 1000.0 / n as f64,
+            wall.as_secs_f64() / base.as_secs_f64(),
+            rss as f64 / 1024.0,
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! Photos in the output: sized for the variant (downsampled over 450 ppi
+//! for print, 150 ppi for screen), coloured for it (CMYK through the output
+//! profile for PDF/X, grey kept grey, CMYK JPEGs kept CMYK, RGB for screen),
+//! embedded once however often placed, and noticed by incremental builds.
+//! Every check reads the PDF back with poppler's `pdfimages`; the images are
+//! made here.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use crate::common::*;
+
+/// One image as `pdfimages -list` reports it.
+#[derive(Debug, Clone, PartialEq)]
+struct Embedded {
+    page: u32,
+    width: u32,
+    height: u32,
+    colour: String,
+    components: u32,
+    encoding: String,
+    object: u32,
+}
+
+/// The images of a PDF (soft masks left out).
+fn images(pdf: &Path) -> Vec<Embedded> {
+    tool("pdfimages", &["-list", pdf.to_str().unwrap()])
+        .lines()
+        .skip(2)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.len() > 10 && f[2] == "image").then(|| Embedded {
+                page: f[0].parse().unwrap(),
+                width: f[3].parse().unwrap(),
+                height: f[4].parse().unwrap(),
+                colour: f[5].into(),
+                components: f[6].parse().unwrap(),
+                encoding: f[8].into(),
+                object: f[10].parse().unwrap(),
+            })
+        })
+        .collect()
+}
+
+/// The `mini` project, built for print (PDF/X-4, the default) and screen,
+/// placing its `logo` image field in a 30 × 40 mm frame (`times` times),
+/// with the image `file` holding `bytes`.
+fn sheet_with_photo(file: &str, bytes: &[u8], times: usize) -> tempfile::TempDir {
+    let dir = fixture_project("mini");
+    edit(
+        &dir.path().join("pamphlet.toml"),
+        "variants = [\"screen\"]",
+        "variants = [\"print\", \"screen\"]",
+    );
+    edit(
+        &dir.path().join("layouts/sheet/schema.yaml"),
+        "logo: {type: file, optional: true, extensions: [png, jpg, svg]}",
+        "logo: {type: image, optional: true, formats: [jpeg, png], frame: 30mm x 40mm}",
+    );
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "#if c.logo != none { image(\"/\" + c.logo, width: 20mm) }",
+        &format!("#for _ in range({times}) {{ photo(c.logo, width: 30mm, height: 40mm) }}"),
+    );
+    edit(
+        &dir.path().join("content/staff.yaml"),
+        "title: 職員紹介",
+        &format!("logo: {file}\ntitle: 職員紹介"),
+    );
+    std::fs::write(dir.path().join(file), bytes).unwrap();
+    dir
+}
+
+fn encode(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A smooth RGB photo of `w` × `h` pixels.
+fn rgb_photo(w: u32, h: u32) -> image::DynamicImage {
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x * 255 / w) as u8,
+            (y * 255 / h) as u8,
+            (((x + y) * 255) / (w + h)) as u8,
+        ])
+    }))
+}
+
+/// A CMYK JPEG (Adobe-inverted, as Photoshop writes it) of `w` × `h`.
+fn cmyk_jpeg(w: u16, h: u16) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(usize::from(w) * usize::from(h) * 4);
+    for y in 0..h {
+        for x in 0..w {
+            pixels.extend_from_slice(&[(x % 200) as u8, 40, (y % 200) as u8, 20]);
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    out
+}
+
+/// Builds `dir`; the images of its print and screen PDFs.
+fn build(dir: &Path) -> (Vec<Embedded>, Vec<Embedded>) {
+    let report = build_into(&open(dir), &dir.join("out"), |_| {});
+    assert_success(&report);
+    (
+        images(&dir.join("out/sheet.pdf")),
+        images(&dir.join("out/sheet.screen.pdf")),
+    )
+}
+
+/// Whether `n` is the pixel count of `mm` at `ppi` (to the nearest pixel).
+#[track_caller]
+fn at_ppi(n: u32, mm: f64, ppi: f64) {
+    let want = mm / 25.4 * ppi;
+    assert!((f64::from(n) - want).abs() <= 1.0, "{n} px, want {want:.1}");
+}
+
+#[test]
+fn an_rgb_photo_becomes_cmyk_at_450_ppi_for_print_and_stays_rgb_at_150_for_screen() {
+    // 1200 × 1600 px in 30 × 40 mm: 1016 ppi.
+    let dir = sheet_with_photo(
+        "photo.jpg",
+        &encode(rgb_photo(1200, 1600), image::ImageFormat::Jpeg),
+        1,
+    );
+    let (print, screen) = build(dir.path());
+    assert_eq!(print.len(), 1, "{print:?}");
+    let p = &print[0];
+    assert_eq!(
+        (p.colour.as_str(), p.components, p.encoding.as_str()),
+        ("cmyk", 4, "jpeg"),
+        "{p:?}"
+    );
+    at_ppi(p.width, 30.0, 450.0);
+    at_ppi(p.height, 40.0, 450.0);
+    let s = &screen[0];
+    assert_eq!(
+        (s.colour.as_str(), s.encoding.as_str()),
+        ("icc", "jpeg"),
+        "{s:?}"
+    );
+    assert_eq!(s.components, 3);
+    at_ppi(s.width, 30.0, 150.0);
+    at_ppi(s.height, 40.0, 150.0);
+    // The converted photo is valid PDF/X-4 for a tool we did not write.
+    let (valid, errors) = crate::pdfx::pdf_oxide(&dir.path().join("out/sheet.pdf"), "4");
+    assert!(valid, "{errors:?}");
+}
+
+#[test]
+fn a_16_bit_png_and_a_grey_photo_keep_their_colour_a_cmyk_jpeg_stays_cmyk() {
+    // 16-bit RGB PNG: 8-bit CMYK for print.
+    let png16 = image::DynamicImage::ImageRgb16(rgb_photo(900, 1200).to_rgb16());
+    let dir = sheet_with_photo("deep.png", &encode(png16, image::ImageFormat::Png), 1);
+    let (print, _) = build(dir.path());
+    assert_eq!(
+        (print[0].colour.as_str(), print[0].components),
+        ("cmyk", 4),
+        "{print:?}"
+    );
+    at_ppi(print[0].width, 30.0, 450.0);
+
+    // Grey stays grey (one component) in print, downsampled.
+    let grey = image::DynamicImage::ImageLuma8(rgb_photo(1200, 1600).to_luma8());
+    let dir = sheet_with_photo("grey.jpg", &encode(grey, image::ImageFormat::Jpeg), 1);
+    let (print, _) = build(dir.path());
+    assert_eq!(print[0].components, 1, "{print:?}");
+    at_ppi(print[0].height, 40.0, 450.0);
+
+    // A CMYK JPEG at 380 ppi passes through as it is; at 1016 ppi it is
+    // downsampled and stays CMYK, its inks where they were.
+    let small = cmyk_jpeg(449, 598);
+    let dir = sheet_with_photo("cmyk.jpg", &small, 1);
+    let (print, _) = build(dir.path());
+    assert_eq!(
+        (print[0].colour.as_str(), print[0].width, print[0].height),
+        ("cmyk", 449, 598),
+        "{print:?}"
+    );
+    let dir = sheet_with_photo("cmyk.jpg", &cmyk_jpeg(1200, 1600), 1);
+    let (print, _) = build(dir.path());
+    assert_eq!(print[0].colour, "cmyk", "{print:?}");
+    at_ppi(print[0].width, 30.0, 450.0);
+    // The print PDF rendered in CMYK (mupdf): the photo's magenta (40 of
+    // 255) and black (20) are where they were, not inverted.
+    let inks = cmyk_render(&dir.path().join("out/sheet.pdf"));
+    let near = |v: u8, want: u8| v.abs_diff(want) <= 6;
+    let photo = inks
+        .chunks(4)
+        .filter(|p| near(p[1], 40) && near(p[3], 20))
+        .count();
+    // 30 × 40 mm at 72 dpi: 85 × 113 pixels.
+    assert!(
+        photo > 85 * 113 * 8 / 10,
+        "{photo} pixels with the photo's inks"
+    );
+}
+
+/// Page 1 of `pdf` rendered by mupdf at 72 dpi in CMYK: its pixels.
+fn cmyk_render(pdf: &Path) -> Vec<u8> {
+    let out = pdf.with_extension("pam");
+    tool(
+        "mutool",
+        &[
+            "draw",
+            "-q",
+            "-r",
+            "72",
+            "-c",
+            "cmyk",
+            "-o",
+            out.to_str().unwrap(),
+            pdf.to_str().unwrap(),
+            "1",
+        ],
+    );
+    let pam = std::fs::read(&out).unwrap();
+    let end = pam.windows(7).position(|w| w == b"ENDHDR\n").unwrap() + 7;
+    pam[end..].to_vec()
+}
+
+#[test]
+fn a_photo_placed_three_times_is_embedded_once() {
+    let dir = sheet_with_photo(
+        "photo.jpg",
+        &encode(rgb_photo(1200, 1600), image::ImageFormat::Jpeg),
+        3,
+    );
+    let (print, screen) = build(dir.path());
+    for list in [&print, &screen] {
+        assert_eq!(list.len(), 3, "{list:?}");
+        assert!(list.iter().all(|i| i.object == list[0].object), "{list:?}");
+    }
+}
+
+#[test]
+fn a_transparent_png_in_pdf_x_is_an_error_at_its_layout_line_and_fine_on_screen() {
+    let alpha = image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(600, 800, |x, _| {
+        image::Rgba([200, 30, 30, (x % 256) as u8])
+    }));
+    let dir = sheet_with_photo("mark.png", &encode(alpha, image::ImageFormat::Png), 1);
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("with transparency in a PDF/X print PDF"))
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let at = d.position.as_ref().unwrap();
+    assert_eq!(at.path.to_str().unwrap(), "layouts/_lib/helpers.typ", "{d}");
+    // The screen variant is still written, with the PNG's transparency.
+    let screen = images(&dir.path().join("out/sheet.screen.pdf"));
+    assert_eq!(screen[0].colour, "icc", "{screen:?}");
+    assert!(!dir.path().join("out/sheet.pdf").exists());
+}
+
+#[test]
+fn a_changed_photo_rebuilds_the_pdfs_that_show_it() {
+    let dir = sheet_with_photo(
+        "photo.jpg",
+        &encode(rgb_photo(600, 800), image::ImageFormat::Jpeg),
+        1,
+    );
+    let session = open(dir.path());
+    let out = dir.path().join("out");
+    assert_success(&build_into(&session, &out, |_| {}));
+    let again = build_into(&open(dir.path()), &out, |_| {});
+    assert!(
+        again
+            .jobs
+            .iter()
+            .all(|j| matches!(j.status, pamphlet::JobStatus::Skipped)),
+        "nothing changed, nothing rebuilt"
+    );
+    let before = std::fs::read(out.join("sheet.pdf")).unwrap();
+    std::fs::write(
+        dir.path().join("photo.jpg"),
+        encode(rgb_photo(800, 600).rotate90(), image::ImageFormat::Jpeg),
+    )
+    .unwrap();
+    let after = build_into(&open(dir.path()), &out, |_| {});
+    assert_success(&after);
+    assert!(
+        after
+            .jobs
+            .iter()
+            .all(|j| matches!(j.status, pamphlet::JobStatus::Built { .. })),
+        "{:?}",
+        after.jobs.iter().map(|j| &j.status).collect::<Vec<_>>()
+    );
+    assert_ne!(before, std::fs::read(out.join("sheet.pdf")).unwrap());
+}
+
+#[test]
+fn a_members_photo_shows_in_the_pamphlet_and_in_their_handout_only() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_project(dir.path());
+    std::fs::create_dir_all(dir.path().join("photos")).unwrap();
+    std::fs::write(
+        dir.path().join("photos/sotetsu.jpg"),
+        pamphlet::synth::portrait_jpeg(1600, 1200, 1, 88),
+    )
+    .unwrap();
+    edit(
+        &dir.path().join("content/crosstalk.yaml"),
+        "  - id: sotetsu\n",
+        "  - id: sotetsu\n    photo: photos/sotetsu.jpg\n    photo_focus: {x: 50, y: 30}\n",
+    );
+    let out = dir.path().join("out");
+    let report = build_into(&open(dir.path()), &out, |_| {});
+    assert_success(&report);
+    // The pamphlet's member card (57 × 36 mm, cropped from 4:3) on page 1:
+    // CMYK in the PDF/X print variant, RGB (ICC-based) on screen.
+    let print = images(&out.join("crosstalk.pdf"));
+    assert_eq!(print.len(), 1, "{print:?}");
+    assert_eq!((print[0].page, print[0].colour.as_str()), (1, "cmyk"));
+    let screen = images(&out.join("crosstalk.screen.pdf"));
+    assert_eq!((screen[0].page, screen[0].colour.as_str()), (1, "icc"));
+    // The handout of that member has it; the others have none.
+    let own = images(&out.join("handouts/sotetsu.pdf"));
+    assert_eq!((own.len(), own[0].colour.as_str()), (1, "cmyk"), "{own:?}");
+    assert!(images(&out.join("handouts/itoen.pdf")).is_empty());
+    // The text is all still there (the pamphlet keeps its four pages).
+    assert_eq!(pdf_pages(&out.join("crosstalk.pdf")).len(), 4);
+}
