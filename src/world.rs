@@ -276,9 +276,14 @@ impl ProjectWorld {
             library,
             data,
             accessed: Mutex::default(),
+            reduce: None,
         }
     }
 }
+
+/// The content's images and the frames they fill (points), for serving
+/// them reduced ([`JobWorld::reducing`]).
+pub type ImageFrames = std::collections::HashMap<FileId, (f64, f64)>;
 
 /// Where a job's own data is served: a virtual file that shadows any
 /// project file of that name. Layouts read it through
@@ -311,9 +316,18 @@ pub struct JobWorld<'a> {
     library: Arc<LazyHash<Library>>,
     data: Bytes,
     accessed: Mutex<HashSet<FileId>>,
+    reduce: Option<(Arc<ImageFrames>, f64)>,
 }
 
 impl JobWorld<'_> {
+    /// Serves the content's images in `frames` reduced to what their frame
+    /// shows at `ppi` ([`crate::print::images::reduce`], cached for the
+    /// session): Typst then never decodes a camera-sized photo.
+    pub fn reducing(mut self, frames: Arc<ImageFrames>, ppi: f64) -> Self {
+        self.reduce = Some((frames, ppi));
+        self
+    }
+
     /// The files this compilation read (sources, data, images).
     pub fn accessed(&self) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = self
@@ -359,7 +373,14 @@ impl World for JobWorld<'_> {
         if let Ok(mut a) = self.accessed.lock() {
             a.insert(id);
         }
-        self.base.files.file(id)
+        let bytes = self.base.files.file(id)?;
+        match &self.reduce {
+            Some((frames, ppi)) => match frames.get(&id) {
+                Some(frame) => Ok(self.base.images.reduced(bytes, *frame, *ppi)),
+                None => Ok(bytes),
+            },
+            None => Ok(bytes),
+        }
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -113,6 +113,48 @@ pub fn page_text_runs(frame: &Frame) -> Vec<EcoString> {
     runs
 }
 
+/// The typographic lint ([`crate::print::lint`]) on the laid-out
+/// `document`, run once per publication (on its first variant: the others
+/// set the same lines), each finding a warning at the content it is about.
+pub(super) fn lint(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
+    use crate::print::lint::{Paragraph, Rule};
+    let mut paragraphs = Vec::new();
+    let mut leaves = Vec::new();
+    for (block, leaf) in p.content.leaves.iter().enumerate() {
+        for text in leaf.plain.split('\n') {
+            paragraphs.push(Paragraph {
+                text: text.to_string(),
+                block,
+            });
+            leaves.push(leaf);
+        }
+    }
+    let settings = &p.publication.lint;
+    let fixed = p.publication.pages.exact.is_some();
+    crate::print::lint::lint(document, &paragraphs, settings, fixed)
+        .into_iter()
+        .map(|f| {
+            let leaf = f.paragraph.map(|i| leaves[i]);
+            let position = leaf.map(|l| p.content.position(l));
+            let field = leaf.map_or(String::new(), |l| format!(" (in `{}`)", l.path));
+            let hint = match f.rule {
+                Rule::Runt => "change a few words so the paragraph ends on a fuller line, or let Typst balance it (`par(linebreaks: \"optimized\")`, `text(costs: (runt: …))`)",
+                Rule::Widow => "keep the text together (`block(breakable: false)`), or move the break",
+                Rule::Heading => "keep the heading with its text: both in one `block(breakable: false)`, or a `colbreak()` before it",
+                Rule::Kinsoku => "set `lang: \"ja\"` on the text (Typst then applies kinsoku), or move the manual line break",
+                Rule::Underfull => "spread the content over the pages, or give this page more",
+                Rule::Overfull => "allow a break in the long word or URL, or widen the frame",
+                Rule::Measure => "set body text in columns, or in a narrower frame",
+            };
+            Diagnostic::warning(
+                position,
+                format!("{}: {} on page {}{field}", f.rule.name(), f.message, f.page),
+            )
+            .with_hint(hint)
+        })
+        .collect()
+}
+
 /// Checks the page count against the publication's rule, and names the
 /// content field whose text ran onto pages past the limit.
 pub(super) fn check_pages(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {

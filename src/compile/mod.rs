@@ -128,7 +128,9 @@ pub fn compile(
     shown: &Path,
 ) -> Compiled {
     let start = Instant::now();
-    let job_world = world.job(p.main, inputs.library, inputs.data);
+    let job_world = world
+        .job(p.main, inputs.library, inputs.data)
+        .reducing(p.image_frames.clone(), p.images.print_ppi);
     let mut sources = Sources::new();
     let mut phases = Phases::default();
     let mut clock = Clock(Instant::now());
@@ -147,6 +149,9 @@ pub fn compile(
             pages = document.pages().len();
             diagnostics.extend(missing_glyphs(&document, &p.uncovered));
             diagnostics.extend(diagnose::check_pages(p, &document));
+            if p.publication.variants.first() == Some(&job.variant) {
+                diagnostics.extend(diagnose::lint(p, &document));
+            }
             if let Some(ppi) = options.preview_ppi {
                 previews = crate::preview::render(&document, &job.output, ppi);
             }

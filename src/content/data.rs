@@ -70,7 +70,8 @@ pub struct Leaf {
     pub range: Range<usize>,
     /// The value as written in YAML (markup included).
     pub raw: String,
-    /// The text as it reads (markup removed).
+    /// The text as it reads (markup removed): paragraphs separated by
+    /// newlines, line breaks within them by U+2028.
     pub plain: String,
 }
 

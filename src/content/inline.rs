@@ -49,12 +49,22 @@ impl Rich {
     /// The text as it reads, without markup: paragraphs joined by newlines,
     /// ruby as its base text.
     pub fn plain(&self) -> String {
+        self.joined('\n')
+    }
+
+    /// The plain text with paragraphs joined by newlines and line breaks
+    /// as U+2028 (LINE SEPARATOR), so that the two can be told apart.
+    pub fn plain_paragraphs(&self) -> String {
+        self.joined('\u{2028}')
+    }
+
+    fn joined(&self, line_break: char) -> String {
         let mut out = String::new();
         for (i, p) in self.paragraphs.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            plain_into(p, &mut out);
+            plain_into(p, line_break, &mut out);
         }
         out
     }
@@ -65,13 +75,13 @@ impl Rich {
     }
 }
 
-fn plain_into(nodes: &[Inline], out: &mut String) {
+fn plain_into(nodes: &[Inline], line_break: char, out: &mut String) {
     for n in nodes {
         match n {
             Inline::Text(t) => out.push_str(t),
-            Inline::Strong(children) => plain_into(children, out),
+            Inline::Strong(children) => plain_into(children, line_break, out),
             Inline::Ruby { base, .. } => out.push_str(base),
-            Inline::Break => out.push('\n'),
+            Inline::Break => out.push(line_break),
         }
     }
 }

@@ -202,7 +202,7 @@ impl Validator<'_> {
             Ok(rich) => {
                 let plain = rich.plain();
                 self.check_string(node, s, &plain, rules, path);
-                self.leaf(node, path, s, &plain);
+                self.leaf(node, path, s, &rich.plain_paragraphs());
                 Data::Rich(rich)
             }
             Err(errors) => {

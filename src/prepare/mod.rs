@@ -58,6 +58,8 @@ pub struct Prepared {
     pub output_profile: Option<Arc<OutputProfile>>,
     /// The project's image settings (`[images]`).
     pub images: crate::project::ImageLimits,
+    /// The content's images with the frames their schema gives.
+    pub image_frames: Arc<crate::world::ImageFrames>,
     /// The library of each variant (print, screen) and a hash of its
     /// `sys.inputs`, built by the first job that needs it and shared by the
     /// others.
@@ -67,6 +69,23 @@ pub struct Prepared {
 /// A library shared by the jobs of a publication and variant, and a
 /// stable hash of its `sys.inputs`.
 pub type SharedLibrary = (Arc<LazyHash<Library>>, u128);
+
+/// The content's `image` files with a schema frame; a file in several
+/// fields gets the largest.
+fn image_frames(content: &Content) -> crate::world::ImageFrames {
+    let mut frames = crate::world::ImageFrames::new();
+    for f in &content.files {
+        let Some((w, h)) = f.image.as_ref().and_then(|r| r.frame) else {
+            continue;
+        };
+        let Ok(id) = ProjectWorld::file_id(&f.file) else {
+            continue;
+        };
+        let e = frames.entry(id).or_insert((0.0, 0.0));
+        *e = (e.0.max(w), e.1.max(h));
+    }
+    frames
+}
 
 /// Publications ready to build, and what was found on the way.
 #[derive(Debug, Default)]
@@ -212,7 +231,9 @@ impl Loader<'_> {
             }
             _ => None,
         };
+        let image_frames = Arc::new(image_frames(&content));
         self.prep.prepared.push(Prepared {
+            image_frames,
             publication: publication.clone(),
             content,
             content_value,

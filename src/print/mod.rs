@@ -20,6 +20,7 @@
 
 pub mod colour;
 pub mod images;
+pub mod lint;
 pub mod pdfx;
 pub mod preflight;
 

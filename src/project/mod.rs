@@ -170,6 +170,85 @@ pub struct Publication {
     pub screen_standards_at: Option<Position>,
     /// Output path pattern for the screen variant.
     pub screen_output: String,
+    /// The typographic lint's settings (`[publications.NAME.lint]`).
+    pub lint: LintSettings,
+}
+
+/// The typographic lint's rules, by their names in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LintRule {
+    /// A paragraph's last line too short.
+    Runt,
+    /// Too few lines of a paragraph or block on one side of a break.
+    Widow,
+    /// A heading parted from its text.
+    Heading,
+    /// A line starting or ending with a character that may not.
+    Kinsoku,
+    /// A page of a fixed-page publication left too empty.
+    Underfull,
+    /// A line running past its frame.
+    Overfull,
+    /// Body lines too long to read comfortably.
+    Measure,
+}
+
+impl LintRule {
+    /// Every rule.
+    pub const ALL: [LintRule; 7] = [
+        LintRule::Runt,
+        LintRule::Widow,
+        LintRule::Heading,
+        LintRule::Kinsoku,
+        LintRule::Underfull,
+        LintRule::Overfull,
+        LintRule::Measure,
+    ];
+
+    /// Its name in the manifest (`lint.skip`) and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            LintRule::Runt => "runt",
+            LintRule::Widow => "widow",
+            LintRule::Heading => "heading",
+            LintRule::Kinsoku => "kinsoku",
+            LintRule::Underfull => "underfull",
+            LintRule::Overfull => "overfull",
+            LintRule::Measure => "measure",
+        }
+    }
+}
+
+/// Thresholds of the typographic lint, and the rules left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LintSettings {
+    /// A last line of at most this many characters is a runt.
+    pub runt_chars: usize,
+    /// A last line shorter than this share of the paragraph's longest is a
+    /// runt too (0: only `runt_chars` counts).
+    pub runt_share: f64,
+    /// Lines a paragraph or block keeps on each side of a break.
+    pub min_lines: usize,
+    /// The share of the type area a page of a fixed-page publication fills.
+    pub pages_fill: f64,
+    /// The longest body line, in full-width characters.
+    pub measure: usize,
+    /// Rules not run.
+    pub skip: Vec<LintRule>,
+}
+
+impl Default for LintSettings {
+    fn default() -> Self {
+        Self {
+            runt_chars: 2,
+            runt_share: 0.0,
+            min_lines: 3,
+            pages_fill: 0.7,
+            measure: 45,
+            skip: Vec::new(),
+        }
+    }
 }
 
 /// What page counts a layout allows.

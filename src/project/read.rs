@@ -11,9 +11,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DEFAULT_PRINT_STANDARDS, ImageLimits, MANIFEST, PDF_STANDARDS, PageRule, PdfX, PrintSettings,
-    ProjectPath, Publication, RenderingIntent, Variant, check_output_pattern, parse_length,
-    parse_size, relative_path,
+    DEFAULT_PRINT_STANDARDS, ImageLimits, LintRule, LintSettings, MANIFEST, PDF_STANDARDS,
+    PageRule, PdfX, PrintSettings, ProjectPath, Publication, RenderingIntent, Variant,
+    check_output_pattern, parse_length, parse_size, relative_path,
 };
 use crate::content::schema::did_you_mean;
 use crate::diag::{Diagnostic, Position};
@@ -46,6 +46,23 @@ pub(super) struct ImagesToml {
     pub(super) jpeg_quality: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) rendering_intent: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LintToml {
+    #[serde(default)]
+    pub(super) runt_chars: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) runt_share: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) min_lines: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) pages_fill: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) measure: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) skip: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +100,8 @@ pub(super) struct PublicationToml {
     pub(super) print: Option<PrintToml>,
     #[serde(default)]
     pub(super) screen: Option<ScreenToml>,
+    #[serde(default)]
+    pub(super) lint: Option<LintToml>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -354,7 +373,66 @@ impl Reader<'_> {
             screen_standards,
             screen_standards_at,
             screen_output,
+            lint: self.lint(p.lint.as_ref(), diags),
         }
+    }
+
+    /// A publication's `[lint]` table over the defaults.
+    fn lint(&self, t: Option<&LintToml>, diags: &mut Vec<Diagnostic>) -> LintSettings {
+        let mut lint = LintSettings::default();
+        let Some(t) = t else { return lint };
+        let mut number =
+            |v: &Option<Spanned<f64>>, range: std::ops::RangeInclusive<f64>, what: &str| {
+                let v = v.as_ref()?;
+                if range.contains(v.get_ref()) {
+                    Some(*v.get_ref())
+                } else {
+                    diags.push(Diagnostic::error(
+                        Some(self.pos(v.span())),
+                        format!(
+                            "`lint.{what}` must be from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    ));
+                    None
+                }
+            };
+        if let Some(v) = number(&t.runt_chars, 0.0..=20.0, "runt_chars") {
+            lint.runt_chars = v as usize;
+        }
+        if let Some(v) = number(&t.runt_share, 0.0..=1.0, "runt_share") {
+            lint.runt_share = v;
+        }
+        if let Some(v) = number(&t.min_lines, 1.0..=10.0, "min_lines") {
+            lint.min_lines = v as usize;
+        }
+        if let Some(v) = number(&t.pages_fill, 0.0..=1.0, "pages_fill") {
+            lint.pages_fill = v;
+        }
+        if let Some(v) = number(&t.measure, 10.0..=200.0, "measure") {
+            lint.measure = v as usize;
+        }
+        for name in t.skip.iter().flatten() {
+            match LintRule::ALL.iter().find(|r| r.name() == name.get_ref()) {
+                Some(r) => lint.skip.push(*r),
+                None => {
+                    let names: Vec<&str> = LintRule::ALL.iter().map(|r| r.name()).collect();
+                    let hint = match did_you_mean(name.get_ref(), names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the rules: {}", names.join(", ")),
+                    };
+                    diags.push(
+                        Diagnostic::error(
+                            Some(self.pos(name.span())),
+                            format!("`{}` is not a lint rule", name.get_ref()),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+            }
+        }
+        lint
     }
 
     /// Checks a publication's `output` pattern against its `each` and `key`.

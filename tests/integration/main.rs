@@ -7,6 +7,7 @@ mod handouts;
 mod hostile;
 mod images;
 mod incremental;
+mod lint;
 mod pamphlet;
 mod pdfx;
 mod photos;
