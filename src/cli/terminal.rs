@@ -148,8 +148,9 @@ impl Progress for Report {
                 if verbosity() > 1 && r.status != JobStatus::Skipped {
                     let p = r.phases;
                     eprintln!(
-                        "          typeset {} ms, export {} ms, boxes and preflight {} ms, write {} ms",
+                        "          typeset {} ms, lint {} ms, export {} ms, boxes and preflight {} ms, write {} ms",
                         p.typeset.as_millis(),
+                        p.lint.as_millis(),
                         p.export.as_millis(),
                         p.finish.as_millis(),
                         p.write.as_millis()

@@ -100,6 +100,9 @@ pub struct Compiled {
 pub struct Phases {
     /// Typst evaluation and layout.
     pub typeset: Duration,
+    /// The checks on the laid-out pages: missing glyphs, page count and
+    /// the typographic lint.
+    pub lint: Duration,
     /// Print stage and PDF export (font subsetting, compression).
     pub export: Duration,
     /// Page boxes and preflight of print PDFs.
@@ -111,6 +114,7 @@ pub struct Phases {
 impl std::ops::AddAssign for Phases {
     fn add_assign(&mut self, o: Self) {
         self.typeset += o.typeset;
+        self.lint += o.lint;
         self.export += o.export;
         self.finish += o.finish;
         self.write += o.write;
@@ -152,6 +156,7 @@ pub fn compile(
             if p.publication.variants.first() == Some(&job.variant) {
                 diagnostics.extend(diagnose::lint(p, &document));
             }
+            phases.lint = clock.lap();
             if let Some(ppi) = options.preview_ppi {
                 previews = crate::preview::render(&document, &job.output, ppi);
             }

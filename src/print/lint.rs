@@ -92,14 +92,6 @@ pub fn lint(
         lines.extend(join(i + 1, runs));
         boxes.push(b);
     }
-    if std::env::var_os("PAMPHLET_LINT_DEBUG").is_some() {
-        for l in &lines {
-            eprintln!(
-                "p{} y{:.1} x{:.1}-{:.1} s{:.1} b{} {}",
-                l.page, l.y, l.x0, l.x1, l.size, l.bold, l.text
-            );
-        }
-    }
     let mut out = Vec::new();
     let on = |r: Rule| !settings.skip.contains(&r);
     let found = find_paragraphs(&lines, paragraphs);
@@ -272,11 +264,15 @@ fn key(text: &str) -> &str {
 }
 
 /// For each paragraph, the indices of its lines in reading order, if it
-/// was found on the pages.
+/// was found on the pages. Bounded work: a few candidate starts per
+/// paragraph, and each next line is looked for on one page at a time.
 fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph]) -> Vec<Option<Vec<usize>>> {
     let mut starts: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    let pages = lines.iter().map(|l| l.page).max().unwrap_or(0);
+    let mut by_page: Vec<Vec<usize>> = vec![Vec::new(); pages + 1];
     for (i, l) in lines.iter().enumerate() {
         starts.entry(key(&l.text)).or_default().push(i);
+        by_page[l.page].push(i);
     }
     let mut used = vec![false; lines.len()];
     paragraphs
@@ -288,15 +284,17 @@ fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph]) -> Vec<Option<Vec<u
             }
             // Start: a line that begins the paragraph (four characters or
             // more, or the whole of it).
-            for &start in starts.get(key(&want))? {
-                let l = &lines[start];
-                if used[start] || !want.starts_with(&l.text) {
+            let candidates = starts.get(key(&want))?;
+            let mut tries = 0;
+            for &start in candidates {
+                if used[start] || !want.starts_with(&lines[start].text) {
                     continue;
                 }
-                if let Some(found) = follow(lines, &used, start, &want) {
-                    for &i in &found {
-                        used[i] = true;
-                    }
+                tries += 1;
+                if tries > 8 {
+                    break;
+                }
+                if let Some(found) = follow(lines, &by_page, &mut used, start, &want) {
                     return Some(found);
                 }
             }
@@ -305,44 +303,59 @@ fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph]) -> Vec<Option<Vec<u
         .collect()
 }
 
-/// The lines from `start` on that spell `want`.
-fn follow(lines: &[Line], used: &[bool], start: usize, want: &str) -> Option<Vec<usize>> {
+/// The lines from `start` on that spell `want`, marked used; `None` (and
+/// nothing marked) if they are not there.
+fn follow(
+    lines: &[Line],
+    by_page: &[Vec<usize>],
+    used: &mut [bool],
+    start: usize,
+    want: &str,
+) -> Option<Vec<usize>> {
     let mut found = vec![start];
+    used[start] = true;
     let mut rest = &want[lines[start].text.len()..];
     while !rest.is_empty() {
-        let last = &lines[*found.last()?];
-        let fits = |i: usize| {
-            let l = &lines[i];
-            !used[i] && !found.contains(&i) && rest.starts_with(&l.text) && !l.text.is_empty()
-        };
+        let last = &lines[*found.last().unwrap_or(&start)];
+        let fits =
+            |i: usize| !used[i] && !lines[i].text.is_empty() && rest.starts_with(&lines[i].text);
         // Below on the same page, overlapping horizontally: the nearest.
-        let below = (0..lines.len())
+        let same = &by_page[last.page];
+        let below = same
+            .iter()
+            .copied()
             .filter(|&i| {
                 let l = &lines[i];
-                fits(i)
-                    && l.page == last.page
-                    && l.y > last.y + 0.3 * last.size
-                    && l.x0 < last.x1
-                    && l.x1 > last.x0
+                fits(i) && l.y > last.y + 0.3 * last.size && l.x0 < last.x1 && l.x1 > last.x0
             })
             .min_by(|&a, &b| lines[a].y.total_cmp(&lines[b].y));
-        // Else the next column or page: the first such line after it.
-        let next = below.or_else(|| {
-            (0..lines.len())
-                .filter(|&i| {
-                    let l = &lines[i];
-                    fits(i) && (l.page > last.page || (l.page == last.page && l.x0 > last.x1 - 0.5))
-                })
-                .min_by(|&a, &b| {
-                    let (a, b) = (&lines[a], &lines[b]);
-                    (a.page, a.x0.round() as i64, a.y.round() as i64).cmp(&(
-                        b.page,
-                        b.x0.round() as i64,
-                        b.y.round() as i64,
-                    ))
-                })
-        })?;
+        // Else the next column on the page, or the first page after it
+        // with a line that continues the text.
+        let order = |&a: &usize, &b: &usize| {
+            let (a, b) = (&lines[a], &lines[b]);
+            (a.x0.round() as i64, a.y.round() as i64)
+                .cmp(&(b.x0.round() as i64, b.y.round() as i64))
+        };
+        let next = below
+            .or_else(|| {
+                same.iter()
+                    .copied()
+                    .filter(|&i| fits(i) && lines[i].x0 > last.x1 - 0.5)
+                    .min_by(order)
+            })
+            .or_else(|| {
+                by_page[last.page + 1..]
+                    .iter()
+                    .find_map(|page| page.iter().copied().filter(|&i| fits(i)).min_by(order))
+            });
+        let Some(next) = next else {
+            for &i in &found {
+                used[i] = false;
+            }
+            return None;
+        };
         rest = &rest[lines[next].text.len()..];
+        used[next] = true;
         found.push(next);
     }
     Some(found)
@@ -401,8 +414,7 @@ fn check_paragraph(
             ));
         }
         // Broken across a page or column with too few lines on a side.
-        let mut side = 1;
-        for w in pl.windows(2) {
+        for (side, w) in (1..).zip(pl.windows(2)) {
             let (a, b) = (&lines[w[0]], &lines[w[1]]);
             if broken(a, b) {
                 let after = pl.len() - side;
@@ -418,7 +430,6 @@ fn check_paragraph(
                     ));
                 }
             }
-            side += 1;
         }
     }
     // Kinsoku: line starts and ends.
