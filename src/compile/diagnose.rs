@@ -118,20 +118,30 @@ pub fn page_text_runs(frame: &Frame) -> Vec<EcoString> {
 /// set the same lines), each finding a warning at the content it is about.
 pub(super) fn lint(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
     use crate::print::lint::{Paragraph, Rule};
+    let pages = crate::print::lint::Pages::new(document);
+    let starts = pages.starts();
     let mut paragraphs = Vec::new();
     let mut leaves = Vec::new();
+    let leaf_starts = p.leaf_starts.get_or_init(|| {
+        p.content
+            .leaves
+            .iter()
+            .map(|l| crate::print::lint::start_of(&l.plain))
+            .collect()
+    });
     for (block, leaf) in p.content.leaves.iter().enumerate() {
+        // Only the fields whose text starts a line on these pages.
+        if !starts.contains(leaf_starts[block].as_str()) {
+            continue;
+        }
         for text in leaf.plain.split('\n') {
-            paragraphs.push(Paragraph {
-                text: text.to_string(),
-                block,
-            });
+            paragraphs.push(Paragraph { text, block });
             leaves.push(leaf);
         }
     }
     let settings = &p.publication.lint;
     let fixed = p.publication.pages.exact.is_some();
-    crate::print::lint::lint(document, &paragraphs, settings, fixed)
+    crate::print::lint::lint(document, &pages, &paragraphs, settings, fixed)
         .into_iter()
         .map(|f| {
             let leaf = f.paragraph.map(|i| leaves[i]);

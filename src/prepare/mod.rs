@@ -58,6 +58,9 @@ pub struct Prepared {
     pub output_profile: Option<Arc<OutputProfile>>,
     /// The project's image settings (`[images]`).
     pub images: crate::project::ImageLimits,
+    /// The first characters of each content leaf, for the typographic
+    /// lint (made by the first job that needs them).
+    pub leaf_starts: Arc<OnceLock<Vec<String>>>,
     /// The content's images with the frames their schema gives.
     pub image_frames: Arc<crate::world::ImageFrames>,
     /// The library of each variant (print, screen) and a hash of its
@@ -234,6 +237,7 @@ impl Loader<'_> {
         let image_frames = Arc::new(image_frames(&content));
         self.prep.prepared.push(Prepared {
             image_frames,
+            leaf_starts: Arc::default(),
             publication: publication.clone(),
             content,
             content_value,

@@ -26,8 +26,6 @@
 //!   of the page;
 //! - **measure**: a body line longer than `measure` full-width characters.
 
-use std::collections::BTreeSet;
-
 use typst::layout::{Frame, FrameItem, Point, Transform};
 use typst::text::TextItem;
 use typst_layout::PagedDocument;
@@ -52,9 +50,9 @@ pub struct Finding {
 /// A paragraph to check: its plain text, and which block (content field)
 /// it belongs to, so that a block split across pages is found too.
 #[derive(Debug, Clone)]
-pub struct Paragraph {
+pub struct Paragraph<'a> {
     /// The text as it reads.
-    pub text: String,
+    pub text: &'a str,
     /// The block it is part of (paragraphs of one block share it).
     pub block: usize,
 }
@@ -76,25 +74,55 @@ const NO_START: &str = "、。，．,.)）]］}｝〕〉》」』】〙〗〟’
 /// Characters a line may not end with.
 const NO_END: &str = "(（[［{｛〔〈《「『【〘〖〝‘“｟«";
 
-/// Runs the lint on `document` for `paragraphs`; `fixed_pages` turns on
-/// the underfull-page rule.
+/// The lines of a laid-out document, ready to be checked.
+pub struct Pages {
+    lines: Vec<Line>,
+    boxes: Vec<Vec<(f64, f64)>>,
+}
+
+impl Pages {
+    /// Rebuilds the lines of `document`.
+    pub fn new(document: &PagedDocument) -> Pages {
+        let mut lines = Vec::new();
+        let mut boxes = Vec::new();
+        for (i, page) in document.pages().iter().enumerate() {
+            let (mut runs, mut b) = (Vec::new(), Vec::new());
+            collect(&page.frame, Transform::identity(), &mut runs, &mut b);
+            lines.extend(join(i + 1, runs));
+            boxes.push(b);
+        }
+        Pages { lines, boxes }
+    }
+
+    /// The first characters of every line: a paragraph whose start is not
+    /// among them is not on these pages (a batch's content is large, a
+    /// record's pages hold little of it).
+    pub fn starts(&self) -> std::collections::HashSet<&str> {
+        self.lines.iter().map(|l| key(&l.text)).collect()
+    }
+}
+
+/// The key of a paragraph's text for [`Pages::starts`].
+pub fn start_of(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .take(4)
+        .collect()
+}
+
+/// Runs the lint on `pages` (of `document`) for `paragraphs`;
+/// `fixed_pages` turns on the underfull-page rule.
 pub fn lint(
     document: &PagedDocument,
-    paragraphs: &[Paragraph],
+    pages: &Pages,
+    paragraphs: &[Paragraph<'_>],
     settings: &LintSettings,
     fixed_pages: bool,
 ) -> Vec<Finding> {
-    let mut lines = Vec::new();
-    let mut boxes = Vec::new();
-    for (i, page) in document.pages().iter().enumerate() {
-        let (mut runs, mut b) = (Vec::new(), Vec::new());
-        collect(&page.frame, Transform::identity(), &mut runs, &mut b);
-        lines.extend(join(i + 1, runs));
-        boxes.push(b);
-    }
+    let (lines, boxes) = (&pages.lines, &pages.boxes);
     let mut out = Vec::new();
     let on = |r: Rule| !settings.skip.contains(&r);
-    let found = find_paragraphs(&lines, paragraphs);
+    let found = find_paragraphs(lines, paragraphs);
     // Text past the page's edge that is not in a paragraph checked below.
     let mut in_paragraph = vec![false; lines.len()];
     for &i in found.iter().flatten().flatten() {
@@ -123,19 +151,19 @@ pub fn lint(
             }
         }
     }
-    let body = body_size(&found, &lines);
+    let body = body_size(&found, lines);
     for (index, para) in found.iter().enumerate() {
         let Some(pl) = para else { continue };
-        check_paragraph(index, pl, &lines, settings, &mut out);
+        check_paragraph(index, pl, lines, settings, &mut out);
     }
     if on(Rule::Widow) {
-        check_blocks(&found, paragraphs, &lines, settings, &mut out);
+        check_blocks(&found, paragraphs, lines, settings, &mut out);
     }
     if on(Rule::Heading) {
-        check_headings(&found, &lines, body, document.pages().len(), &mut out);
+        check_headings(&found, lines, body, document.pages().len(), &mut out);
     }
     if fixed_pages && on(Rule::Underfull) {
-        check_fill(&lines, &boxes, body, document, settings, &mut out);
+        check_fill(lines, boxes, body, document, settings, &mut out);
     }
     out.retain(|f| on(f.rule));
     out.sort_by_key(|f| (f.page, f.rule, f.paragraph));
@@ -266,7 +294,7 @@ fn key(text: &str) -> &str {
 /// For each paragraph, the indices of its lines in reading order, if it
 /// was found on the pages. Bounded work: a few candidate starts per
 /// paragraph, and each next line is looked for on one page at a time.
-fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph]) -> Vec<Option<Vec<usize>>> {
+fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph<'_>]) -> Vec<Option<Vec<usize>>> {
     let mut starts: std::collections::HashMap<&str, Vec<usize>> = Default::default();
     let pages = lines.iter().map(|l| l.page).max().unwrap_or(0);
     let mut by_page: Vec<Vec<usize>> = vec![Vec::new(); pages + 1];
@@ -278,13 +306,13 @@ fn find_paragraphs(lines: &[Line], paragraphs: &[Paragraph]) -> Vec<Option<Vec<u
     paragraphs
         .iter()
         .map(|p| {
+            // Most of a batch's content is not on this record's pages:
+            // look its start up before anything else.
+            let candidates = starts.get(start_of(p.text).as_str())?;
             let want: String = p.text.chars().filter(|c| !c.is_whitespace()).collect();
             if want.chars().count() < 2 {
                 return None;
             }
-            // Start: a line that begins the paragraph (four characters or
-            // more, or the whole of it).
-            let candidates = starts.get(key(&want))?;
             let mut tries = 0;
             for &start in candidates {
                 if used[start] || !want.starts_with(&lines[start].text) {
@@ -517,16 +545,20 @@ fn broken_column(lines: &[Line], pl: &[usize], i: usize) -> bool {
 /// is (each problem once).
 fn check_blocks(
     found: &[Option<Vec<usize>>],
-    paragraphs: &[Paragraph],
+    paragraphs: &[Paragraph<'_>],
     lines: &[Line],
     settings: &LintSettings,
     out: &mut Vec<Finding>,
 ) {
-    let blocks: BTreeSet<usize> = paragraphs.iter().map(|p| p.block).collect();
-    for block in blocks {
-        let members: Vec<usize> = (0..paragraphs.len())
-            .filter(|&k| paragraphs[k].block == block && found[k].is_some())
-            .collect();
+    // The paragraphs that were found, by block (one pass: a batch's
+    // content is large, the record's pages hold few of its paragraphs).
+    let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (k, f) in found.iter().enumerate() {
+        if f.is_some() {
+            blocks.entry(paragraphs[k].block).or_default().push(k);
+        }
+    }
+    for members in blocks.into_values() {
         if members.len() < 2 {
             continue;
         }
