@@ -114,24 +114,28 @@ pub fn page_text_runs(frame: &Frame) -> Vec<EcoString> {
 }
 
 /// The typographic lint ([`crate::print::lint`]) on the laid-out
-/// `document`, run once per publication (on its first variant: the others
-/// set the same lines), each finding a warning at the content it is about.
-pub(super) fn lint(p: &Prepared, document: &PagedDocument) -> Vec<Diagnostic> {
+/// `document` of `record` (for an `each` publication), run once per
+/// publication (on its first variant: the others set the same lines), each
+/// finding a warning at the content it is about.
+pub(super) fn lint(
+    p: &Prepared,
+    record: Option<&str>,
+    document: &PagedDocument,
+) -> Vec<Diagnostic> {
     use crate::print::lint::{Paragraph, Rule};
     let pages = crate::print::lint::Pages::new(document);
     let starts = pages.starts();
+    // The fields this record's pages can show (all, outside record views).
+    let shown: Vec<usize> = match (&p.record_leaves, record) {
+        (Some(r), Some(record)) => r.of(record),
+        _ => (0..p.content.leaves.len()).collect(),
+    };
     let mut paragraphs = Vec::new();
     let mut leaves = Vec::new();
-    let leaf_starts = p.leaf_starts.get_or_init(|| {
-        p.content
-            .leaves
-            .iter()
-            .map(|l| crate::print::lint::start_of(&l.plain))
-            .collect()
-    });
-    for (block, leaf) in p.content.leaves.iter().enumerate() {
+    for block in shown {
+        let leaf = &p.content.leaves[block];
         // Only the fields whose text starts a line on these pages.
-        if !starts.contains(leaf_starts[block].as_str()) {
+        if !starts.contains(crate::print::lint::start_of(&leaf.plain).as_str()) {
             continue;
         }
         for text in leaf.plain.split('\n') {

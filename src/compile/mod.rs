@@ -154,7 +154,11 @@ pub fn compile(
             diagnostics.extend(missing_glyphs(&document, &p.uncovered));
             diagnostics.extend(diagnose::check_pages(p, &document));
             if p.publication.variants.first() == Some(&job.variant) {
-                diagnostics.extend(diagnose::lint(p, &document));
+                diagnostics.extend(diagnose::lint(
+                    p,
+                    job.record.as_ref().map(|r| r.key.as_str()),
+                    &document,
+                ));
             }
             phases.lint = clock.lap();
             if let Some(ppi) = options.preview_ppi {

@@ -58,9 +58,9 @@ pub struct Prepared {
     pub output_profile: Option<Arc<OutputProfile>>,
     /// The project's image settings (`[images]`).
     pub images: crate::project::ImageLimits,
-    /// The first characters of each content leaf, for the typographic
-    /// lint (made by the first job that needs them).
-    pub leaf_starts: Arc<OnceLock<Vec<String>>>,
+    /// For an `each` publication showing record views: the content leaves
+    /// of each record (for checks on one record's pages).
+    pub record_leaves: Option<Arc<views::RecordLeaves>>,
     /// The content's images with the frames their schema gives.
     pub image_frames: Arc<crate::world::ImageFrames>,
     /// The library of each variant (print, screen) and a hash of its
@@ -234,10 +234,22 @@ impl Loader<'_> {
             }
             _ => None,
         };
+        let record_leaves = match &publication.each {
+            Some(each) if !publication.whole_content => {
+                let path: Vec<String> = each.split('.').map(String::from).collect();
+                Some(Arc::new(views::RecordLeaves::new(
+                    &content,
+                    &schema.root,
+                    &path,
+                    &publication.key,
+                )))
+            }
+            _ => None,
+        };
         let image_frames = Arc::new(image_frames(&content));
         self.prep.prepared.push(Prepared {
             image_frames,
-            leaf_starts: Arc::default(),
+            record_leaves,
             publication: publication.clone(),
             content,
             content_value,

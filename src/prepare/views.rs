@@ -101,6 +101,76 @@ impl Scoped {
     }
 }
 
+/// Which content leaves (text fields) a record's pages can show: those
+/// of no record (shared), and those of the record itself — its item of the
+/// `each` list and the items of record-scoped lists that reference it. A
+/// check on one record's pages looks only at these, so its cost does not
+/// grow with the number of records.
+#[derive(Debug, Default)]
+pub struct RecordLeaves {
+    shared: Vec<usize>,
+    by_record: HashMap<String, Vec<usize>>,
+}
+
+impl RecordLeaves {
+    /// Sorts the leaves of `content` (typed by `spec`) by the record of
+    /// the list at `each`, identified by its field `key`, they belong to.
+    pub fn new(content: &crate::content::Content, spec: &Spec, each: &[String], key: &str) -> Self {
+        let mut out = RecordLeaves::default();
+        for (i, leaf) in content.leaves.iter().enumerate() {
+            match owner(&content.data, spec, &leaf.path, each, key) {
+                Some(record) => out.by_record.entry(record).or_default().push(i),
+                None => out.shared.push(i),
+            }
+        }
+        out
+    }
+
+    /// The leaves `record`'s pages can show, in content order.
+    pub fn of(&self, record: &str) -> Vec<usize> {
+        let own = self.by_record.get(record).map_or(&[][..], Vec::as_slice);
+        let mut all: Vec<usize> = self.shared.iter().chain(own).copied().collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// The record the leaf at `path` (`questions[2].answers[5].text`) belongs
+/// to, if any.
+fn owner(data: &Data, spec: &Spec, path: &str, each: &[String], key: &str) -> Option<String> {
+    let (mut data, mut spec) = (data, spec);
+    let mut names: Vec<&str> = Vec::new();
+    for segment in path.split('.') {
+        let mut parts = segment.split('[');
+        let name = parts.next().unwrap_or_default();
+        if !name.is_empty() {
+            let Kind::Object { fields } = &spec.kind else {
+                return None;
+            };
+            spec = &fields.iter().find(|(n, _)| n == name)?.1;
+            data = data.get(name)?;
+            names.push(name);
+        }
+        for index in parts {
+            let index: usize = index.strip_suffix(']')?.parse().ok()?;
+            let (Kind::List { items, .. }, Data::List(datas)) = (&spec.kind, data) else {
+                return None;
+            };
+            data = datas.get(index)?;
+            if names.iter().copied().eq(each.iter().map(String::as_str)) {
+                return data.get(key).and_then(Data::plain);
+            }
+            if let Kind::Object { fields } = &items.kind
+                && let Some(field) = ref_field(fields, each, key)
+            {
+                return data.get(field).and_then(Data::plain);
+            }
+            spec = items;
+        }
+    }
+    None
+}
+
 /// The name of the field of `fields` that references `each.key`, if any.
 fn ref_field<'a>(fields: &'a [(String, Spec)], each: &[String], key: &str) -> Option<&'a str> {
     fields.iter().find_map(|(name, spec)| match &spec.kind {
@@ -238,6 +308,25 @@ mod tests {
         );
         // The list of members itself stays whole.
         assert!(b.contains("\"a\"") && b.contains("\"b\""), "{b}");
+        // A record's pages can show the shared fields and its own, never
+        // another record's answers.
+        let leaves = RecordLeaves::new(&content, &schema.root, &["members".into()], "id");
+        let texts = |record: &str| -> Vec<String> {
+            leaves
+                .of(record)
+                .into_iter()
+                .map(|i| content.leaves[i].plain.clone())
+                .collect()
+        };
+        let (ta, tb) = (texts("a"), texts("b"));
+        for t in ["Q1", "Q2", "A1", "A2"] {
+            assert!(ta.iter().any(|x| x == t), "{t} in {ta:?}");
+        }
+        assert!(!ta.iter().any(|x| x == "B1"), "{ta:?}");
+        assert!(
+            tb.iter().any(|x| x == "B1") && !tb.iter().any(|x| x == "A1"),
+            "{tb:?}"
+        );
         // The base holds no record's answers; merged with a record's
         // varying fields it is that record's view, in the same field order.
         let base = scoped.base().unwrap();
