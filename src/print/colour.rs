@@ -17,8 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use moxcms::{ColorProfile, Layout, RenderingIntent, TransformF32Executor, TransformOptions};
-use typst::layout::{Frame, FrameItem};
-use typst::model::Document;
+use typst::layout::FrameItem;
 use typst::syntax::Span;
 use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor};
 use typst_layout::PagedDocument;
@@ -95,22 +94,13 @@ pub fn to_cmyk(
         cache: HashMap::new(),
         problems: Vec::new(),
     };
-    let pages = document
-        .pages()
-        .iter()
-        .map(|page| {
-            let mut page = page.clone();
-            if let typst::foundations::Smart::Custom(Some(fill)) = &mut page.fill {
-                run.paint(fill, Span::detached());
-            }
-            run.frame(&mut page.frame);
-            page
-        })
-        .collect();
-    (
-        PagedDocument::new(pages, document.info().clone()),
-        run.problems,
-    )
+    let document = super::rebuilt(document, &mut |page| {
+        if let typst::foundations::Smart::Custom(Some(fill)) = &mut page.fill {
+            run.paint(fill, Span::detached());
+        }
+        super::walk(&mut page.frame, &mut |item| run.item(item));
+    });
+    (document, run.problems)
 }
 
 /// One conversion of a document: colours already converted are cached.
@@ -122,16 +112,9 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn frame(&mut self, frame: &mut Frame) {
-        frame.retain(|item| {
-            self.item(item);
-            true
-        });
-    }
-
+    /// Converts one item (the items of groups are visited by `walk`).
     fn item(&mut self, item: &mut FrameItem) {
         match item {
-            FrameItem::Group(g) => self.frame(&mut g.frame),
             FrameItem::Text(t) => {
                 let span = t.glyphs.first().map_or(Span::detached(), |g| g.span.0);
                 self.paint(&mut t.fill, span);

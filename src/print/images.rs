@@ -25,8 +25,7 @@ use std::sync::{Arc, Mutex};
 use image::{DynamicImage, GenericImageView, ImageBuffer, imageops::FilterType};
 use moxcms::{ColorProfile, Layout, Transform8BitExecutor, TransformOptions};
 use typst::foundations::{Bytes, Smart};
-use typst::layout::{Frame, FrameItem, Size};
-use typst::model::Document;
+use typst::layout::{FrameItem, Size};
 use typst::syntax::Span;
 use typst::visualize::{ExchangeFormat, Image, ImageKind, RasterImage};
 use typst_layout::PagedDocument;
@@ -202,24 +201,18 @@ pub fn prepare(
     cache: &Cache,
 ) -> (PagedDocument, Vec<Unconverted>) {
     let mut problems = Vec::new();
-    let pages = document
-        .pages()
-        .iter()
-        .map(|page| {
-            let mut page = page.clone();
-            walk(&mut page.frame, &mut |item| {
-                if let FrameItem::Image(image, size, span) = item {
-                    match fitted(image, *size, output, cache) {
-                        Ok(Some(new)) => *image = new,
-                        Ok(None) => {}
-                        Err(message) => problems.push(unconverted(*span, message)),
-                    }
+    let document = super::rebuilt(document, &mut |page| {
+        super::walk(&mut page.frame, &mut |item| {
+            if let FrameItem::Image(image, size, span) = item {
+                match fitted(image, *size, output, cache) {
+                    Ok(Some(new)) => *image = new,
+                    Ok(None) => {}
+                    Err(message) => problems.push(unconverted(*span, message)),
                 }
-            });
-            page
+            }
         })
-        .collect();
-    (PagedDocument::new(pages, document.info().clone()), problems)
+    });
+    (document, problems)
 }
 
 fn unconverted(span: Span, message: String) -> Unconverted {
@@ -228,17 +221,6 @@ fn unconverted(span: Span, message: String) -> Unconverted {
         message,
         hint: "flatten the image onto its background (or use SVG for a logo), or leave PDF/X out with `pdf_standard = []`",
     }
-}
-
-/// Calls `f` on every item of `frame` and of the groups inside it.
-pub fn walk(frame: &mut Frame, f: &mut dyn FnMut(&mut FrameItem)) {
-    frame.retain(|item| {
-        if let FrameItem::Group(g) = item {
-            walk(&mut g.frame, f);
-        }
-        f(item);
-        true
-    });
 }
 
 /// What the source image is.

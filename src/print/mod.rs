@@ -37,6 +37,36 @@ use typst_layout::PagedDocument;
 
 use crate::project::{PrintSettings, mm};
 
+/// Calls `f` on every item of `frame` and of the groups inside it (a
+/// group's items before the group).
+pub fn walk(frame: &mut Frame, f: &mut dyn FnMut(&mut FrameItem)) {
+    frame.retain(|item| {
+        if let FrameItem::Group(g) = item {
+            walk(&mut g.frame, f);
+        }
+        f(item);
+        true
+    });
+}
+
+/// `document` with each of its pages changed by `f` (the stages that
+/// rewrite frames before export: images, colour).
+pub fn rebuilt(
+    document: &PagedDocument,
+    f: &mut dyn FnMut(&mut typst_layout::Page),
+) -> PagedDocument {
+    let pages = document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut page = page.clone();
+            f(&mut page);
+            page
+        })
+        .collect();
+    PagedDocument::new(pages, document.info().clone())
+}
+
 /// Length of a mark line beyond the bleed, in points.
 pub fn mark_length() -> f64 {
     mm(10.0)
