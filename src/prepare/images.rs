@@ -186,22 +186,11 @@ fn jpeg(name: &str, bytes: &[u8], error: &mut impl FnMut(String, &str)) -> Optio
             "copy the file again from its source",
         )
     };
-    let mut i = 2;
+    use crate::print::images::{is_frame_header, segments};
     let mut size = None;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            truncated(error);
-            return None;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xD8 || (0xD0..=0xD7).contains(&marker) || marker == 0x01 || marker == 0xFF {
-            i += if marker == 0xFF { 1 } else { 2 };
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let h = bytes.get(i + 5..i + 7)?;
-            let w = bytes.get(i + 7..i + 9)?;
+    for (marker, body) in segments(bytes) {
+        if is_frame_header(marker) {
+            let (h, w) = (body.get(1..3)?, body.get(3..5)?);
             size = Some((
                 u32::from(u16::from_be_bytes([w[0], w[1]])),
                 u32::from(u16::from_be_bytes([h[0], h[1]])),
@@ -217,7 +206,6 @@ fn jpeg(name: &str, bytes: &[u8], error: &mut impl FnMut(String, &str)) -> Optio
             }
             return size;
         }
-        i += 2 + len;
     }
     truncated(error);
     None
