@@ -11,7 +11,7 @@ use crate::common::*;
 
 /// A copy of the `mini` project whose `logo` is an `image` field for a
 /// 30 × 40 mm frame, naming `file` (written with `bytes`).
-fn project_with_logo(file: &str, bytes: &[u8]) -> tempfile::TempDir {
+pub fn project_with_logo(file: &str, bytes: &[u8]) -> tempfile::TempDir {
     let dir = fixture_project("mini");
     edit(
         &dir.path().join("layouts/sheet/schema.yaml"),

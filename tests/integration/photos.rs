@@ -42,32 +42,21 @@ fn images(pdf: &Path) -> Vec<Embedded> {
         .collect()
 }
 
-/// The `mini` project, built for print (PDF/X-4, the default) and screen,
+/// [`crate::images::project_with_logo`], built for print (PDF/X-4, the default) and screen,
 /// placing its `logo` image field in a 30 × 40 mm frame (`times` times),
 /// with the image `file` holding `bytes`.
 fn sheet_with_photo(file: &str, bytes: &[u8], times: usize) -> tempfile::TempDir {
-    let dir = fixture_project("mini");
+    let dir = crate::images::project_with_logo(file, bytes);
     edit(
         &dir.path().join("pamphlet.toml"),
         "variants = [\"screen\"]",
         "variants = [\"print\", \"screen\"]",
     );
     edit(
-        &dir.path().join("layouts/sheet/schema.yaml"),
-        "logo: {type: file, optional: true, extensions: [png, jpg, svg]}",
-        "logo: {type: image, optional: true, formats: [jpeg, png], frame: 30mm x 40mm}",
-    );
-    edit(
         &dir.path().join("layouts/sheet/sheet.typ"),
         "#if c.logo != none { image(\"/\" + c.logo, width: 20mm) }",
         &format!("#for _ in range({times}) {{ photo(c.logo, width: 30mm, height: 40mm) }}"),
     );
-    edit(
-        &dir.path().join("content/staff.yaml"),
-        "title: 職員紹介",
-        &format!("logo: {file}\ntitle: 職員紹介"),
-    );
-    std::fs::write(dir.path().join(file), bytes).unwrap();
     dir
 }
 
