@@ -79,6 +79,19 @@ struct CacheInner {
     transforms: HashMap<u128, Arc<Transform8BitExecutor>>,
 }
 
+impl CacheInner {
+    /// Makes room for `size` more bytes: past [`Cache::BUDGET`], the cache
+    /// starts again.
+    fn admit(&mut self, size: usize) {
+        if self.bytes + size > Cache::BUDGET {
+            self.map.clear();
+            self.files.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
+    }
+}
+
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("images::Cache")
@@ -104,20 +117,12 @@ impl Cache {
         }
         let made = make();
         if let Ok(mut inner) = self.inner.lock() {
-            let size = made.as_ref().map_or(0, pixel_bytes);
-            if inner.bytes + size > Self::BUDGET {
-                inner.map.clear();
-                inner.files.clear();
-                inner.bytes = 0;
-            }
-            inner.bytes += size;
+            inner.admit(made.as_ref().map_or(0, pixel_bytes));
             inner.map.insert(key, made.clone());
         }
         made
     }
-}
 
-impl Cache {
     /// `bytes` of an image file, reduced to what a `frame` (width and
     /// height in points) filled at `ppi` can show ([`reduce`]), once per
     /// content and frame.
@@ -134,12 +139,7 @@ impl Cache {
         }
         let out = reduce(&bytes, frame, ppi).map_or(bytes, Bytes::new);
         if let Ok(mut inner) = self.inner.lock() {
-            if inner.bytes + out.len() > Self::BUDGET {
-                inner.map.clear();
-                inner.files.clear();
-                inner.bytes = 0;
-            }
-            inner.bytes += out.len();
+            inner.admit(out.len());
             inner.files.insert(key, out.clone());
         }
         out
