@@ -21,149 +21,13 @@
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{copy_dir, median};
+use support::{
+    Measure, binary_cmd, copy_dir, median, mib, pamphlet_cmd, run_all, typst_cli, typst_cmd,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Wall time and peak resident memory of a run.
-#[derive(Debug, Clone, Copy)]
-struct Measure {
-    wall: Duration,
-    /// Peak RSS of the largest single process, KiB.
-    peak_kib: i64,
-    /// Sum of the peak RSS of processes that ran at the same time (an upper
-    /// bound for the parallel loop), KiB.
-    concurrent_kib: i64,
-}
-
-/// Spawns `cmd`; `wait_any` reaps it with `wait4` to read its peak RSS.
-#[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_any")]
-fn spawn(cmd: &mut Command) -> libc::pid_t {
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    child.id() as libc::pid_t
-}
-
-fn wait_any() -> (libc::pid_t, i32, i64) {
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: plain wait4 on our own children with valid out pointers.
-    let pid = unsafe { libc::wait4(-1, &mut status, 0, &mut usage) };
-    assert!(pid > 0, "wait4 failed");
-    (pid, status, usage.ru_maxrss)
-}
-
-/// Runs `commands` with at most `parallel` at a time.
-fn run_all(commands: Vec<Command>, parallel: usize) -> Measure {
-    let start = Instant::now();
-    let mut running = 0;
-    let mut peak = 0;
-    let mut concurrent = 0;
-    let mut failures = 0;
-    for mut cmd in commands {
-        if running == parallel {
-            let (_, status, rss) = wait_any();
-            failures += i32::from(status != 0);
-            peak = peak.max(rss);
-            running -= 1;
-        }
-        spawn(&mut cmd);
-        running += 1;
-    }
-    while running > 0 {
-        let (_, status, rss) = wait_any();
-        failures += i32::from(status != 0);
-        peak = peak.max(rss);
-        running -= 1;
-    }
-    concurrent = concurrent.max(peak * parallel as i64);
-    assert_eq!(failures, 0, "some commands failed");
-    Measure {
-        wall: start.elapsed(),
-        peak_kib: peak,
-        concurrent_kib: concurrent,
-    }
-}
-
-fn typst_cli() -> PathBuf {
-    let candidates = [PathBuf::from("typst"), dirs_home().join(".cargo/bin/typst")];
-    for c in &candidates {
-        if Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return c.clone();
-        }
-    }
-    eprintln!("typst CLI not found: installing it with `cargo install typst-cli --locked` (slow)…");
-    let status = Command::new("cargo")
-        .args(["install", "typst-cli", "--locked"])
-        .status()
-        .expect("cargo install");
-    assert!(status.success(), "cargo install typst-cli failed");
-    dirs_home().join(".cargo/bin/typst")
-}
-
-fn dirs_home() -> PathBuf {
-    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-}
-
-fn pamphlet_cmd(project: &Path, fonts: &Path, args: &[&str]) -> Command {
-    binary_cmd(
-        Path::new(env!("CARGO_BIN_EXE_pamphlet")),
-        project,
-        fonts,
-        args,
-    )
-}
-
-/// `binary` (this pamphlet or a baseline) run on `project` with `args`.
-fn binary_cmd(binary: &Path, project: &Path, fonts: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(binary);
-    // The subcommand, then the project, then the rest (callers may append).
-    cmd.arg(args[0])
-        .arg("--project")
-        .arg(project)
-        .arg("--font-path")
-        .arg(fonts)
-        .args(&args[1..]);
-    cmd.env_remove("SOURCE_DATE_EPOCH");
-    cmd
-}
-
-fn typst_cmd(
-    typst: &Path,
-    project: &Path,
-    fonts: &Path,
-    layout: &str,
-    record: Option<&str>,
-    out: &Path,
-) -> Command {
-    let mut cmd = Command::new(typst);
-    cmd.arg("compile")
-        .arg("--root")
-        .arg(project)
-        .arg("--font-path")
-        .arg(fonts)
-        .arg("--ignore-system-fonts")
-        .arg("--input")
-        .arg("pamphlet-data=/out/inputs/data.json");
-    if let Some(r) = record {
-        cmd.arg("--input").arg(format!("pamphlet-record={r}"));
-    }
-    cmd.arg(project.join(layout)).arg(out);
-    cmd
-}
-
-fn mib(kib: i64) -> String {
-    format!("{:.0} MiB", kib as f64 / 1024.0)
-}
 
 fn row(name: &str, n: usize, m: Measure, base: Duration) {
     println!(
@@ -335,12 +199,7 @@ fn main() {
         let project = dir.path();
         pamphlet::synth::write_handout_project(project, &repo.join("layouts"), n, 42).unwrap();
         // Data for the CLI baseline: the whole content, as JSON.
-        std::fs::create_dir_all(project.join("out/inputs")).unwrap();
-        let s = pamphlet_cmd(project, &fonts, &["inputs", "handout", "-o"])
-            .arg(project.join("out/inputs/data.json"))
-            .status()
-            .unwrap();
-        assert!(s.success());
+        write_cli_inputs(project, &fonts);
         let ids: Vec<String> = (1..=n).map(|i| format!("m{i:04}")).collect();
 
         // pamphlet: median of three full builds (--force), the machine is

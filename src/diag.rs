@@ -56,6 +56,10 @@ pub struct Position {
     pub end_line: usize,
     /// 1-based column where the range ends (exclusive).
     pub end_column: usize,
+    /// For a place in a workbook, which has no lines: the sheet and cell
+    /// (`sheet 名簿, cell C17`); `line` and `column` are then its row and
+    /// column numbers.
+    pub cell: Option<String>,
 }
 
 impl Position {
@@ -72,6 +76,36 @@ impl Position {
             range: start..end,
             end_line,
             end_column,
+            cell: None,
+        }
+    }
+
+    /// A cell of a workbook: `cell` names it (`sheet 名簿, cell C17`),
+    /// `(row, column)` are 1-based, `range` orders it among the file's
+    /// other places.
+    pub fn cell(
+        path: impl Into<PathBuf>,
+        cell: String,
+        (row, column): (usize, usize),
+        range: Range<usize>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            line: row,
+            column,
+            range,
+            end_line: row,
+            end_column: column + 1,
+            cell: Some(cell),
+        }
+    }
+
+    /// The place within the file, for a sentence: `line 12` or
+    /// `sheet 名簿, cell C17`.
+    pub fn place(&self) -> String {
+        match &self.cell {
+            Some(cell) => cell.clone(),
+            None => format!("line {}", self.line),
         }
     }
 
@@ -85,13 +119,17 @@ impl Position {
             range: 0..0,
             end_line: 1,
             end_column: 1,
+            cell: None,
         }
     }
 }
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+        match &self.cell {
+            Some(cell) => write!(f, "{}: {cell}", self.path.display()),
+            None => write!(f, "{}:{}:{}", self.path.display(), self.line, self.column),
+        }
     }
 }
 
@@ -158,6 +196,9 @@ fn serialize_position<S: serde::Serializer>(
         map.serialize_entry("column", &p.column)?;
         map.serialize_entry("end_line", &p.end_line)?;
         map.serialize_entry("end_column", &p.end_column)?;
+        if let Some(cell) = &p.cell {
+            map.serialize_entry("cell", cell)?;
+        }
     }
     map.end()
 }
@@ -381,6 +422,9 @@ pub fn github_annotation(d: &Diagnostic) -> String {
             "file={}",
             escape_property(&p.path.to_string_lossy())
         ));
+    }
+    // A workbook has no lines: the cell goes into the message.
+    if let Some(p) = d.position.as_ref().filter(|p| p.cell.is_none()) {
         props.push(format!("line={}", p.line));
         props.push(format!("col={}", p.column));
         if p.end_line == p.line && p.end_column > p.column {
@@ -390,7 +434,10 @@ pub fn github_annotation(d: &Diagnostic) -> String {
         }
     }
     props.push("title=pamphlet".to_string());
-    let mut message = d.message.clone();
+    let mut message = match d.position.as_ref().and_then(|p| p.cell.as_ref()) {
+        Some(cell) => format!("{cell}: {}", d.message),
+        None => d.message.clone(),
+    };
     if let Some(context) = &d.context {
         message.push_str(&format!(" [{context}]"));
     }

@@ -129,6 +129,13 @@ fn quoted(s: &str) -> String {
 /// question answered by every member. The same `members` and `seed` give
 /// the same bytes.
 pub fn crosstalk(members: usize, seed: u64) -> String {
+    crosstalk_sized(members, seed, (145, 340))
+}
+
+/// [`crosstalk`] with answers of `answer_chars` (least, most) characters:
+/// shorter answers keep 10,000 members' 50,000 answers under the content
+/// file's size limit.
+pub fn crosstalk_sized(members: usize, seed: u64, answer_chars: (usize, usize)) -> String {
     let mut rng = Rng(seed);
     let questions = seed_questions();
     let mut y = String::new();
@@ -165,13 +172,13 @@ pub fn crosstalk(members: usize, seed: u64) -> String {
         );
         for i in 1..=members {
             // Real answers are 145–360 characters long.
-            let target = rng.range(145, 340);
+            let target = rng.range(answer_chars.0, answer_chars.1);
             let mut text = String::new();
             while text.chars().count() < target {
                 let sentence: &String = rng.pick(sentences);
                 text.push_str(sentence);
             }
-            let text: String = text.chars().take(390).collect();
+            let text: String = text.chars().take(answer_chars.1 + 50).collect();
             let _ = writeln!(
                 y,
                 "      - member: m{i:04}\n        text: {}",
@@ -193,6 +200,50 @@ pub fn write_handout_project(
     std::fs::create_dir_all(dir.join("content"))?;
     std::fs::write(dir.join("pamphlet.toml"), HANDOUT_MANIFEST)?;
     std::fs::write(dir.join("content/crosstalk.yaml"), crosstalk(members, seed))?;
+    crate::output::copy_dir(layouts, &dir.join("layouts"))
+}
+
+/// The members of [`crosstalk`] (same `members` and `seed`) as a CSV file
+/// with a header row, as an office's staff list would be.
+pub fn members_csv(members: usize, seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut csv = String::from("id,bureau,department,section,dispatched_to\n");
+    for i in 1..=members {
+        let _ = writeln!(
+            csv,
+            "m{i:04},{},{},{},{}",
+            rng.pick(BUREAUS),
+            rng.pick(DEPARTMENTS),
+            rng.pick(SECTIONS),
+            rng.pick(COMPANIES)
+        );
+    }
+    csv
+}
+
+/// Writes a handout project like [`write_handout_project`] (answers of
+/// `answer_chars` characters), with the members in `content/members.csv`
+/// (when `csv`) or in the YAML. Both give the same handouts.
+pub fn write_records_project(
+    dir: &std::path::Path,
+    layouts: &std::path::Path,
+    members: usize,
+    seed: u64,
+    answer_chars: (usize, usize),
+    csv: bool,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("content"))?;
+    let mut yaml = crosstalk_sized(members, seed, answer_chars);
+    let mut manifest = HANDOUT_MANIFEST.to_string();
+    if csv {
+        let start = yaml.find("members:\n").unwrap_or(0);
+        let end = yaml.find("exchange:\n").unwrap_or(start);
+        yaml.replace_range(start..end, "");
+        std::fs::write(dir.join("content/members.csv"), members_csv(members, seed))?;
+        manifest.push_str("\n[publications.handout.records]\nfile = \"content/members.csv\"\n");
+    }
+    std::fs::write(dir.join("pamphlet.toml"), manifest)?;
+    std::fs::write(dir.join("content/crosstalk.yaml"), yaml)?;
     crate::output::copy_dir(layouts, &dir.join("layouts"))
 }
 

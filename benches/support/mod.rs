@@ -1,7 +1,11 @@
 //! Helpers shared by the benchmarks.
 
-use std::path::Path;
-use std::time::Duration;
+// Each benchmark uses a part of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// Copies a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -12,4 +16,154 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
+}
+
+/// Wall time and peak resident memory of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Measure {
+    /// Wall time.
+    pub wall: Duration,
+    /// Peak RSS of the largest single process, KiB.
+    pub peak_kib: i64,
+    /// Sum of the peak RSS of processes that ran at the same time (an upper
+    /// bound for the parallel loop), KiB.
+    pub concurrent_kib: i64,
+}
+
+/// Spawns `cmd`; `wait_any` reaps it with `wait4` to read its peak RSS.
+#[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_any")]
+pub fn spawn(cmd: &mut Command) -> libc::pid_t {
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child.id() as libc::pid_t
+}
+
+pub fn wait_any() -> (libc::pid_t, i32, i64) {
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: plain wait4 on our own children with valid out pointers.
+    let pid = unsafe { libc::wait4(-1, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    (pid, status, usage.ru_maxrss)
+}
+
+/// Runs `commands` with at most `parallel` at a time.
+pub fn run_all(commands: Vec<Command>, parallel: usize) -> Measure {
+    let start = Instant::now();
+    let mut running = 0;
+    let mut peak = 0;
+    let mut concurrent = 0;
+    let mut failures = 0;
+    for mut cmd in commands {
+        if running == parallel {
+            let (_, status, rss) = wait_any();
+            failures += i32::from(status != 0);
+            peak = peak.max(rss);
+            running -= 1;
+        }
+        spawn(&mut cmd);
+        running += 1;
+    }
+    while running > 0 {
+        let (_, status, rss) = wait_any();
+        failures += i32::from(status != 0);
+        peak = peak.max(rss);
+        running -= 1;
+    }
+    concurrent = concurrent.max(peak * parallel as i64);
+    assert_eq!(failures, 0, "some commands failed");
+    Measure {
+        wall: start.elapsed(),
+        peak_kib: peak,
+        concurrent_kib: concurrent,
+    }
+}
+
+pub fn typst_cli() -> PathBuf {
+    let candidates = [PathBuf::from("typst"), dirs_home().join(".cargo/bin/typst")];
+    for c in &candidates {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return c.clone();
+        }
+    }
+    eprintln!("typst CLI not found: installing it with `cargo install typst-cli --locked` (slow)…");
+    let status = Command::new("cargo")
+        .args(["install", "typst-cli", "--locked"])
+        .status()
+        .expect("cargo install");
+    assert!(status.success(), "cargo install typst-cli failed");
+    dirs_home().join(".cargo/bin/typst")
+}
+
+pub fn dirs_home() -> PathBuf {
+    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+}
+
+pub fn pamphlet_cmd(project: &Path, fonts: &Path, args: &[&str]) -> Command {
+    binary_cmd(
+        Path::new(env!("CARGO_BIN_EXE_pamphlet")),
+        project,
+        fonts,
+        args,
+    )
+}
+
+/// `binary` (this pamphlet or a baseline) run on `project` with `args`.
+pub fn binary_cmd(binary: &Path, project: &Path, fonts: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary);
+    // The subcommand, then the project, then the rest (callers may append).
+    cmd.arg(args[0])
+        .arg("--project")
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .args(&args[1..]);
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd
+}
+
+pub fn typst_cmd(
+    typst: &Path,
+    project: &Path,
+    fonts: &Path,
+    layout: &str,
+    record: Option<&str>,
+    out: &Path,
+) -> Command {
+    let mut cmd = Command::new(typst);
+    cmd.arg("compile")
+        .arg("--root")
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .arg("--ignore-system-fonts")
+        .arg("--input")
+        .arg("pamphlet-data=/out/inputs/data.json");
+    if let Some(r) = record {
+        cmd.arg("--input").arg(format!("pamphlet-record={r}"));
+    }
+    cmd.arg(project.join(layout)).arg(out);
+    cmd
+}
+
+pub fn mib(kib: i64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+/// Writes the handout publication's data as JSON where [`typst_cmd`] has
+/// the typst CLI read it (`out/inputs/data.json` in `project`).
+pub fn write_cli_inputs(project: &Path, fonts: &Path) {
+    std::fs::create_dir_all(project.join("out/inputs")).unwrap();
+    let s = pamphlet_cmd(project, fonts, &["inputs", "handout", "-o"])
+        .arg(project.join("out/inputs/data.json"))
+        .status()
+        .unwrap();
+    assert!(s.success(), "pamphlet inputs handout");
 }

@@ -107,6 +107,9 @@ pub struct BuildReport {
     pub sources: Sources,
     /// Wall time.
     pub duration: Duration,
+    /// Of it, the preparation: reading and validating the content (and
+    /// spreadsheets), the schema, the checks before typesetting.
+    pub prepare: Duration,
 }
 
 impl BuildReport {
@@ -206,6 +209,7 @@ pub fn run(
     let mut report = BuildReport {
         diagnostics,
         sources,
+        prepare: start.elapsed(),
         ..Default::default()
     };
     // Publications whose content is valid are still built when another's

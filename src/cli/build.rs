@@ -39,7 +39,8 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode, Error> {
         }
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         eprintln!(
-            "timings (summed over {} jobs): typeset {:.0} ms, page checks and lint {:.0} ms, export {:.0} ms, boxes and preflight {:.0} ms, write {:.0} ms",
+            "timings: prepare (load and validate the content, checks) {:.0} ms; summed over {} jobs: typeset {:.0} ms, page checks and lint {:.0} ms, export {:.0} ms, boxes and preflight {:.0} ms, write {:.0} ms",
+            ms(report.prepare),
             report.jobs.len(),
             ms(sum.typeset),
             ms(sum.lint),

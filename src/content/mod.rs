@@ -10,6 +10,7 @@
 pub mod data;
 pub mod inline;
 pub mod schema;
+pub mod sheet;
 pub mod validate;
 pub mod yaml;
 
@@ -18,6 +19,7 @@ use std::path::Path;
 pub use self::data::{Data, FileRef, Leaf};
 pub use self::inline::{Inline, Rich};
 pub use self::schema::Schema;
+pub use self::sheet::{SheetFormat, SheetInput, TextEncoding};
 pub use self::yaml::{Limits, YamlFile};
 use crate::diag::{Diagnostic, Position};
 
@@ -43,14 +45,48 @@ impl Content {
         schema: &Schema,
         limits: &Limits,
     ) -> Result<Content, Vec<Diagnostic>> {
-        let file = yaml::parse(path, bytes, limits).map_err(|d| vec![*d])?;
-        let v = validate::validate(&file, schema)?;
-        Ok(Content {
-            file,
-            data: v.data,
-            leaves: v.leaves,
-            files: v.files,
-        })
+        Self::load_with(path, bytes, schema, limits, None)
+    }
+
+    /// Like [`Content::load`], with the list `records.list` read from a
+    /// spreadsheet instead of the YAML: its rows are checked by the same
+    /// schema, each problem at its cell.
+    pub fn load_with(
+        path: &Path,
+        bytes: &[u8],
+        schema: &Schema,
+        limits: &Limits,
+        records: Option<&sheet::SheetInput>,
+    ) -> Result<Content, Vec<Diagnostic>> {
+        let mut file = yaml::parse(path, bytes, limits).map_err(|d| vec![*d])?;
+        let mut diags = Vec::new();
+        let mut reported = Vec::new();
+        if let Some(input) = records {
+            let records = attach(&mut file, schema, limits, input)?;
+            diags = records.0;
+            reported = records.1;
+        }
+        match validate::validate(&file, schema) {
+            Ok(v) if diags.is_empty() => Ok(Content {
+                file,
+                data: v.data,
+                leaves: v.leaves,
+                files: v.files,
+            }),
+            Ok(_) => Err(diags),
+            Err(more) => {
+                // A cell already reported (an error value) is not reported
+                // again as an empty value.
+                diags.extend(more.into_iter().filter(|d| {
+                    d.position.as_ref().is_none_or(|p| {
+                        !reported
+                            .iter()
+                            .any(|r| (&r.path, r.line, r.column) == (&p.path, p.line, p.column))
+                    })
+                }));
+                Err(diags)
+            }
+        }
     }
 
     /// The position of a leaf in the content file.
@@ -80,4 +116,104 @@ impl Content {
             plain.contains(&needle)
         })
     }
+}
+
+/// Reads `input`'s rows into `file`'s tree as the list `input.list`;
+/// returns the problems the schema will not see and the cells already
+/// reported.
+fn attach(
+    file: &mut YamlFile,
+    schema: &Schema,
+    limits: &Limits,
+    input: &sheet::SheetInput,
+) -> Result<(Vec<Diagnostic>, Vec<Position>), Vec<Diagnostic>> {
+    let manifest_error = |message: String| {
+        vec![Diagnostic::error(
+            input
+                .named_at
+                .cloned()
+                .or_else(|| Some(Position::file(input.path))),
+            message,
+        )]
+    };
+    if input.bytes.len() > limits.max_file_bytes {
+        return Err(vec![Diagnostic::error(
+            Some(Position::file(input.path)),
+            format!(
+                "file is too large: {} bytes (the limit is {} bytes)",
+                input.bytes.len(),
+                limits.max_file_bytes
+            ),
+        )]);
+    }
+    let path: Vec<String> = input.list.split('.').map(String::from).collect();
+    let items = match schema.spec_at(&path).map(|s| &s.kind) {
+        Some(schema::Kind::List { items, .. }) => items,
+        _ => {
+            return Err(manifest_error(format!(
+                "the records of {} go into `{}`, but the schema has no list there",
+                input.path.display(),
+                input.list
+            )));
+        }
+    };
+    // The list comes from one place: the spreadsheet.
+    let mut at = &file.root;
+    for (i, seg) in path.iter().enumerate() {
+        let yaml::Value::Map(entries) = &at.value else {
+            break;
+        };
+        let Some((key, node)) = entries.iter().find(|(k, _)| &k.name == seg) else {
+            break;
+        };
+        if i + 1 == path.len() {
+            return Err(vec![
+                Diagnostic::error(
+                    Some(file.position(key.range.clone())),
+                    format!(
+                        "`{}` comes from {} (the publication's `records` in pamphlet.toml), so it cannot also be written here",
+                        input.list,
+                        input.path.display()
+                    ),
+                )
+                .with_hint("remove the list from the YAML, or `records` from the manifest"),
+            ]);
+        }
+        at = node;
+    }
+    let records = sheet::read(input, items, file.next_base())?;
+    file.origins.push(records.origin.clone());
+    let range = records.node.range.clone();
+    let mut list = Some(records.node);
+    let mut node = &mut file.root;
+    for (i, seg) in path.iter().enumerate() {
+        let yaml::Value::Map(entries) = &mut node.value else {
+            // The schema validation reports a content that is not a mapping.
+            return Ok((records.diags, records.reported));
+        };
+        let found = entries.iter().position(|(k, _)| &k.name == seg);
+        let index = match found {
+            Some(index) => index,
+            None => {
+                let value = if i + 1 == path.len() {
+                    list.take().map_or(yaml::Value::Null, |n| n.value)
+                } else {
+                    yaml::Value::Map(Vec::new())
+                };
+                entries.push((
+                    yaml::Key {
+                        name: seg.clone(),
+                        range: range.clone(),
+                    },
+                    yaml::Node {
+                        value,
+                        range: range.clone(),
+                    },
+                ));
+                entries.len() - 1
+            }
+        };
+        node = &mut entries[index].1;
+    }
+    Ok((records.diags, records.reported))
 }

@@ -207,8 +207,8 @@ impl Validator<'_> {
             }
             Err(errors) => {
                 for e in errors {
-                    let start = map_offset(&self.file.text, &node.range, s, e.range.start);
-                    let end = map_offset(&self.file.text, &node.range, s, e.range.end);
+                    let start = self.file.offset_in(&node.range, s, e.range.start);
+                    let end = self.file.offset_in(&node.range, s, e.range.end);
                     let message = format!("{} in {}", e.message, show(path));
                     self.error(start..end.max(start), message)
                         .hints
@@ -412,7 +412,7 @@ impl Validator<'_> {
                 None
             };
             if let Some(what) = what {
-                let at = map_offset(&self.file.text, &node.range, raw, i);
+                let at = self.file.offset_in(&node.range, raw, i);
                 self.error(at..at + c.len_utf8(), format!("{what} U+{:04X} in {}", c as u32, show(path)))
                     .hints
                     .push("it does not print, or makes the printed text read differently from the file; remove it".into());
@@ -430,12 +430,9 @@ impl Validator<'_> {
             return;
         }
         if let Some(max) = rules.max_length.filter(|m| len > *m) {
-            let start = map_offset(
-                &self.file.text,
-                &node.range,
-                raw,
-                nth_char_offset(raw, plain, max),
-            );
+            let start = self
+                .file
+                .offset_in(&node.range, raw, nth_char_offset(raw, plain, max));
             self.error(
                 start..node.range.end.max(start),
                 format!(
@@ -496,7 +493,7 @@ impl Validator<'_> {
             };
             let Some(key) = key else { continue };
             if let Some(first) = seen.get(&key) {
-                let first_line = self.file.position(list[*first].range.clone()).line;
+                let first_place = self.file.position(list[*first].range.clone()).place();
                 let what = match unique {
                     Unique::Items => format!("item `{key}`"),
                     Unique::Field(f) => format!("{f} `{key}`"),
@@ -504,7 +501,7 @@ impl Validator<'_> {
                 self.error(at, format!("duplicate {what} in {}", show(path)))
                     .hints
                     .push(format!(
-                        "it is already used by {path}[{first}] on line {first_line}"
+                        "it is already used by {path}[{first}] on {first_place}"
                     ));
             } else {
                 seen.insert(key, i);

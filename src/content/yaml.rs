@@ -121,12 +121,47 @@ pub struct YamlFile {
     pub text: Arc<str>,
     /// The root node.
     pub root: Node,
+    /// Spreadsheets whose rows were put into the tree: their nodes' ranges
+    /// lie past the end of `text`, in each origin's address space.
+    pub origins: Vec<Arc<super::sheet::Origin>>,
 }
 
 impl YamlFile {
-    /// The position of `range` in this file.
+    /// The spreadsheet `range` lies in, if it is not in this file's text.
+    fn origin(&self, range: &Range<usize>) -> Option<&super::sheet::Origin> {
+        if range.start <= self.text.len() {
+            return None;
+        }
+        self.origins
+            .iter()
+            .rev()
+            .find(|o| o.base <= range.start)
+            .map(|o| &**o)
+    }
+
+    /// The position of `range` in this file, or in the spreadsheet whose
+    /// rows it holds.
     pub fn position(&self, range: Range<usize>) -> Position {
-        Position::new(&self.path, &self.text, range)
+        match self.origin(&range) {
+            Some(origin) => origin.position(range),
+            None => Position::new(&self.path, &self.text, range),
+        }
+    }
+
+    /// Maps byte `offset` of the string `value`, whose node covers `range`,
+    /// to an offset in the file (through quoting, escapes and folding).
+    pub fn offset_in(&self, range: &Range<usize>, value: &str, offset: usize) -> usize {
+        match self.origin(range) {
+            Some(origin) => origin.offset_in(range, value, offset),
+            None => super::validate::map_offset(&self.text, range, value, offset),
+        }
+    }
+
+    /// Where the next spreadsheet's address space can start.
+    pub fn next_base(&self) -> usize {
+        self.origins
+            .last()
+            .map_or(self.text.len() + 1, |o| o.base + o.len(0))
     }
 }
 
@@ -205,6 +240,7 @@ fn parse_inner(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, B
                 path: path.to_path_buf(),
                 text,
                 root,
+                origins: Vec::new(),
             })
         }
         Err(err) => Err(Box::new(yaml_error(path, &text, &err, limits))),

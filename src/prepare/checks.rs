@@ -54,8 +54,7 @@ fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
             if !seen.insert(c) || c.is_whitespace() || c.is_control() || fonts.covers(c) {
                 continue;
             }
-            let start =
-                crate::content::validate::map_offset(&content.file.text, &leaf.range, &leaf.raw, i);
+            let start = content.file.offset_in(&leaf.range, &leaf.raw, i);
             let position = content.file.position(start..start + c.len_utf8());
             out.push((
                 c,

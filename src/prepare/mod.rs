@@ -28,7 +28,7 @@ use typst::syntax::FileId;
 use typst::utils::LazyHash;
 
 pub use self::checks::coverage;
-use crate::content::{Content, Limits, Schema};
+use crate::content::{Content, Limits, Schema, SheetFormat, SheetInput, TextEncoding};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::print::pdfx::OutputProfile;
 use crate::project::{self, Project, ProjectPath, Publication};
@@ -120,6 +120,10 @@ pub struct Options<'a> {
     pub inputs: &'a Arc<Vec<(String, String)>>,
 }
 
+/// How a publication reads a list from a spreadsheet, as part of a key:
+/// publications that read the same list the same way share the content.
+type RecordsKey = (PathBuf, String, SheetFormat, TextEncoding, Option<String>);
+
 /// A content file loaded once, with its Typst value.
 type LoadedContent = (Arc<Content>, Value);
 
@@ -171,8 +175,9 @@ struct Loader<'a> {
     prep: Preparation,
     /// Schemas by path; `None` where the schema had problems.
     schemas: BTreeMap<PathBuf, Option<Arc<Schema>>>,
-    /// Content by (content path, schema path); `None` where it was invalid.
-    contents: BTreeMap<(PathBuf, PathBuf), Option<LoadedContent>>,
+    /// Content by (content path, schema path, records); `None` where it
+    /// was invalid.
+    contents: BTreeMap<(PathBuf, PathBuf, Option<RecordsKey>), Option<LoadedContent>>,
     /// Output profiles by path; `None` where the file is not one.
     profiles: BTreeMap<PathBuf, Option<Arc<OutputProfile>>>,
 }
@@ -299,18 +304,54 @@ impl Loader<'_> {
         let key = (
             publication.content.rel.clone(),
             publication.schema.rel.clone(),
+            publication.records.as_ref().map(|r| {
+                (
+                    r.file.rel.clone(),
+                    r.list.clone(),
+                    r.format,
+                    r.encoding,
+                    r.sheet.clone(),
+                )
+            }),
         );
         if let Some(loaded) = self.contents.get(&key) {
             return loaded.clone();
         }
-        let loaded = self.load_content(&publication.content, schema);
+        let loaded = self.load_content(&publication.content, schema, publication.records.as_ref());
         self.contents.insert(key, loaded.clone());
         loaded
     }
 
-    fn load_content(&mut self, path: &ProjectPath, schema: &Schema) -> Option<LoadedContent> {
+    fn load_content(
+        &mut self,
+        path: &ProjectPath,
+        schema: &Schema,
+        records: Option<&project::Records>,
+    ) -> Option<LoadedContent> {
         let bytes = self.read(path, "content file")?;
-        match Content::load(&path.rel, &bytes, schema, &self.limits) {
+        let sheet = match records {
+            Some(r) => Some((r, self.read(&r.file, "records file")?)),
+            None => None,
+        };
+        let input = sheet.as_ref().map(|(r, bytes)| SheetInput {
+            path: &r.file.rel,
+            bytes,
+            format: r.format,
+            encoding: r.encoding,
+            sheet: r.sheet.as_deref(),
+            sheet_at: r.sheet_at.as_ref(),
+            list: &r.list,
+            named_at: r.file.named_at.as_ref(),
+        });
+        let loaded = Content::load_with(&path.rel, &bytes, schema, &self.limits, input.as_ref());
+        // A CSV's text, for the diagnostics' snippets.
+        if let Some((r, bytes)) = &sheet
+            && let Some(text) =
+                crate::content::sheet::text_of(&r.file.rel, bytes, r.format, r.encoding)
+        {
+            self.prep.sources.insert(&r.file.rel, text);
+        }
+        match loaded {
             Ok(content) => {
                 self.prep
                     .sources

@@ -5,8 +5,10 @@
 //! The schema says which data belongs to which record: a list whose items
 //! have a `ref` field pointing at the `each` list (`answers[].member` →
 //! `members.id`) is *record-scoped*. In a record's view, such lists keep only
-//! the items that reference that record; everything else is whole (so the
-//! template can still show the list of all members).
+//! the items that reference that record, and the `each` list itself holds
+//! only the record (so that a change to one row of a 10,000-row list
+//! rebuilds one PDF); everything else is whole. A layout that lists every
+//! member in every handout sets `scope = "all"`.
 //!
 //! This makes each record's input small (the template does not scan
 //! thousands of answers), and it is the exact set of data a record's PDF can
@@ -49,7 +51,7 @@ impl Scoped {
     /// records of the list at `each` whose identifying field is `key`.
     pub fn new(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> Scoped {
         Scoped {
-            root: build(data, spec, value, each, key),
+            root: build(data, spec, value, each, key, &mut Vec::new()),
         }
     }
 
@@ -179,7 +181,27 @@ fn ref_field<'a>(fields: &'a [(String, Spec)], each: &[String], key: &str) -> Op
     })
 }
 
-fn build(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> Node {
+/// The view builder of `data` (at the object-field path `here`).
+fn build(
+    data: &Data,
+    spec: &Spec,
+    value: &Value,
+    each: &[String],
+    key: &str,
+    here: &mut Vec<String>,
+) -> Node {
+    if here.as_slice() == each
+        && let (Data::List(datas), Value::Array(values)) = (data, value)
+    {
+        // The `each` list itself: a record sees only its own item.
+        let mut groups: HashMap<String, Array> = HashMap::new();
+        for (d, v) in datas.iter().zip(values.iter()) {
+            if let Some(k) = d.get(key).and_then(Data::plain) {
+                groups.entry(k).or_default().push(v.clone());
+            }
+        }
+        return Node::Grouped(groups);
+    }
     match (&spec.kind, data, value) {
         (Kind::List { items, .. }, Data::List(datas), Value::Array(values)) => {
             if let Kind::Object { fields } = &items.kind
@@ -201,7 +223,7 @@ fn build(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) ->
             let children: Vec<Node> = datas
                 .iter()
                 .zip(values.iter())
-                .map(|(d, v)| build(d, items, v, each, key))
+                .map(|(d, v)| build(d, items, v, each, key, here))
                 .collect();
             if children.iter().all(|c| matches!(c, Node::Keep(_))) {
                 Node::Keep(value.clone())
@@ -213,7 +235,9 @@ fn build(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) ->
             let mut rebuild = Vec::new();
             for ((name, spec), (_, d)) in fields.iter().zip(datas.iter()) {
                 if let Ok(v) = dict.get(name.as_str()) {
-                    let child = build(d, spec, v, each, key);
+                    here.push(name.clone());
+                    let child = build(d, spec, v, each, key, here);
+                    here.pop();
                     if !matches!(child, Node::Keep(_)) {
                         rebuild.push((Str::from(name.as_str()), child));
                     }
@@ -306,8 +330,10 @@ mod tests {
             b.contains("B1") && !b.contains("A1") && !b.contains("A2"),
             "{b}"
         );
-        // The list of members itself stays whole.
-        assert!(b.contains("\"a\"") && b.contains("\"b\""), "{b}");
+        // The list of members holds only the record: a change to another
+        // member does not change this view.
+        assert!(b.contains("\"b\"") && !b.contains("\"a\""), "{b}");
+        assert!(a.contains("\"a\"") && !a.contains("\"b\""), "{a}");
         // A record's pages can show the shared fields and its own, never
         // another record's answers.
         let leaves = RecordLeaves::new(&content, &schema.root, &["members".into()], "id");

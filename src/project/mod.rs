@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::{SheetFormat, TextEncoding};
 use crate::diag::{Diagnostic, Position};
 
 mod read;
@@ -172,6 +173,26 @@ pub struct Publication {
     pub screen_output: String,
     /// The typographic lint's settings (`[publications.NAME.lint]`).
     pub lint: LintSettings,
+    /// A list of the content read from a spreadsheet
+    /// (`[publications.NAME.records]`).
+    pub records: Option<Records>,
+}
+
+/// A list of the content read from a spreadsheet: one item per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records {
+    /// The CSV/TSV file or workbook.
+    pub file: ProjectPath,
+    /// The dotted path of the list its rows become (default: `each`).
+    pub list: String,
+    /// How the file is read.
+    pub format: SheetFormat,
+    /// For CSV/TSV: the text encoding.
+    pub encoding: TextEncoding,
+    /// For a workbook: the sheet (the first when `None`).
+    pub sheet: Option<String>,
+    /// Where `sheet` is written in the manifest.
+    pub sheet_at: Option<Position>,
 }
 
 /// The typographic lint's rules, by their names in the manifest.

@@ -12,10 +12,11 @@ use toml::Spanned;
 
 use super::{
     DEFAULT_PRINT_STANDARDS, ImageLimits, LintRule, LintSettings, MANIFEST, PDF_STANDARDS,
-    PageRule, PdfX, PrintSettings, ProjectPath, Publication, RenderingIntent, Variant,
+    PageRule, PdfX, PrintSettings, ProjectPath, Publication, Records, RenderingIntent, Variant,
     check_output_pattern, parse_length, parse_size, relative_path,
 };
 use crate::content::schema::did_you_mean;
+use crate::content::{SheetFormat, TextEncoding};
 use crate::diag::{Diagnostic, Position};
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +103,24 @@ pub(super) struct PublicationToml {
     pub(super) screen: Option<ScreenToml>,
     #[serde(default)]
     pub(super) lint: Option<LintToml>,
+    #[serde(default)]
+    pub(super) records: Option<Spanned<RecordsToml>>,
+}
+
+/// `[publications.NAME.records]`: a list of the content read from a
+/// spreadsheet.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecordsToml {
+    pub(super) file: Spanned<String>,
+    #[serde(default)]
+    pub(super) list: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) sheet: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) delimiter: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -374,7 +393,110 @@ impl Reader<'_> {
             screen_standards_at,
             screen_output,
             lint: self.lint(p.lint.as_ref(), diags),
+            records: p
+                .records
+                .as_ref()
+                .and_then(|r| self.records(r, p.each.as_ref(), diags)),
         }
+    }
+
+    /// A publication's `records` table: which list comes from which
+    /// spreadsheet, and how to read it.
+    fn records(
+        &self,
+        r: &Spanned<RecordsToml>,
+        each: Option<&Spanned<String>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Records> {
+        let at = self.pos(r.span());
+        let r = r.get_ref();
+        let file = self.path(&r.file, diags);
+        let list = match (&r.list, each) {
+            (Some(l), _) => l.get_ref().clone(),
+            (None, Some(e)) => e.get_ref().clone(),
+            (None, None) => {
+                diags.push(
+                    Diagnostic::error(Some(at), "`records` names no list to fill")
+                        .with_hint("add `list = \"members\"` (the content's list the rows become), or `each` to the publication"),
+                );
+                return None;
+            }
+        };
+        let Some(format) = SheetFormat::from_path(&file.rel) else {
+            diags.push(
+                Diagnostic::error(
+                    Some(self.pos(r.file.span())),
+                    format!("`{}` is not a spreadsheet pamphlet reads", r.file.get_ref()),
+                )
+                .with_hint("records come from .csv, .tsv or .txt (tab-separated) text, or an .xlsx, .xls or .ods workbook"),
+            );
+            return None;
+        };
+        let format = match (&r.delimiter, format) {
+            (None, f) => f,
+            (Some(d), SheetFormat::Delimited { .. }) => {
+                match d.get_ref().as_str() {
+                    "," => SheetFormat::Delimited { delimiter: b',' },
+                    ";" => SheetFormat::Delimited { delimiter: b';' },
+                    "\t" | "tab" => SheetFormat::Delimited { delimiter: b'\t' },
+                    other => {
+                        diags.push(
+                        Diagnostic::error(
+                            Some(self.pos(d.span())),
+                            format!("`delimiter = {other:?}` is not a field separator pamphlet knows"),
+                        )
+                        .with_hint("`delimiter` is \",\", \";\" or \"\\t\" (tab)"),
+                    );
+                        return None;
+                    }
+                }
+            }
+            (Some(d), SheetFormat::Workbook) => {
+                diags.push(Diagnostic::error(
+                    Some(self.pos(d.span())),
+                    "`delimiter` is for CSV and TSV files, not workbooks",
+                ));
+                return None;
+            }
+        };
+        let encoding = match &r.encoding {
+            None => TextEncoding::Auto,
+            Some(e) if matches!(format, SheetFormat::Workbook) => {
+                diags.push(Diagnostic::error(
+                    Some(self.pos(e.span())),
+                    "`encoding` is for CSV and TSV files; a workbook says its own",
+                ));
+                return None;
+            }
+            Some(e) => match TextEncoding::from_name(e.get_ref()) {
+                Some(enc) => enc,
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            Some(self.pos(e.span())),
+                            format!("unknown encoding `{}`", e.get_ref()),
+                        )
+                        .with_hint(format!("encodings: {}", TextEncoding::NAMES)),
+                    );
+                    return None;
+                }
+            },
+        };
+        if let (Some(s), SheetFormat::Delimited { .. }) = (&r.sheet, format) {
+            diags.push(Diagnostic::error(
+                Some(self.pos(s.span())),
+                "`sheet` is for workbooks; a CSV or TSV file has one table",
+            ));
+            return None;
+        }
+        Some(Records {
+            file,
+            list,
+            format,
+            encoding,
+            sheet: r.sheet.as_ref().map(|s| s.get_ref().clone()),
+            sheet_at: r.sheet.as_ref().map(|s| self.pos(s.span())),
+        })
     }
 
     /// A publication's `[lint]` table over the defaults.

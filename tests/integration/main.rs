@@ -12,5 +12,6 @@ mod pamphlet;
 mod pdfx;
 mod photos;
 mod print;
+mod records;
 mod validation;
 mod visual;
