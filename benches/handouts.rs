@@ -23,6 +23,7 @@
 mod support;
 use support::{
     Measure, binary_cmd, copy_dir, median, mib, pamphlet_cmd, run_all, typst_cli, typst_cmd,
+    write_cli_inputs,
 };
 
 use std::path::{Path, PathBuf};
