@@ -104,6 +104,21 @@ impl Content {
         }
     }
 
+    /// Where item `index` of the list at dotted `path` starts, in the
+    /// content file or the spreadsheet it came from.
+    pub fn item_position(&self, path: &str, index: usize) -> Option<Position> {
+        let node = path
+            .split('.')
+            .try_fold(&self.file.root, |n, seg| n.get(seg))?;
+        match &node.value {
+            yaml::Value::Seq(items) => {
+                let r = items.get(index)?.range.clone();
+                Some(self.file.position(r.start..r.start))
+            }
+            _ => None,
+        }
+    }
+
     /// The leaf whose plain text contains `needle` (used to name the field
     /// that overflowed a page).
     pub fn leaf_containing(&self, needle: &str) -> Option<&Leaf> {

@@ -24,10 +24,12 @@ pub fn validate(file: &YamlFile, schema: &Schema) -> Result<Validated, Vec<Diagn
         diags: Vec::new(),
         leaves: Vec::new(),
         refs: Vec::new(),
+        covers: Vec::new(),
         files: Vec::new(),
     };
     let data = v.value(&file.root, &schema.root, "", file.root.range.clone());
     v.check_refs(&data);
+    v.check_covers(&data);
     if v.diags.is_empty() {
         Ok(Validated {
             data,
@@ -61,11 +63,25 @@ struct PendingRef {
     range: Range<usize>,
 }
 
+/// A list with `covers`, checked once the whole content is read.
+struct PendingCover {
+    /// The list (`questions[2].answers`).
+    path: String,
+    /// Its items' `ref` field (`member`).
+    field: String,
+    /// The list and key that field refers to (`members`, `id`).
+    target: (Vec<String>, String),
+    /// The keys its items name.
+    present: HashSet<String>,
+    range: Range<usize>,
+}
+
 struct Validator<'a> {
     file: &'a YamlFile,
     diags: Vec<Diagnostic>,
     leaves: Vec<Leaf>,
     refs: Vec<PendingRef>,
+    covers: Vec<PendingCover>,
     files: Vec<FileRef>,
 }
 
@@ -272,6 +288,7 @@ impl Validator<'_> {
             min_items,
             max_items,
             unique,
+            covers,
         } = kind
         else {
             return Data::None;
@@ -306,6 +323,27 @@ impl Validator<'_> {
             .collect();
         if let Some(unique) = unique {
             self.check_unique(list, &data, unique, path);
+        }
+        if let Some(field) = covers
+            && let Kind::Object { fields } = &items.kind
+            && let Some((
+                _,
+                Spec {
+                    kind: Kind::Ref { list: target, key },
+                    ..
+                },
+            )) = fields.iter().find(|(n, _)| n == field)
+        {
+            self.covers.push(PendingCover {
+                path: path.to_string(),
+                field: field.clone(),
+                target: (target.clone(), key.clone()),
+                present: data
+                    .iter()
+                    .filter_map(|d| d.get(field).and_then(Data::plain))
+                    .collect(),
+                range: node.range.clone(),
+            });
         }
         Data::List(data)
     }
@@ -544,6 +582,96 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+impl Validator<'_> {
+    /// Lists with `covers` must name every item of the list they refer to.
+    /// An item missing from all such lists is one problem, at the item (a
+    /// member who answered nothing); missing from some, one per list, at
+    /// the list.
+    fn check_covers(&mut self, data: &Data) {
+        let covers = std::mem::take(&mut self.covers);
+        let mut targets: Vec<&(Vec<String>, String)> = covers.iter().map(|c| &c.target).collect();
+        targets.dedup();
+        for target @ (list, key) in targets {
+            let lists: Vec<&PendingCover> = covers.iter().filter(|c| &c.target == target).collect();
+            let Some(Data::List(items)) = data.at_path(list) else {
+                continue;
+            };
+            let nodes = list
+                .iter()
+                .try_fold(&self.file.root, |n, seg| n.get(seg))
+                .and_then(|n| match &n.value {
+                    Value::Seq(items) => Some(items),
+                    _ => None,
+                });
+            let list_name = list.join(".");
+            let pattern = generic_path(&lists[0].path);
+            for (i, item) in items.iter().enumerate() {
+                let Some(k) = item.get(key).and_then(Data::plain) else {
+                    continue;
+                };
+                let missing: Vec<&PendingCover> = lists
+                    .iter()
+                    .copied()
+                    .filter(|c| !c.present.contains(&k))
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let field = &lists[0].field;
+                if missing.len() == lists.len() && lists.len() > 1 {
+                    let at = nodes
+                        .and_then(|n| n.get(i))
+                        .map_or(0..0, |n| n.range.start..n.range.start);
+                    self.error(
+                        at,
+                        format!(
+                            "`{list_name}[{i}]` (`{k}`) has no item in any `{pattern}`; each of the {} must have one",
+                            lists.len()
+                        ),
+                    )
+                    .hints
+                    .push(format!(
+                        "add an item with `{field}: {k}` to every `{pattern}`, or remove `{k}` from `{list_name}`"
+                    ));
+                    continue;
+                }
+                for c in missing {
+                    self.error(
+                        c.range.start..c.range.start,
+                        format!(
+                            "`{}` has no item for `{k}` (`{list_name}[{i}]`); it must cover every item of `{list_name}`",
+                            c.path
+                        ),
+                    )
+                    .hints
+                    .push(format!("add an item with `{field}: {k}`"));
+                }
+            }
+        }
+    }
+}
+
+/// A path with its list indices left out: `questions[].answers`.
+fn generic_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The byte offset in `raw` of the character where `plain` passes `n`

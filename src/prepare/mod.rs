@@ -90,6 +90,38 @@ fn image_frames(content: &Content) -> crate::world::ImageFrames {
     frames
 }
 
+/// A warning for each record of `each` that no record-scoped item refers
+/// to: its PDF would show nothing of its own (a member without answers).
+fn nothing_to_print(
+    content: &Content,
+    scoped: &views::Scoped,
+    each: &str,
+    key: &str,
+    context: &str,
+) -> Vec<Diagnostic> {
+    let Some(records) = content.records(each) else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let id = r.get(key).and_then(crate::content::Data::plain)?;
+            if scoped.has_own(&id) {
+                return None;
+            }
+            Some(
+                Diagnostic::warning(
+                    content.item_position(each, i),
+                    format!("`{each}[{i}]` (`{id}`) has nothing of its own to print: no item of the lists that belong to records refers to it"),
+                )
+                .with_hint("add its items (answers, say) or remove it; a schema can make this an error with `covers`")
+                .with_context(context),
+            )
+        })
+        .collect()
+}
+
 /// Publications ready to build, and what was found on the way.
 #[derive(Debug, Default)]
 pub struct Preparation {
@@ -239,6 +271,15 @@ impl Loader<'_> {
             }
             _ => None,
         };
+        if let (Some(scoped), Some(each)) = (&scoped, &publication.each) {
+            self.prep.diagnostics.extend(nothing_to_print(
+                &content,
+                scoped,
+                each,
+                &publication.key,
+                &context,
+            ));
+        }
         let record_leaves = match &publication.each {
             Some(each) if !publication.whole_content => {
                 let path: Vec<String> = each.split('.').map(String::from).collect();

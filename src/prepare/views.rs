@@ -44,6 +44,8 @@ enum Node {
     List(Vec<Node>),
     /// A record-scoped list: its items grouped by the record they name.
     Grouped(HashMap<String, Array>),
+    /// The `each` list itself: each record's own item.
+    Record(HashMap<String, Array>),
 }
 
 impl Scoped {
@@ -63,6 +65,27 @@ impl Scoped {
     /// The view for the record whose key is `record`.
     pub fn view(&self, record: &str) -> Value {
         instantiate(&self.root, record)
+    }
+
+    /// Whether `record` has anything of its own to show: some item of a
+    /// record-scoped list refers to it (always, when there are no such
+    /// lists).
+    pub fn has_own(&self, record: &str) -> bool {
+        fn walk(node: &Node, record: &str) -> Option<bool> {
+            match node {
+                Node::Keep(_) | Node::Record(_) => None,
+                Node::Grouped(groups) => Some(groups.get(record).is_some_and(|g| !g.is_empty())),
+                Node::Object { rebuild, .. } => rebuild
+                    .iter()
+                    .filter_map(|(_, c)| walk(c, record))
+                    .reduce(|a, b| a || b),
+                Node::List(children) => children
+                    .iter()
+                    .filter_map(|c| walk(c, record))
+                    .reduce(|a, b| a || b),
+            }
+        }
+        walk(&self.root, record).unwrap_or(true)
     }
 
     /// Whether views split into a [`Scoped::base`] and per-record
@@ -86,7 +109,7 @@ impl Scoped {
                 }
                 Some(Value::Dict(dict))
             }
-            Node::List(_) | Node::Grouped(_) => None,
+            Node::List(_) | Node::Grouped(_) | Node::Record(_) => None,
         }
     }
 
@@ -200,7 +223,7 @@ fn build(
                 groups.entry(k).or_default().push(v.clone());
             }
         }
-        return Node::Grouped(groups);
+        return Node::Record(groups);
     }
     match (&spec.kind, data, value) {
         (Kind::List { items, .. }, Data::List(datas), Value::Array(values)) => {
@@ -269,7 +292,9 @@ fn instantiate(node: &Node, record: &str) -> Value {
         Node::List(children) => {
             Value::Array(children.iter().map(|c| instantiate(c, record)).collect())
         }
-        Node::Grouped(groups) => Value::Array(groups.get(record).cloned().unwrap_or_default()),
+        Node::Grouped(groups) | Node::Record(groups) => {
+            Value::Array(groups.get(record).cloned().unwrap_or_default())
+        }
     }
 }
 

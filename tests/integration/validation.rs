@@ -283,3 +283,87 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
         "no temporary files"
     );
 }
+
+/// A copy of the default project with `edit` applied to its content.
+fn crosstalk_with(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_project(dir.path());
+    edit(&dir.path().join("content/crosstalk.yaml"), from, to);
+    dir
+}
+
+#[test]
+fn a_member_without_answers_is_one_error_at_the_members_line() {
+    // A fourth member, who answers nothing: the crosstalk schema's
+    // `covers: member` makes every question need an answer from each.
+    let dir = crosstalk_with(
+        "    dispatched_to: 株式会社伊藤園\n",
+        "    dispatched_to: 株式会社伊藤園\n  - id: suzuki\n    bureau: 総務局\n    department: 人事部\n    section: 人事課\n    dispatched_to: 株式会社横浜\n",
+    );
+    let (out, errors) = check_rendered(dir.path(), DiagnosticFormat::Short);
+    assert!(errors);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "content/crosstalk.yaml:46:5: error: `members[3]` (`suzuki`) has no item in any `questions[].answers`; each of the 5 must have one (hint: add an item with `member: suzuki` to every `questions[].answers`, or remove `suzuki` from `members`)"
+        ],
+        "{out}"
+    );
+    // One answer left out: one error, at that question's answers (Q3's
+    // first answer is itoen's; the list starts there).
+    let text = std::fs::read_to_string(repo().join("content/crosstalk.yaml")).unwrap();
+    let q3 = text.find("  - label: Q3").unwrap();
+    let first = text[q3..].find("      - member: itoen").unwrap() + q3;
+    let second = text[first..].find("      - member: ntt-east").unwrap() + first;
+    let dir = crosstalk_with(&text[first..second], "");
+    let (out, _) = check_rendered(dir.path(), DiagnosticFormat::Short);
+    let line = text[..first].lines().count() + 1;
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [format!(
+            "content/crosstalk.yaml:{line}:7: error: `questions[2].answers` has no item for `itoen` (`members[2]`); it must cover every item of `members` (hint: add an item with `member: itoen`)"
+        )],
+        "{out}"
+    );
+}
+
+#[test]
+fn without_covers_a_record_with_nothing_to_print_is_a_warning() {
+    let dir = crosstalk_with(
+        "    dispatched_to: 株式会社伊藤園\n",
+        "    dispatched_to: 株式会社伊藤園\n  - id: suzuki\n    bureau: 総務局\n    department: 人事部\n    section: 人事課\n    dispatched_to: 株式会社横浜\n",
+    );
+    edit(
+        &dir.path().join("layouts/crosstalk/schema.yaml"),
+        "          covers: member\n",
+        "",
+    );
+    // The handouts only: the pamphlet has no room for a fourth member.
+    let prep = open(dir.path()).prepare(&["handout".into()]).unwrap();
+    let got: Vec<String> = prep.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "content/crosstalk.yaml:46:5: warning: `members[3]` (`suzuki`) has nothing of its own to print: no item of the lists that belong to records refers to it [publication `handout`]"
+        ],
+    );
+}
+
+#[test]
+fn covers_must_name_a_ref_field() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_project(dir.path());
+    edit(
+        &dir.path().join("layouts/crosstalk/schema.yaml"),
+        "          covers: member\n",
+        "          covers: text\n",
+    );
+    let (out, errors) = check_rendered(dir.path(), DiagnosticFormat::Short);
+    assert!(errors);
+    assert!(
+        out.contains("layouts/crosstalk/schema.yaml:")
+            && out.contains("error: `covers: text` but the items have no `ref` field `text`"),
+        "{out}"
+    );
+}

@@ -103,6 +103,9 @@ pub enum Kind {
         max_items: Option<usize>,
         /// Items must differ in this field (objects) or in value (scalars).
         unique: Option<Unique>,
+        /// A `ref` field of the items whose values must cover every item
+        /// of the list it refers to (`covers: member`: every member answers).
+        covers: Option<String>,
     },
     /// A mapping with known fields.
     Object {

@@ -183,7 +183,7 @@ impl Reader<'_> {
             "ref" => &["to"],
             "integer" | "number" => &["min", "max"],
             "boolean" => &[],
-            "list" => &["items", "min_items", "max_items", "unique"],
+            "list" => &["items", "min_items", "max_items", "unique", "covers"],
             "object" => &["fields"],
             other => {
                 let hint = match did_you_mean(other, TYPES.iter().copied()) {
@@ -307,6 +307,14 @@ impl Reader<'_> {
                     }
                 }
             }
+            "covers" => match &v.value {
+                Value::Str(s) => o.covers = Some((s.clone(), v.range.clone())),
+                _ => self.err_hint(
+                    v.range.clone(),
+                    "`covers` is the name of a `ref` field of the items",
+                    "for example `covers: member`: every member has an item",
+                ),
+            },
             "fields" => o.fields = Some(self.fields(v)),
             _ => unreachable!("all known keys are handled"),
         }
@@ -326,6 +334,7 @@ impl Reader<'_> {
             min_items,
             max_items,
             unique,
+            covers,
             fields,
             to,
             extensions,
@@ -383,11 +392,25 @@ impl Reader<'_> {
                             );
                         }
                     }
+                    let covers = covers.and_then(|(f, range)| {
+                        let is_ref = matches!(&items.kind, Kind::Object { fields } if fields.iter().any(|(n, s)| n == &f && matches!(s.kind, Kind::Ref { .. })));
+                        if is_ref {
+                            Some(f)
+                        } else {
+                            self.err_hint(
+                                range,
+                                format!("`covers: {f}` but the items have no `ref` field `{f}`"),
+                                "`covers` names a field of type `ref`; every item of the list it refers to must have an item here",
+                            );
+                            None
+                        }
+                    });
                     Kind::List {
                         items: Box::new(items),
                         min_items,
                         max_items,
                         unique,
+                        covers,
                     }
                 }
                 None => {
@@ -420,6 +443,7 @@ struct Options {
     min_items: Option<usize>,
     max_items: Option<usize>,
     unique: Option<Unique>,
+    covers: Option<(String, Range<usize>)>,
     fields: Option<Vec<(String, Spec)>>,
     to: Option<(String, Range<usize>)>,
     extensions: Vec<String>,
