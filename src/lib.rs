@@ -61,7 +61,7 @@ pub use crate::build::{
     BuildReport, BuildRequest, DEFAULT_TIMEOUT, JobReport, JobStatus, NoProgress, Progress,
 };
 pub use crate::compile::{CompileOptions, Job, Record};
-use crate::content::Limits;
+use crate::content::{Limits, Schema};
 use crate::diag::{Diagnostic, Diagnostics};
 pub use crate::prepare::{Preparation, Prepared, coverage};
 pub use crate::project::{Project, ProjectError, Publication, Variant};
@@ -172,6 +172,16 @@ impl Session {
             self.fonts(),
             options,
             names,
+        )?)
+    }
+
+    /// The schema of the publication `name` (its content is not read), or
+    /// the problems in it with the texts they point into.
+    pub fn schema(&self, name: &str) -> Result<Result<Arc<Schema>, Preparation>, Error> {
+        Ok(prepare::schema_of(
+            &self.project,
+            name,
+            self.options.limits.unwrap_or_default(),
         )?)
     }
 

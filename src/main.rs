@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(&args),
         Command::Preflight(args) => cli::preflight::run(&args),
         Command::Inputs(args) => cli::inputs::run(&args),
+        Command::Schema(args) => cli::schema::run(&args),
         Command::Watch(args) => cli::watch::run(&args),
         Command::Init(args) => cli::init::run(&args),
         Command::Fonts(args) => cli::fonts::run(&args),

@@ -84,6 +84,38 @@ pub enum Command {
         after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
     )]
     Inputs(InputsArgs),
+    /// Write a layout's content schema for editors, as a JSON Schema.
+    #[command(
+        after_help = "With the YAML language server (VS Code's YAML extension), the editor then\ncompletes keys and underlines mistakes while typing; `pamphlet init` sets it up.\n\nExamples:\n  pamphlet schema crosstalk -o schemas/crosstalk.schema.json\n  # in content/crosstalk.yaml, first line:\n  # yaml-language-server: $schema=../schemas/crosstalk.schema.json"
+    )]
+    Schema(SchemaArgs),
+}
+
+/// `pamphlet schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// The publication whose layout's schema to write.
+    #[arg(value_name = "PUBLICATION")]
+    pub publication: String,
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The format to write.
+    #[arg(long, value_enum, default_value = "json-schema")]
+    pub format: SchemaFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Diagnostics.
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// The formats `pamphlet schema` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// JSON Schema, draft 2020-12.
+    JsonSchema,
 }
 
 /// `pamphlet init`.

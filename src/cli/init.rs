@@ -54,7 +54,29 @@ pub fn files() -> Vec<(&'static str, &'static [u8])> {
             include_bytes!("../../fonts/OFL-NotoSansSymbols2.txt"),
         ),
         (".gitignore", include_bytes!("init/gitignore")),
+        (
+            ".vscode/settings.json",
+            include_bytes!("init/vscode-settings.json"),
+        ),
+        (
+            ".vscode/extensions.json",
+            include_bytes!("init/vscode-extensions.json"),
+        ),
     ]
+}
+
+/// The starter layout's schema as a JSON Schema, for the editor
+/// (`schemas/sheet.schema.json`, which `content/sheet.yaml` names).
+fn starter_json_schema() -> Vec<u8> {
+    let path = Path::new("layouts/starter/schema.yaml");
+    let bytes = include_bytes!("init/schema.yaml");
+    let file = pamphlet::content::yaml::parse(path, bytes, &Default::default())
+        .expect("the starter schema is valid YAML");
+    let schema = pamphlet::content::Schema::from_yaml(&file).expect("the starter schema is valid");
+    let json = pamphlet::content::schema::json::to_json_schema(&schema, "sheet");
+    let mut text = serde_json::to_vec_pretty(&json).expect("JSON values serialise");
+    text.push(b'\n');
+    text
 }
 
 /// Why a project could not be created.
@@ -80,7 +102,9 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         return Err(InitError::NotEmpty(dir.to_path_buf(), name));
     }
     let mut written = Vec::new();
-    for (rel, bytes) in files() {
+    let json_schema = starter_json_schema();
+    let generated = [("schemas/sheet.schema.json", json_schema.as_slice())];
+    for (rel, bytes) in files().into_iter().chain(generated) {
         let path = dir.join(rel);
         // create_new: never overwrite, even if a file appeared meanwhile.
         let result = path

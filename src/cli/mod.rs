@@ -18,4 +18,5 @@ pub mod fonts;
 pub mod init;
 pub mod inputs;
 pub mod preflight;
+pub mod schema;
 pub mod watch;

@@ -200,6 +200,38 @@ pub fn prepare(
     Ok(prep)
 }
 
+/// The schema of the publication `name`, without its content (which may be
+/// broken while an editor works on it); or the problems in the schema.
+pub fn schema_of(
+    project: &Project,
+    name: &str,
+    limits: Limits,
+) -> Result<Result<Arc<Schema>, Preparation>, UnknownPublication> {
+    let Some(publication) = project.publication(name) else {
+        return Err(UnknownPublication {
+            name: name.to_string(),
+            known: project
+                .publications
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+        });
+    };
+    let mut loader = Loader {
+        project,
+        limits,
+        prep: Preparation::default(),
+        schemas: BTreeMap::new(),
+        contents: BTreeMap::new(),
+        profiles: BTreeMap::new(),
+    };
+    loader
+        .prep
+        .sources
+        .insert(project::MANIFEST, project.manifest_text.clone());
+    Ok(loader.schema(publication).ok_or(loader.prep))
+}
+
 /// Loads schemas and content files, each once, into a preparation.
 struct Loader<'a> {
     project: &'a Project,

@@ -151,6 +151,7 @@ fn help_for_every_command_matches_its_snapshot() {
         "inputs",
         "init",
         "completions",
+        "schema",
     ] {
         let mut args: Vec<&str> = cmd.split_whitespace().collect();
         args.push("--help");

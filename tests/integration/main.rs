@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod editor;
 mod handouts;
 mod hostile;
 mod images;

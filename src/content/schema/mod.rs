@@ -29,6 +29,7 @@
 //! type. Every field is required unless `optional: true`; strings must not
 //! be empty unless `allow_empty: true`; unknown fields are errors.
 
+pub mod json;
 mod read;
 
 use super::yaml::YamlFile;

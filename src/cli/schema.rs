@@ -1,0 +1,40 @@
+//! `pamphlet schema`: a layout's content schema as a JSON Schema, for the
+//! editor (see [`pamphlet::content::schema::json`]).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use pamphlet::Error;
+use pamphlet::content::schema::json::to_json_schema;
+
+use super::args::SchemaArgs;
+use super::terminal;
+
+/// Runs the command.
+pub fn run(args: &SchemaArgs) -> Result<ExitCode, Error> {
+    let session = match terminal::open(&args.project, &args.diagnostics)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let schema = match session.schema(&args.publication)? {
+        Ok(schema) => schema,
+        Err(prep) => {
+            terminal::emit(&prep.diagnostics, &prep.sources, &args.diagnostics);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let json = to_json_schema(&schema, &args.publication);
+    let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+    match &args.output {
+        Some(path) => {
+            pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
