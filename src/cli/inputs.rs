@@ -1,7 +1,6 @@
 //! `pamphlet inputs`: writes the data a layout receives, as JSON, for the
 //! typst CLI or an editor.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use pamphlet::Error;
@@ -22,16 +21,6 @@ pub fn run(args: &InputsArgs) -> Result<ExitCode, Error> {
     }
     let json = pamphlet::compile::inputs_json(&prep.prepared[0], args.variant.into());
     let text = serde_json::to_string(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
-    match &args.output {
-        Some(path) => {
-            pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?
-        }
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
+    terminal::write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,6 @@
 //! `pamphlet schema`: a layout's content schema as a JSON Schema, for the
 //! editor (see [`pamphlet::content::schema::json`]).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use pamphlet::Error;
@@ -25,16 +24,6 @@ pub fn run(args: &SchemaArgs) -> Result<ExitCode, Error> {
     };
     let json = to_json_schema(&schema, &args.publication);
     let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
-    match &args.output {
-        Some(path) => {
-            pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?
-        }
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
+    terminal::write_output(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -225,3 +225,19 @@ fn exit_code(report: &BuildReport, args: &DiagnosticArgs, warnings: usize) -> Ex
         ExitCode::from(1)
     }
 }
+
+/// Writes `text` to `path` (atomically) or, without one, to standard output.
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), pamphlet::Error> {
+    match path {
+        Some(path) => pamphlet::output::write_atomic(path, text.as_bytes()).map_err(|source| {
+            pamphlet::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }),
+        None => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            Ok(())
+        }
+    }
+}

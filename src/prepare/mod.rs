@@ -143,6 +143,20 @@ pub struct UnknownPublication {
     pub known: Vec<String>,
 }
 
+impl UnknownPublication {
+    /// `name`, which `project` does not declare.
+    fn new(project: &Project, name: &str) -> Self {
+        UnknownPublication {
+            name: name.to_string(),
+            known: project
+                .publications
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+        }
+    }
+}
+
 /// What preparation needs besides the project and its fonts.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
@@ -169,27 +183,9 @@ pub fn prepare(
     names: &[String],
 ) -> Result<Preparation, UnknownPublication> {
     if let Some(name) = names.iter().find(|n| project.publication(n).is_none()) {
-        return Err(UnknownPublication {
-            name: name.clone(),
-            known: project
-                .publications
-                .iter()
-                .map(|p| p.name.clone())
-                .collect(),
-        });
+        return Err(UnknownPublication::new(project, name));
     }
-    let mut loader = Loader {
-        project,
-        limits: options.limits,
-        prep: Preparation::default(),
-        schemas: BTreeMap::new(),
-        contents: BTreeMap::new(),
-        profiles: BTreeMap::new(),
-    };
-    loader
-        .prep
-        .sources
-        .insert(project::MANIFEST, project.manifest_text.clone());
+    let mut loader = Loader::new(project, options.limits);
     for publication in &project.publications {
         if names.is_empty() || names.contains(&publication.name) {
             loader.publication(publication, options.inputs);
@@ -208,27 +204,9 @@ pub fn schema_of(
     limits: Limits,
 ) -> Result<Result<Arc<Schema>, Preparation>, UnknownPublication> {
     let Some(publication) = project.publication(name) else {
-        return Err(UnknownPublication {
-            name: name.to_string(),
-            known: project
-                .publications
-                .iter()
-                .map(|p| p.name.clone())
-                .collect(),
-        });
+        return Err(UnknownPublication::new(project, name));
     };
-    let mut loader = Loader {
-        project,
-        limits,
-        prep: Preparation::default(),
-        schemas: BTreeMap::new(),
-        contents: BTreeMap::new(),
-        profiles: BTreeMap::new(),
-    };
-    loader
-        .prep
-        .sources
-        .insert(project::MANIFEST, project.manifest_text.clone());
+    let mut loader = Loader::new(project, limits);
     Ok(loader.schema(publication).ok_or(loader.prep))
 }
 
@@ -246,7 +224,23 @@ struct Loader<'a> {
     profiles: BTreeMap<PathBuf, Option<Arc<OutputProfile>>>,
 }
 
-impl Loader<'_> {
+impl<'a> Loader<'a> {
+    /// A loader with nothing loaded yet; the manifest's text is among the
+    /// sources, for diagnostics that point into it.
+    fn new(project: &'a Project, limits: Limits) -> Self {
+        let mut prep = Preparation::default();
+        prep.sources
+            .insert(project::MANIFEST, project.manifest_text.clone());
+        Loader {
+            project,
+            limits,
+            prep,
+            schemas: BTreeMap::new(),
+            contents: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+        }
+    }
+
     /// Prepares one publication, or records why it cannot be built.
     fn publication(&mut self, publication: &Publication, inputs: &Arc<Vec<(String, String)>>) {
         let context = format!("publication `{}`", publication.name);

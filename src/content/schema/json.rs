@@ -76,6 +76,19 @@ fn string(rules: &StringRules, lengths: bool) -> Map<String, Value> {
     m
 }
 
+/// A number type with its bounds.
+fn numeric(type_name: &str, min: Option<Value>, max: Option<Value>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(type_name));
+    if let Some(min) = min {
+        m.insert("minimum".into(), min);
+    }
+    if let Some(max) = max {
+        m.insert("maximum".into(), max);
+    }
+    m
+}
+
 fn spec(s: &Spec) -> Value {
     let m: Map<String, Value> = match &s.kind {
         Kind::String(rules) => string(rules, true),
@@ -114,26 +127,10 @@ fn spec(s: &Spec) -> Value {
             m
         }
         Kind::Integer { min, max } => {
-            let mut m = Map::new();
-            m.insert("type".into(), json!("integer"));
-            if let Some(min) = min {
-                m.insert("minimum".into(), json!(min));
-            }
-            if let Some(max) = max {
-                m.insert("maximum".into(), json!(max));
-            }
-            m
+            numeric("integer", min.map(|v| json!(v)), max.map(|v| json!(v)))
         }
         Kind::Number { min, max } => {
-            let mut m = Map::new();
-            m.insert("type".into(), json!("number"));
-            if let Some(min) = min {
-                m.insert("minimum".into(), json!(min));
-            }
-            if let Some(max) = max {
-                m.insert("maximum".into(), json!(max));
-            }
-            m
+            numeric("number", min.map(|v| json!(v)), max.map(|v| json!(v)))
         }
         Kind::Boolean => {
             let mut m = Map::new();
