@@ -96,6 +96,23 @@ impl From<prepare::UnknownPublication> for Error {
     }
 }
 
+/// One output rendered for the screen by [`Session::preview`].
+#[derive(Debug, Default)]
+pub struct Preview {
+    /// The publication shown.
+    pub publication: String,
+    /// The record shown, for an `each` publication.
+    pub record: Option<String>,
+    /// The keys of its records, to choose from (empty for a publication
+    /// that is one document).
+    pub records: Vec<String>,
+    /// The variant shown (`None` when the content could not be read).
+    pub variant: Option<Variant>,
+    /// The pages (none when the content or layout is broken) and every
+    /// problem found on the way, content's included.
+    pub rendered: compile::preview::Rendered,
+}
+
 /// Options for opening a project.
 #[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
@@ -225,6 +242,63 @@ impl Session {
             Some(pdf) => Ok(pdf),
             None => Err(Error::Problems(Diagnostics(compiled.diagnostics))),
         }
+    }
+
+    /// Renders one output for the screen (`pamphlet preview`): the
+    /// publication `name` in `variant` (its first variant if it has not
+    /// that one), the record with key `record` of an `each` publication (the
+    /// first when `None` or unknown), pages at `ppi`. Content problems and
+    /// layout errors come back as diagnostics, with no pages; only an
+    /// unknown publication is an error.
+    pub fn preview(
+        &self,
+        name: &str,
+        record: Option<&str>,
+        variant: Option<Variant>,
+        ppi: f64,
+    ) -> Result<Preview, Error> {
+        let prep = self.prepare(&[name.to_string()])?;
+        let mut preview = Preview {
+            publication: name.to_string(),
+            ..Preview::default()
+        };
+        preview.rendered.sources = prep.sources;
+        preview.rendered.diagnostics = prep.diagnostics.0;
+        let Some(p) = prep.prepared.first() else {
+            return Ok(preview);
+        };
+        let variant = variant
+            .filter(|v| p.publication.variants.contains(v))
+            .or_else(|| p.publication.variants.first().copied())
+            .unwrap_or(Variant::Print);
+        preview.variant = Some(variant);
+        let (jobs, diags) = build::plan::plan(&prep.prepared, Some(&[variant]));
+        preview.rendered.diagnostics.extend(diags);
+        preview.records = jobs
+            .iter()
+            .filter_map(|j| j.record.as_ref().map(|r| r.key.clone()))
+            .collect();
+        let job = jobs
+            .iter()
+            .find(|j| j.record.as_ref().map(|r| r.key.as_str()) == record)
+            .or_else(|| jobs.first());
+        let Some(job) = job else {
+            return Ok(preview);
+        };
+        if preview
+            .rendered
+            .diagnostics
+            .iter()
+            .any(Diagnostic::is_error)
+        {
+            return Ok(preview);
+        }
+        preview.record = job.record.as_ref().map(|r| r.key.clone());
+        let rendered = compile::preview::render(&self.world, p, job, compile::inputs(p, job), ppi);
+        preview.rendered.pages = rendered.pages;
+        preview.rendered.diagnostics.extend(rendered.diagnostics);
+        preview.rendered.sources.merge(rendered.sources);
+        Ok(preview)
     }
 
     /// Validates, plans and compiles; writes PDFs when `request.write`.

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Inputs(args) => cli::inputs::run(&args),
         Command::Schema(args) => cli::schema::run(&args),
         Command::Watch(args) => cli::watch::run(&args),
+        Command::Preview(args) => cli::preview::run(&args),
         Command::Init(args) => cli::init::run(&args),
         Command::Fonts(args) => cli::fonts::run(&args),
         Command::Completions(args) => cli::completions::run(&args),

@@ -10,16 +10,37 @@ use typst_layout::PagedDocument;
 /// Pages per row on a contact sheet.
 const SHEET_COLUMNS: usize = 4;
 
-/// Renders every page at `ppi` (trim size, without marks).
-pub fn pages(document: &PagedDocument, ppi: f64) -> Vec<sk::Pixmap> {
-    let options = typst_render::RenderOptions {
+/// Rendering at `ppi`, trim size.
+fn options(ppi: f64) -> typst_render::RenderOptions {
+    typst_render::RenderOptions {
         pixel_per_pt: typst::utils::Scalar::new(ppi / 72.0),
         render_bleed: false,
-    };
+    }
+}
+
+/// Renders every page at `ppi` (trim size, without marks).
+pub fn pages(document: &PagedDocument, ppi: f64) -> Vec<sk::Pixmap> {
+    let options = options(ppi);
     document
         .pages()
         .iter()
         .map(|p| typst_render::render(p, &options))
+        .collect()
+}
+
+/// Renders every page at `ppi` and encodes it as PNG, pages in parallel:
+/// `(width, height, bytes)` each.
+pub fn pngs(document: &PagedDocument, ppi: f64) -> Vec<(u32, u32, Vec<u8>)> {
+    use rayon::prelude::*;
+    let options = options(ppi);
+    document
+        .pages()
+        .par_iter()
+        .map(|p| {
+            let pixmap = typst_render::render(p, &options);
+            let png = pixmap.encode_png().unwrap_or_default();
+            (pixmap.width(), pixmap.height(), png)
+        })
         .collect()
 }
 

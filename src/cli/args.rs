@@ -79,6 +79,11 @@ pub enum Command {
         after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview"
     )]
     Watch(WatchArgs),
+    /// Show a publication's pages in the browser, updated on every save.
+    #[command(
+        after_help = "Serves a page on 127.0.0.1 (only this machine) that shows the pages and follows\nevery change to content, layouts and fonts, keeping the last good pages while\nthe content is broken and listing its problems. Click on text to see the content\nfield and line it came from. Nothing is written.\n\nExamples:\n  pamphlet preview\n  pamphlet preview handout --record sotetsu --port 0"
+    )]
+    Preview(PreviewArgs),
     /// Write the data a layout receives, as JSON, for the typst CLI or an editor.
     #[command(
         after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
@@ -163,6 +168,36 @@ pub struct WatchArgs {
     /// Where outputs go, and previews.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `pamphlet preview`.
+#[derive(Debug, Clone, Args)]
+pub struct PreviewArgs {
+    /// The publication to show first (default: the first in pamphlet.toml).
+    #[arg(value_name = "PUBLICATION")]
+    pub publication: Option<String>,
+    /// The record to show first, for a publication made per record.
+    #[arg(long, value_name = "KEY")]
+    pub record: Option<String>,
+    /// The variant (default: the publication's first).
+    #[arg(long, value_enum)]
+    pub variant: Option<VariantArg>,
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The port to serve on (0: any free port, printed at the start).
+    #[arg(long, value_name = "PORT", default_value_t = 7870)]
+    pub port: u16,
+    /// The address to serve on. Anything but a loopback address lets other
+    /// machines see the content.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Resolution of the pages, in pixels per inch.
+    #[arg(long, value_name = "PPI", default_value_t = 120.0)]
+    pub ppi: f64,
+    /// Diagnostics (also printed on the terminal).
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
 }
 
 /// `pamphlet inputs`.

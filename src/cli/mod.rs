@@ -18,5 +18,6 @@ pub mod fonts;
 pub mod init;
 pub mod inputs;
 pub mod preflight;
+pub mod preview;
 pub mod schema;
 pub mod watch;

@@ -12,6 +12,8 @@
 //!   inputs did not change are skipped.
 //!
 //! A broken edit prints its diagnostics; the last good PDFs stay.
+//!
+//! [`Watching`], the loop itself, is shared with `pamphlet preview`.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -51,6 +53,174 @@ fn ignored(path: &Path, root: &Path, out_dir: &Path) -> bool {
             .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
 }
 
+/// What wakes the loop: a file changed, or someone (the preview's browser
+/// choosing another record) asks for a new round.
+#[derive(Debug, Clone)]
+pub enum Wake {
+    /// A file in the project changed.
+    Path(PathBuf),
+    /// Nothing changed on disk; go round anyway.
+    Poke,
+}
+
+/// A change to act on.
+pub enum Change {
+    /// The session is ready for a new round.
+    Ready {
+        /// The files that changed (empty when only poked).
+        changed: Vec<PathBuf>,
+        /// When the first of them was seen.
+        started: Instant,
+    },
+    /// The manifest could not be read again: its problems, as a report.
+    Broken {
+        /// The files that changed.
+        changed: Vec<PathBuf>,
+        /// When the first of them was seen.
+        started: Instant,
+        /// What is wrong.
+        report: BuildReport,
+    },
+}
+
+/// A warm session following the project folder: the loop of `watch` and
+/// `preview`.
+pub struct Watching {
+    /// The open project, reopened when its manifest or fonts change.
+    pub session: Session,
+    dir: PathBuf,
+    options: SessionOptions,
+    root: PathBuf,
+    ignore: PathBuf,
+    font_dirs: Vec<PathBuf>,
+    tx: mpsc::Sender<Wake>,
+    rx: mpsc::Receiver<Wake>,
+    _watcher: notify::RecommendedWatcher,
+}
+
+impl Watching {
+    /// Opens the project in `dir` and starts watching it; changes under
+    /// the project's `out/` are not changes (see [`Watching::ignore`]).
+    pub fn start(dir: &Path, options: &SessionOptions) -> Result<Watching, Error> {
+        let session = Session::open(dir, options)?;
+        let root = session.project.root.clone();
+        let (tx, rx) = mpsc::channel::<Wake>();
+        let events = tx.clone();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event
+                    && !matches!(event.kind, notify::EventKind::Access(_))
+                {
+                    for path in event.paths {
+                        let _ = events.send(Wake::Path(path));
+                    }
+                }
+            })
+            .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+        watcher
+            .watch(&root, RecursiveMode::Recursive)
+            .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+        let font_dirs = session
+            .project
+            .font_dirs
+            .iter()
+            .map(|d| d.under(&root))
+            .collect();
+        Ok(Watching {
+            session,
+            dir: dir.to_path_buf(),
+            options: options.clone(),
+            ignore: root.join("out"),
+            root,
+            font_dirs,
+            tx,
+            rx,
+            _watcher: watcher,
+        })
+    }
+
+    /// Changes under `dir` (the output folder) are not changes.
+    pub fn ignore(&mut self, dir: PathBuf) {
+        self.ignore = dir;
+    }
+
+    /// The project folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A sender that wakes the loop.
+    pub fn waker(&self) -> mpsc::Sender<Wake> {
+        self.tx.clone()
+    }
+
+    /// Waits for a change (then for quiet), and makes the session ready for
+    /// it: a changed manifest or font reopens the project, anything else
+    /// only forgets cached file contents. `None` when nothing can wake the
+    /// loop any more.
+    pub fn next(&mut self) -> Option<Change> {
+        loop {
+            let first = self.rx.recv().ok()?;
+            let started = Instant::now();
+            let mut wakes = vec![first];
+            while let Ok(w) = self.rx.recv_timeout(QUIET) {
+                wakes.push(w);
+            }
+            let poked = wakes.iter().any(|w| matches!(w, Wake::Poke));
+            let mut changed: Vec<PathBuf> = wakes
+                .into_iter()
+                .filter_map(|w| match w {
+                    Wake::Path(p) => Some(p),
+                    Wake::Poke => None,
+                })
+                .filter(|p| !ignored(p, &self.root, &self.ignore))
+                .collect();
+            changed.sort();
+            changed.dedup();
+            if changed.is_empty() && !poked {
+                continue;
+            }
+            let reopen = changed.iter().any(|p| {
+                p.file_name().is_some_and(|n| n == project::MANIFEST)
+                    || self.font_dirs.iter().any(|d| p.starts_with(d))
+            });
+            if reopen {
+                match Session::open(&self.dir, &self.options) {
+                    Ok(s) => self.session = s,
+                    Err(e) => {
+                        let mut report = BuildReport::default();
+                        match e {
+                            Error::Project(pamphlet::ProjectError::Invalid(diags, text)) => {
+                                report.sources.insert(project::MANIFEST, text);
+                                report.diagnostics.extend(diags);
+                            }
+                            other => report
+                                .diagnostics
+                                .push(pamphlet::diag::Diagnostic::error(None, other.to_string())),
+                        }
+                        return Some(Change::Broken {
+                            changed,
+                            started,
+                            report,
+                        });
+                    }
+                }
+            } else if !changed.is_empty() {
+                match std::sync::Arc::get_mut(&mut self.session.world) {
+                    Some(world) => world.reset(),
+                    // A compilation that timed out still holds the world:
+                    // start afresh (Typst's caches stay warm).
+                    None => match Session::open(&self.dir, &self.options) {
+                        Ok(s) => self.session = s,
+                        Err(_) => continue,
+                    },
+                }
+            }
+            return Some(Change::Ready { changed, started });
+        }
+    }
+}
+
 /// Builds, then rebuilds on every change until `on_round` returns `false`.
 /// Errors opening the project at the start are returned; later ones are
 /// reported through the round's diagnostics and watching goes on.
@@ -61,9 +231,11 @@ pub fn watch(
     progress: &mut dyn Progress,
     mut on_round: impl FnMut(&Round) -> bool,
 ) -> Result<(), Error> {
-    let mut session = Session::open(dir, options)?;
-    let root = session.project.root.clone();
-    let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
+    let mut watching = Watching::start(dir, options)?;
+    let out_dir = request
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| watching.root().join("out"));
     let out_dir = std::fs::create_dir_all(&out_dir)
         .and_then(|_| out_dir.canonicalize())
         .unwrap_or(out_dir);
@@ -72,24 +244,9 @@ pub fn watch(
         write: true,
         ..request.clone()
     };
-
-    let (tx, rx) = mpsc::channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event
-            && !matches!(event.kind, notify::EventKind::Access(_))
-        {
-            for path in event.paths {
-                let _ = tx.send(path);
-            }
-        }
-    })
-    .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
-    watcher
-        .watch(&root, RecursiveMode::Recursive)
-        .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
-
+    watching.ignore(out_dir);
     let start = Instant::now();
-    let report = session.build(&request, progress);
+    let report = watching.session.build(&request, progress);
     if !on_round(&Round {
         changed: Vec::new(),
         report,
@@ -97,76 +254,28 @@ pub fn watch(
     }) {
         return Ok(());
     }
-    let font_dirs: Vec<PathBuf> = session
-        .project
-        .font_dirs
-        .iter()
-        .map(|d| d.under(&root))
-        .collect();
-    loop {
-        // Wait for a change, then for quiet.
-        let Ok(first) = rx.recv() else { return Ok(()) };
-        let started = Instant::now();
-        let mut changed = vec![first];
-        while let Ok(p) = rx.recv_timeout(QUIET) {
-            changed.push(p);
-        }
-        changed.retain(|p| !ignored(p, &root, &out_dir));
-        changed.sort();
-        changed.dedup();
-        if changed.is_empty() {
-            continue;
-        }
-        let reopen = changed.iter().any(|p| {
-            p.file_name().is_some_and(|n| n == project::MANIFEST)
-                || font_dirs.iter().any(|d| p.starts_with(d))
-        });
-        if reopen {
-            match Session::open(dir, options) {
-                Ok(s) => {
-                    session = s;
-                }
-                Err(e) => {
-                    let mut report = BuildReport::default();
-                    match e {
-                        Error::Project(pamphlet::ProjectError::Invalid(diags, text)) => {
-                            report.sources.insert(project::MANIFEST, text);
-                            report.diagnostics.extend(diags);
-                        }
-                        other => report
-                            .diagnostics
-                            .push(pamphlet::diag::Diagnostic::error(None, other.to_string())),
-                    }
-                    if !on_round(&Round {
-                        changed,
-                        report,
-                        latency: started.elapsed(),
-                    }) {
-                        return Ok(());
-                    }
-                    continue;
-                }
-            }
-        } else {
-            match std::sync::Arc::get_mut(&mut session.world) {
-                Some(world) => world.reset(),
-                // A compilation that timed out still holds the world: start
-                // afresh (Typst's caches stay warm).
-                None => match Session::open(dir, options) {
-                    Ok(s) => session = s,
-                    Err(_) => continue,
-                },
-            }
-        }
-        let report = session.build(&request, progress);
-        if !on_round(&Round {
-            changed,
-            report,
-            latency: started.elapsed(),
-        }) {
+    while let Some(change) = watching.next() {
+        let round = match change {
+            Change::Broken {
+                changed,
+                started,
+                report,
+            } => Round {
+                changed,
+                report,
+                latency: started.elapsed(),
+            },
+            Change::Ready { changed, started } => Round {
+                report: watching.session.build(&request, progress),
+                changed,
+                latency: started.elapsed(),
+            },
+        };
+        if !on_round(&round) {
             return Ok(());
         }
     }
+    Ok(())
 }
 
 /// Runs the command: builds, then prints one line per rebuild with what

@@ -43,7 +43,8 @@ pub fn convert(world: &JobWorld, d: &SourceDiagnostic, sources: &mut Sources) ->
     out
 }
 
-fn locate(
+/// The place `span` points at, its file's text recorded in `sources`.
+pub(super) fn locate(
     world: &JobWorld,
     span: typst::syntax::DiagSpan,
     sources: &mut Sources,

@@ -12,6 +12,7 @@
 
 pub mod diagnose;
 pub mod inputs;
+pub mod preview;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -137,49 +138,32 @@ pub fn compile(
         .reducing(p.image_frames.clone(), p.images.print_ppi);
     let mut sources = Sources::new();
     let mut phases = Phases::default();
+    let Typeset {
+        document,
+        mut diagnostics,
+    } = typeset(&job_world, p, job, &mut sources, &mut phases);
     let mut clock = Clock(Instant::now());
-    let Warned { output, warnings } = typst::compile::<PagedDocument>(&job_world);
-    phases.typeset = clock.lap();
-    let mut diagnostics: Vec<Diagnostic> = warnings
-        .iter()
-        .map(|w| convert(&job_world, w, &mut sources))
-        .collect();
     let (mut pdf, mut pages, mut previews) = (None, 0, Vec::new());
-    match output {
-        Err(errors) => {
-            diagnostics.extend(errors.iter().map(|e| convert(&job_world, e, &mut sources)));
+    if let Some(document) = document {
+        pages = document.pages().len();
+        if let Some(ppi) = options.preview_ppi {
+            previews = crate::preview::render(&document, &job.output, ppi);
         }
-        Ok(document) => {
-            pages = document.pages().len();
-            diagnostics.extend(missing_glyphs(&document, &p.uncovered));
-            diagnostics.extend(diagnose::check_pages(p, &document));
-            if p.publication.variants.first() == Some(&job.variant) {
-                diagnostics.extend(diagnose::lint(
-                    p,
-                    job.record.as_ref().map(|r| r.key.as_str()),
-                    &document,
-                ));
+        let mut exporting = Exporting {
+            world: &job_world,
+            p,
+            job,
+            options,
+            sources: &mut sources,
+            phases: &mut phases,
+            clock: &mut clock,
+        };
+        match exporting.pdf(&document, shown) {
+            Ok((bytes, found)) => {
+                diagnostics.extend(found);
+                pdf = Some(bytes);
             }
-            phases.lint = clock.lap();
-            if let Some(ppi) = options.preview_ppi {
-                previews = crate::preview::render(&document, &job.output, ppi);
-            }
-            let mut exporting = Exporting {
-                world: &job_world,
-                p,
-                job,
-                options,
-                sources: &mut sources,
-                phases: &mut phases,
-                clock: &mut clock,
-            };
-            match exporting.pdf(&document, shown) {
-                Ok((bytes, found)) => {
-                    diagnostics.extend(found);
-                    pdf = Some(bytes);
-                }
-                Err(errors) => diagnostics.extend(errors),
-            }
+            Err(errors) => diagnostics.extend(errors),
         }
     }
     let context = job.describe();
@@ -199,6 +183,57 @@ pub fn compile(
         duration: start.elapsed(),
         phases,
         previews,
+    }
+}
+
+/// A job typeset, before export: its pages (when Typst succeeded) and what
+/// Typst and the checks on the laid-out pages found.
+pub struct Typeset {
+    /// The laid-out document.
+    pub document: Option<PagedDocument>,
+    /// Typst's warnings and errors, missing glyphs, the page count and,
+    /// on a publication's first variant, the typographic lint.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Typesets `job` in `job_world` and checks the laid-out pages; the texts
+/// the diagnostics point into go to `sources`, the time to `phases`.
+pub fn typeset(
+    job_world: &JobWorld,
+    p: &Prepared,
+    job: &Job,
+    sources: &mut Sources,
+    phases: &mut Phases,
+) -> Typeset {
+    let mut clock = Clock(Instant::now());
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(job_world);
+    phases.typeset = clock.lap();
+    let mut diagnostics: Vec<Diagnostic> = warnings
+        .iter()
+        .map(|w| convert(job_world, w, sources))
+        .collect();
+    let document = match output {
+        Err(errors) => {
+            diagnostics.extend(errors.iter().map(|e| convert(job_world, e, sources)));
+            None
+        }
+        Ok(document) => {
+            diagnostics.extend(missing_glyphs(&document, &p.uncovered));
+            diagnostics.extend(diagnose::check_pages(p, &document));
+            if p.publication.variants.first() == Some(&job.variant) {
+                diagnostics.extend(diagnose::lint(
+                    p,
+                    job.record.as_ref().map(|r| r.key.as_str()),
+                    &document,
+                ));
+            }
+            phases.lint = clock.lap();
+            Some(document)
+        }
+    };
+    Typeset {
+        document,
+        diagnostics,
     }
 }
 

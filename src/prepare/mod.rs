@@ -145,7 +145,7 @@ pub struct UnknownPublication {
 
 impl UnknownPublication {
     /// `name`, which `project` does not declare.
-    fn new(project: &Project, name: &str) -> Self {
+    pub fn new(project: &Project, name: &str) -> Self {
         UnknownPublication {
             name: name.to_string(),
             known: project

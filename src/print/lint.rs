@@ -57,16 +57,26 @@ pub struct Paragraph<'a> {
     pub block: usize,
 }
 
-/// A line of text on a page.
+/// A line of text on a page, rebuilt from its text runs (in points, from
+/// the page's top left).
 #[derive(Debug, Clone)]
-struct Line {
-    page: usize,
-    x0: f64,
-    x1: f64,
-    y: f64,
-    size: f64,
-    bold: bool,
-    text: String,
+pub struct Line {
+    /// The page, 1-based.
+    pub page: usize,
+    /// Where the line starts.
+    pub x0: f64,
+    /// Where it ends.
+    pub x1: f64,
+    /// Its baseline.
+    pub y: f64,
+    /// The largest font size on it.
+    pub size: f64,
+    /// Whether any of it is bold.
+    pub bold: bool,
+    /// Its text, without spaces.
+    pub text: String,
+    /// Where its first run was set in the layout.
+    pub span: typst::syntax::Span,
 }
 
 /// Full-width characters a JIS X 4051 line may not start with.
@@ -92,6 +102,11 @@ impl Pages {
             boxes.push(b);
         }
         Pages { lines, boxes }
+    }
+
+    /// The lines, page by page, in reading order on each.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
     }
 
     /// The first characters of every line: a paragraph whose start is not
@@ -189,6 +204,7 @@ struct Run {
     size: f64,
     bold: bool,
     text: String,
+    span: typst::syntax::Span,
 }
 
 /// The text runs of `frame`, and the vertical extent (top, bottom) of its
@@ -240,6 +256,10 @@ fn run(t: &TextItem, pos: Point, ts: Transform) -> Option<Run> {
         size: t.size.to_pt() * scale,
         bold: t.font.info().variant.weight.to_number() >= 600,
         text,
+        span: t
+            .glyphs
+            .first()
+            .map_or(typst::syntax::Span::detached(), |g| g.span.0),
     })
 }
 
@@ -275,6 +295,7 @@ fn join(page: usize, mut runs: Vec<Run>) -> Vec<Line> {
                     size: r.size,
                     bold: r.bold,
                     text: r.text,
+                    span: r.span,
                 });
             }
         }

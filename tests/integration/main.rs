@@ -12,6 +12,7 @@ mod lint;
 mod pamphlet;
 mod pdfx;
 mod photos;
+mod preview;
 mod print;
 mod records;
 mod validation;
