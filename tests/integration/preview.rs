@@ -74,12 +74,7 @@ impl Server {
             body.len()
         )
         .unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, raw[split + 4..].to_vec())
+        response(s)
     }
 
     fn get(&self, path: &str) -> (u16, Vec<u8>) {
@@ -107,6 +102,40 @@ impl Server {
         });
         rx
     }
+}
+
+/// Reads a response: `(status, body)`, the body as long as its
+/// `Content-Length` says, else up to the end of the connection.
+fn response(s: TcpStream) -> (u16, Vec<u8>) {
+    let mut r = BufReader::new(s);
+    let mut status = 0;
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if status == 0 {
+            status = line.split(' ').nth(1).unwrap().parse().unwrap();
+        } else if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = Vec::new();
+    match length {
+        Some(n) => {
+            body.resize(n, 0);
+            r.read_exact(&mut body).unwrap();
+        }
+        None => {
+            r.read_to_end(&mut body).unwrap();
+        }
+    }
+    (status, body)
 }
 
 /// The next state pushed after `generation`.
@@ -272,4 +301,179 @@ fn preview_follows_the_record_chosen_and_listens_on_loopback_only() {
             "the preview answers on {outside}"
         );
     }
+}
+
+/// A WebDriver session in headless Chromium, driven by Debian's
+/// `chromedriver` over its HTTP protocol.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.call("DELETE", "", None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut browser = Browser {
+            driver,
+            addr,
+            session: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1000,800"]
+            }
+        }}});
+        let created = browser.call("POST", "/session", Some(caps));
+        browser.session = created["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_string();
+        browser
+    }
+
+    /// A WebDriver command; `path` is under the session (or `/session` to
+    /// make one). Returns its `value`.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let path = if self.session.is_empty() {
+            path.to_string()
+        } else {
+            format!("/session/{}{path}", self.session)
+        };
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let (_, body) = response(s);
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        v["value"].clone()
+    }
+
+    fn run(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(serde_json::json!({"script": script, "args": []})),
+        )
+    }
+
+    /// Runs `script` until it returns something truthy.
+    fn until(&self, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let v = self.run(script);
+            if !(v.is_null() || v == false) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "never true: {script}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn a_headless_browser_shows_the_pages_follows_an_edit_and_names_the_field_clicked() {
+    let server = Server::start(&[]);
+    let browser = Browser::start();
+    browser.call(
+        "POST",
+        "/url",
+        Some(serde_json::json!({"url": format!("http://{}/", server.addr)})),
+    );
+    let loaded = "const imgs = [...document.querySelectorAll('#pages img')];
+        return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0)
+            && Number(document.body.dataset.generation)";
+    let first = browser.until(loaded).as_u64().unwrap();
+    // Scrolled to the third page; an edit must not move it.
+    let y = browser.run("window.scrollTo(0, 2000); return window.scrollY;");
+    assert_eq!(y, 2000);
+
+    edit(
+        &server.content(),
+        "heading: 人事交流とは?",
+        "heading: 人事交流とは何か?",
+    );
+    let script =
+        format!("return Number(document.body.dataset.generation) > {first} && state.generation");
+    browser.until(&script);
+    assert_eq!(browser.run("return window.scrollY;"), 2000);
+    let srcs = browser.run("return [...document.querySelectorAll('#pages img')].map(i => i.src)");
+    assert!(
+        srcs[0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/page/{}/1.png", first + 1)),
+        "{srcs}"
+    );
+
+    // A click on the heading names its field and line.
+    let info = browser.run(
+        "const page = state.pages.findIndex(p => p.spots.some(s => s.text === '人事交流とは何か?'));
+         const spot = state.pages[page].spots.find(s => s.text === '人事交流とは何か?');
+         const img = document.querySelectorAll('#pages img')[page];
+         img.scrollIntoView();
+         const r = img.getBoundingClientRect();
+         img.dispatchEvent(new MouseEvent('click', {bubbles: true,
+             clientX: r.left + (spot.x + spot.w / 2) * r.width,
+             clientY: r.top + (spot.y + spot.h / 2) * r.height}));
+         return document.getElementById('info').textContent;",
+    );
+    let line = line_of(&server.content(), "heading: 人事交流とは何か?");
+    assert_eq!(
+        info,
+        format!("content/crosstalk.yaml:{line}:12: exchange.heading 「人事交流とは何か?」")
+    );
+
+    // A broken edit: the problem over the pages, which stay.
+    edit(
+        &server.content(),
+        "heading: 人事交流とは何か?",
+        "heading: [人事交流",
+    );
+    let problem = browser.until(
+        "const li = document.querySelector('#problems li.error');
+         return document.getElementById('status').className === 'broken' && li && li.textContent",
+    );
+    assert!(
+        problem
+            .as_str()
+            .unwrap()
+            .starts_with("content/crosstalk.yaml:"),
+        "{problem}"
+    );
+    assert_eq!(
+        browser.run("return document.querySelectorAll('#pages img').length"),
+        4
+    );
 }
