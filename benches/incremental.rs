@@ -5,9 +5,11 @@
 //! - a `pamphlet build` after one answer changed (rebuilds the pamphlet's two
 //!   variants and one handout);
 //! - `pamphlet watch`: from saving a one-answer edit to the rebuild being
-//!   done (measured outside the process, and as the tool reports it).
+//!   done (measured outside the process, and as the tool reports it);
+//! - `pamphlet preview`: from saving a one-answer edit to the browser's
+//!   event stream receiving the new pages.
 //!
-//! Each figure is the median of 7 runs. Run with
+//! Builds are the median of 7 runs, watch and preview of 20. Run with
 //! `cargo bench --bench incremental`.
 
 #[path = "support/mod.rs"]
@@ -21,6 +23,58 @@ use std::time::{Duration, Instant};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// `pamphlet preview`: the median time from saving an edit to the page's
+/// event stream delivering the new state, over 20 edits.
+fn preview(project: &Path, fonts: &Path, content: &Path) -> Duration {
+    use std::io::{Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pamphlet"))
+        .args(["preview", "--port", "0", "--project"])
+        .arg(project)
+        .arg("--font-path")
+        .arg(fonts)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("[preview] http://")
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = stderr.read_to_end(&mut sink);
+    });
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(s).lines().map_while(Result::ok) {
+            if line.starts_with("data: ") && tx.send(Instant::now()).is_err() {
+                return;
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("first state");
+    let mut times = Vec::new();
+    for i in 0..20 {
+        std::thread::sleep(Duration::from_millis(300));
+        while rx.try_recv().is_ok() {}
+        let t = Instant::now();
+        edit_answer(content, i + 5);
+        let done = rx.recv_timeout(Duration::from_secs(60)).expect("update");
+        times.push(done - t);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    median(times)
 }
 
 fn build(project: &Path, fonts: &Path, extra: &[&str]) -> Duration {
@@ -66,6 +120,8 @@ fn main() {
     copy_dir(&repo.join("layouts"), &project.join("layouts"));
     let content = project.join("content/crosstalk.yaml");
     const RUNS: usize = 7;
+    // Live figures (watch, preview): cheap, so more runs.
+    const LIVE_RUNS: usize = 20;
 
     build(project, &fonts, &[]);
     let full = median(
@@ -108,7 +164,7 @@ fn main() {
         .expect("first build");
     let mut outside = Vec::new();
     let mut reported = Vec::new();
-    for i in 0..RUNS {
+    for i in 0..LIVE_RUNS {
         std::thread::sleep(Duration::from_millis(300));
         let t = Instant::now();
         edit_answer(&content, i + 2);
@@ -126,6 +182,7 @@ fn main() {
     let _ = child.kill();
     let _ = child.wait();
     let (outside, reported) = (median(outside), median(reported));
+    let preview = preview(project, &fonts, &content);
 
     println!(
         "Default project (crosstalk ×2 variants, 3 handouts, flyer ×2 variants), median of {RUNS}:\n"
@@ -143,6 +200,10 @@ fn main() {
         (
             "watch: first change seen → rebuild done (as reported; includes 40 ms of waiting for quiet)",
             reported,
+        ),
+        (
+            "preview: edit saved → new state received by the page (server-sent event; pages rendered at 120 ppi)",
+            preview,
         ),
     ];
     for (label, time) in rows {

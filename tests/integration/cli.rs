@@ -152,6 +152,7 @@ fn help_for_every_command_matches_its_snapshot() {
         "init",
         "completions",
         "schema",
+        "preview",
     ] {
         let mut args: Vec<&str> = cmd.split_whitespace().collect();
         args.push("--help");
