@@ -304,18 +304,58 @@ impl Diagnostics {
         self.0.iter()
     }
 
-    /// Sorts by file, line, column, then message, and removes exact
-    /// duplicates, so output is stable whatever order work finished in.
+    /// Sorts by file, line, column, then message, and says each problem
+    /// once: exact duplicates go, and one found in several outputs becomes
+    /// one diagnostic whose context names them all. Output is stable
+    /// whatever order work finished in.
     pub fn sort(&mut self) {
         fn key(d: &Diagnostic) -> Option<(&PathBuf, usize, usize)> {
             d.position
                 .as_ref()
                 .map(|p| (&p.path, p.range.start, p.range.end))
         }
-        self.0
-            .sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message)));
+        self.0.sort_by(|a, b| {
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.message.cmp(&b.message))
+                .then_with(|| a.context.cmp(&b.context))
+        });
         self.0.dedup();
+        // One problem found in several outputs (both variants, every
+        // record) is said once, naming them all.
+        let mut merged: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        for d in std::mem::take(&mut self.0) {
+            match merged.last_mut() {
+                Some(last)
+                    if (last.severity, &last.message, &last.position, &last.hints)
+                        == (d.severity, &d.message, &d.position, &d.hints) =>
+                {
+                    last.context = join_contexts(last.context.take(), d.context);
+                }
+                _ => merged.push(d),
+            }
+        }
+        self.0 = merged;
     }
+}
+
+/// Two contexts of one problem: `publication `p`, print variant` and
+/// `publication `p`, screen variant` become `publication `p`, print
+/// variant; screen variant`.
+fn join_contexts(a: Option<String>, b: Option<String>) -> Option<String> {
+    let (a, b) = match (a, b) {
+        (Some(a), Some(b)) => (a, b),
+        (a, b) => return a.or(b),
+    };
+    let first = a.split("; ").next().unwrap_or_default();
+    // The common leading clauses (up to a ", ").
+    let mut shared = 0;
+    for (i, _) in b.match_indices(", ") {
+        if first.len() > i && first[..i] == b[..i] {
+            shared = i + 2;
+        }
+    }
+    Some(format!("{a}; {}", &b[shared..]))
 }
 
 impl IntoIterator for Diagnostics {
@@ -507,6 +547,27 @@ fn render_human(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_in_several_outputs_is_said_once_naming_them() {
+        let at = Position::file("content/crosstalk.yaml");
+        let d = |context: &str| {
+            Diagnostic::error(Some(at.clone()), "overset text").with_context(context)
+        };
+        let mut all = Diagnostics(vec![
+            d("publication `crosstalk`, print variant"),
+            Diagnostic::warning(None, "other"),
+            d("publication `crosstalk`, screen variant"),
+            d("publication `crosstalk`, print variant"),
+        ]);
+        all.sort();
+        assert_eq!(all.0.len(), 2, "{all:?}");
+        let merged = all.iter().find(|d| d.is_error()).unwrap();
+        assert_eq!(
+            merged.context.as_deref(),
+            Some("publication `crosstalk`, print variant; screen variant")
+        );
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -90,7 +90,7 @@ pub fn missing_glyphs(document: &PagedDocument, reported: &BTreeSet<char>) -> Ve
         .map(|(c, page, family)| {
             Diagnostic::error(
                 None,
-                format!("character `{c}` (U+{:04X}) on page {page} has no glyph in any font (drawn as an empty box with {family})", c as u32),
+                format!("character `{c}` (U+{:04X}) on page {page} {} (drawn as an empty box with {family})", c as u32, super::NO_GLYPH),
             )
             .with_hint("add a font that covers it to the project's fonts folder")
         })

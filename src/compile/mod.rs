@@ -163,7 +163,16 @@ pub fn compile(
                 diagnostics.extend(found);
                 pdf = Some(bytes);
             }
-            Err(errors) => diagnostics.extend(errors),
+            Err(errors) => {
+                // A character without a glyph is reported once, at its
+                // place in the content (or page): not again by the PDF
+                // standard that refuses it.
+                let glyphs_reported = !p.uncovered.is_empty()
+                    || diagnostics.iter().any(|d| d.message.contains(NO_GLYPH));
+                diagnostics.extend(errors.into_iter().filter(|e| {
+                    !(glyphs_reported && e.message.contains("could not be displayed with"))
+                }));
+            }
         }
     }
     let context = job.describe();
@@ -185,6 +194,9 @@ pub fn compile(
         previews,
     }
 }
+
+/// What [`missing_glyphs`] says of a character without a glyph.
+const NO_GLYPH: &str = "has no glyph in any font";
 
 /// A job typeset, before export: its pages (when Typst succeeded) and what
 /// Typst and the checks on the laid-out pages found.

@@ -670,6 +670,12 @@ fn a_character_no_font_has_in_the_layout_itself_is_reported() {
         "= #rich(c.title)",
         "ᚠ\n= #rich(c.title)",
     );
+    // Both variants, the screen one PDF/UA, which also refuses empty boxes.
+    edit(
+        &dir.path().join("pamphlet.toml"),
+        "variants = [\"screen\"]",
+        "variants = [\"print\", \"screen\"]\n[publications.sheet.screen]\npdf_standard = [\"ua-1\"]",
+    );
     let out = dir.path().join("out");
     let report = build_into(&open(dir.path()), &out, |_| {});
     let d = report
@@ -685,4 +691,14 @@ fn a_character_no_font_has_in_the_layout_itself_is_reported() {
         d.message
     );
     assert!(!out.join("sheet.screen.pdf").exists(), "nothing written");
+    // Said once: for both variants, and not again by the PDF standard
+    // that refuses the empty box.
+    let said: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.message.contains("has no glyph") || d.message.contains("could not be displayed")
+        })
+        .collect();
+    assert_eq!(said.len(), 1, "{said:#?}");
 }
