@@ -185,7 +185,7 @@ fn main() {
     let preview = preview(project, &fonts, &content);
 
     println!(
-        "Default project (crosstalk ×2 variants, 3 handouts, flyer ×2 variants), median of {RUNS}:\n"
+        "Default project (crosstalk ×2 variants, 3 handouts, flyer ×2 variants), builds median of {RUNS}, watch and preview of {LIVE_RUNS}:\n"
     );
     println!("| run | time | vs full build |");
     println!("|---|---|---|");
