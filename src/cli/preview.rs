@@ -59,6 +59,8 @@ struct Shared {
     pages: (u64, Vec<Vec<u8>>),
     /// The pages before those.
     previous: (u64, Vec<Vec<u8>>),
+    /// The pages shown, as the state lists them (URL, size, spots).
+    shown: Vec<serde_json::Value>,
     /// The open event streams.
     clients: Vec<mpsc::Sender<String>>,
 }
@@ -187,15 +189,9 @@ fn publish(
         s.selection.publication = preview.publication.clone();
     }
     let page_generation = s.pages.0;
-    let last: Vec<serde_json::Value> = if stale {
-        // The last good pages: their sizes and spots are in the last state.
-        serde_json::from_str::<serde_json::Value>(&s.state)
-            .ok()
-            .and_then(|v| v.get("pages").cloned())
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
-    } else {
-        sizes
+    if !stale {
+        // The last good pages stay in the state until new ones come.
+        s.shown = sizes
             .iter()
             .zip(&spots)
             .enumerate()
@@ -207,8 +203,9 @@ fn publish(
                     "spots": spots,
                 })
             })
-            .collect()
-    };
+            .collect();
+    }
+    let last = s.shown.clone();
     let diagnostics: Vec<serde_json::Value> = preview
         .rendered
         .diagnostics
