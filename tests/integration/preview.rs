@@ -258,6 +258,41 @@ fn preview_pushes_each_edit_and_keeps_the_last_good_pages_while_broken() {
 }
 
 #[test]
+fn many_keep_alive_connections_at_once_are_all_answered() {
+    // A browser holds its connections open (keep-alive) and opens several
+    // at once for a page's images; with the event stream holding one more,
+    // every request must still be read and answered. (tiny_http's thread
+    // pool queued a connection accepted while a thread was waking up behind
+    // connections that never end: see vendor/README.md.)
+    let server = Server::start(&[]);
+    let _events = server.events();
+    let mut held = Vec::new();
+    for round in 0..4 {
+        let streams: Vec<TcpStream> = (0..8)
+            .map(|_| TcpStream::connect(server.addr).unwrap())
+            .collect();
+        let answers: Vec<_> = streams
+            .into_iter()
+            .map(|mut s| {
+                let addr = server.addr;
+                std::thread::spawn(move || {
+                    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                    write!(s, "GET /state.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+                    let (status, _) = response(s.try_clone().unwrap());
+                    (status, s)
+                })
+            })
+            .collect();
+        for a in answers {
+            let (status, s) = a.join().expect("answered within 20 s");
+            assert_eq!(status, 200, "round {round}");
+            // Kept open, as a browser keeps it.
+            held.push(s);
+        }
+    }
+}
+
+#[test]
 fn preview_follows_the_record_chosen_and_listens_on_loopback_only() {
     let server = Server::start(&["handout", "--record", "ntt-east"]);
     let events = server.events();
@@ -396,7 +431,16 @@ impl Browser {
             if !(v.is_null() || v == false) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "never true: {script}");
+            if Instant::now() >= deadline {
+                // What was loaded (a request never answered has no entry), and
+                // what shows.
+                let page = self.run(
+                    "return JSON.stringify({loaded: performance.getEntriesByType('resource')
+                        .map(e => [e.name, e.responseStatus]),
+                        pages: document.getElementById('pages').innerHTML.slice(0, 2000)})",
+                );
+                panic!("never true: {script}\nthe page: {page}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
