@@ -222,7 +222,7 @@ impl Session {
         }
         let job = jobs
             .iter()
-            .find(|j| j.record.as_ref().map(|r| r.key.as_str()) == record)
+            .find(|j| j.record_key() == record)
             .ok_or_else(|| match record {
                 Some(r) => Error::Usage(format!(
                     "publication `{name}` has no record `{r}` (or no {variant} variant)"
@@ -276,11 +276,11 @@ impl Session {
         preview.rendered.diagnostics.extend(diags);
         preview.records = jobs
             .iter()
-            .filter_map(|j| j.record.as_ref().map(|r| r.key.clone()))
+            .filter_map(|j| j.record_key().map(String::from))
             .collect();
         let job = jobs
             .iter()
-            .find(|j| j.record.as_ref().map(|r| r.key.as_str()) == record)
+            .find(|j| j.record_key() == record)
             .or_else(|| jobs.first());
         let Some(job) = job else {
             return Ok(preview);
@@ -293,7 +293,7 @@ impl Session {
         {
             return Ok(preview);
         }
-        preview.record = job.record.as_ref().map(|r| r.key.clone());
+        preview.record = job.record_key().map(String::from);
         let rendered = compile::preview::render(&self.world, p, job, compile::inputs(p, job), ppi);
         preview.rendered.pages = rendered.pages;
         preview.rendered.diagnostics.extend(rendered.diagnostics);

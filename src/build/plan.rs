@@ -123,10 +123,7 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
 pub fn select(mut jobs: Vec<Job>, request: &BuildRequest) -> (Vec<Job>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     if !request.records.is_empty() {
-        let known: BTreeSet<&str> = jobs
-            .iter()
-            .filter_map(|j| j.record.as_ref().map(|r| r.key.as_str()))
-            .collect();
+        let known: BTreeSet<&str> = jobs.iter().filter_map(Job::record_key).collect();
         for r in &request.records {
             if !known.contains(r.as_str()) {
                 diags.push(Diagnostic::error(

@@ -36,6 +36,8 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
         },
         standard: args.standard.map(Into::into),
         max_ink: (args.standard.is_some() || bleed.is_some()).then_some(args.max_ink),
+        reported_images: Default::default(),
+        image_limits: Default::default(),
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();

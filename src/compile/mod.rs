@@ -54,6 +54,11 @@ pub struct Job {
 }
 
 impl Job {
+    /// The key of its record, for `each` publications.
+    pub fn record_key(&self) -> Option<&str> {
+        self.record.as_ref().map(|r| r.key.as_str())
+    }
+
     /// A human description: `handout (record sotetsu, print)`.
     pub fn describe(&self) -> String {
         match &self.record {
@@ -233,11 +238,7 @@ pub fn typeset(
             diagnostics.extend(missing_glyphs(&document, &p.uncovered));
             diagnostics.extend(diagnose::check_pages(p, &document));
             if p.publication.variants.first() == Some(&job.variant) {
-                diagnostics.extend(diagnose::lint(
-                    p,
-                    job.record.as_ref().map(|r| r.key.as_str()),
-                    &document,
-                ));
+                diagnostics.extend(diagnose::lint(p, job.record_key(), &document));
             }
             phases.lint = clock.lap();
             Some(document)
@@ -317,6 +318,8 @@ impl Exporting<'_, '_> {
             pages: publication.pages,
             standard: pdfx.map(|(part, _)| part),
             max_ink: pdfx.map(|_| publication.print.max_ink),
+            reported_images: (*self.p.reported_images).clone(),
+            image_limits: self.p.images,
         };
         let output = pdfx.map(|(part, profile)| print::PdfXOutput {
             part,

@@ -12,25 +12,37 @@ use crate::diag::Diagnostic;
 use crate::project::Project;
 use crate::world::{self, Fonts};
 
+/// What the checks of one content file reported that its compilations
+/// would otherwise report again.
+struct Reported {
+    /// The characters no font has.
+    uncovered: Arc<BTreeSet<char>>,
+    /// The images whose resolution was reported, by pixel size, with
+    /// whether as an error.
+    images: Arc<BTreeMap<(i64, i64), bool>>,
+}
+
 /// Runs the checks once per content file and tells each prepared
-/// publication which characters no font has (its compilations then do not
+/// publication what they reported: the characters no font has and the
+/// images too coarse for their frames (its compilations then do not
 /// report them again).
 pub(super) fn run(project: &Project, fonts: &Fonts, prep: &mut Preparation) {
-    let mut checked: BTreeMap<PathBuf, Arc<BTreeSet<char>>> = BTreeMap::new();
+    let mut checked: BTreeMap<PathBuf, Reported> = BTreeMap::new();
     for p in &mut prep.prepared {
         let path = p.content.file.path.clone();
-        p.uncovered = match checked.get(&path) {
-            Some(set) => set.clone(),
-            None => {
-                let (chars, diags): (BTreeSet<char>, Vec<Diagnostic>) =
-                    uncovered(&p.content, fonts).into_iter().unzip();
-                prep.diagnostics.extend(diags);
-                prep.diagnostics.extend(files(project, &p.content));
-                let set = Arc::new(chars);
-                checked.insert(path, set.clone());
-                set
+        let reported = checked.entry(path).or_insert_with(|| {
+            let (chars, diags): (BTreeSet<char>, Vec<Diagnostic>) =
+                uncovered(&p.content, fonts).into_iter().unzip();
+            prep.diagnostics.extend(diags);
+            let (diags, images) = files(project, &p.content);
+            prep.diagnostics.extend(diags);
+            Reported {
+                uncovered: Arc::new(chars),
+                images: Arc::new(images),
             }
-        };
+        });
+        p.uncovered = reported.uncovered.clone();
+        p.reported_images = reported.images.clone();
     }
 }
 
@@ -70,13 +82,15 @@ fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
 }
 
 /// Checks an image the content names: its problems at its place in the
-/// content.
+/// content; a resolution problem also enters `resolution` (pixel size →
+/// whether an error).
 fn image(
     project: &Project,
     real: &std::path::Path,
     f: &crate::content::FileRef,
     rule: &crate::content::schema::ImageRule,
     position: &Option<crate::diag::Position>,
+    resolution: &mut BTreeMap<(i64, i64), bool>,
 ) -> Vec<Diagnostic> {
     let name = f.file.display().to_string();
     // Read at most what a sane image needs: a larger file is refused
@@ -110,6 +124,10 @@ fn image(
     super::images::check(&name, &bytes, rule, &project.images)
         .into_iter()
         .map(|p| {
+            if let Some((w, h)) = p.resolution {
+                let worst = resolution.entry((w.into(), h.into())).or_default();
+                *worst |= p.error;
+            }
             let message = format!("{} (in `{}`)", p.message, f.path);
             let d = if p.error {
                 Diagnostic::error(position.clone(), message)
@@ -122,9 +140,11 @@ fn image(
 }
 
 /// Checks that each file the content names exists inside the project
-/// (following symbolic links), and that each image is one pamphlet can use.
-fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
+/// (following symbolic links), and that each image is one pamphlet can use;
+/// also returns the images whose resolution it reported.
+fn files(project: &Project, content: &Content) -> (Vec<Diagnostic>, BTreeMap<(i64, i64), bool>) {
     let mut out = Vec::new();
+    let mut resolution = BTreeMap::new();
     for f in &content.files {
         let full = project.root.join(&f.file);
         let position = Some(content.file.position(f.range.clone()));
@@ -138,7 +158,7 @@ fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
             Ok(real) if !real.is_file() => out.push(not_a_file()),
             Ok(real) => {
                 if let Some(rule) = &f.image {
-                    out.extend(image(project, &real, f, rule, &position));
+                    out.extend(image(project, &real, f, rule, &position, &mut resolution));
                 }
             }
             Err(world::Unconfined::Directory) => out.push(not_a_file()),
@@ -160,5 +180,5 @@ fn files(project: &Project, content: &Content) -> Vec<Diagnostic> {
             )),
         }
     }
-    out
+    (out, resolution)
 }

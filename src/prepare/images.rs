@@ -28,6 +28,10 @@ pub struct Problem {
     pub message: String,
     /// What to do.
     pub hint: String,
+    /// For a resolution problem, the image's size in pixels: the build's
+    /// preflight, which sees the image only by its pixels, then does not
+    /// report the same image again.
+    pub resolution: Option<(u32, u32)>,
 }
 
 /// The formats pamphlet recognises by their bytes.
@@ -89,6 +93,7 @@ pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageLimits) -
             error: true,
             message,
             hint: hint.into(),
+            resolution: None,
         })
     };
     let Some(format) = sniff(bytes) else {
@@ -141,9 +146,9 @@ pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageLimits) -
 
 /// Resolution and cropping of a `w` × `h` image filling a frame of
 /// `fw` × `fh` points (scaled to cover it, the rest cropped).
-fn fit(name: &str, (w, h): (u32, u32), (fw, fh): (f64, f64), limits: &ImageLimits) -> Vec<Problem> {
+fn fit(name: &str, pixels: (u32, u32), (fw, fh): (f64, f64), limits: &ImageLimits) -> Vec<Problem> {
     let mut out = Vec::new();
-    let (w, h) = (f64::from(w), f64::from(h));
+    let (w, h) = (f64::from(pixels.0), f64::from(pixels.1));
     if w <= 0.0 || h <= 0.0 || fw <= 0.0 || fh <= 0.0 {
         return out;
     }
@@ -154,12 +159,14 @@ fn fit(name: &str, (w, h): (u32, u32), (fw, fh): (f64, f64), limits: &ImageLimit
             error: true,
             message: format!("`{name}` is {w:.0} × {h:.0} px: {ppi:.0} ppi in its {frame} frame; print needs {:.0} ppi, and under {:.0} it looks blurred", limits.warn_ppi, limits.min_ppi),
             hint: format!("use a larger original: at least {:.0} × {:.0} px", (fw / 72.0 * limits.warn_ppi).ceil(), (fh / 72.0 * limits.warn_ppi).ceil()),
+            resolution: Some(pixels),
         });
     } else if ppi < limits.warn_ppi {
         out.push(Problem {
             error: false,
             message: format!("`{name}` is {w:.0} × {h:.0} px: {ppi:.0} ppi in its {frame} frame; print needs {:.0} ppi", limits.warn_ppi),
             hint: format!("a larger original, at least {:.0} × {:.0} px, prints sharper", (fw / 72.0 * limits.warn_ppi).ceil(), (fh / 72.0 * limits.warn_ppi).ceil()),
+            resolution: Some(pixels),
         });
     }
     let (image, frame_aspect) = (w / h, fw / fh);
@@ -173,6 +180,7 @@ fn fit(name: &str, (w, h): (u32, u32), (fw, fh): (f64, f64), limits: &ImageLimit
                 cut * 100.0
             ),
             hint: "crop the photo to the frame's proportions yourself, choosing what stays".into(),
+            resolution: None,
         });
     }
     out

@@ -53,6 +53,10 @@ pub struct Prepared {
     /// Characters of the content that no font covers (reported with their
     /// place in the content when it was loaded).
     pub uncovered: Arc<BTreeSet<char>>,
+    /// The content's images whose resolution was reported when it was
+    /// loaded, by size in pixels, with whether as an error (preflight then
+    /// does not report them again).
+    pub reported_images: Arc<BTreeMap<(i64, i64), bool>>,
     /// The output profile of the print variant: the CMYK its images are
     /// converted to, and for PDF/X its output intent.
     pub output_profile: Option<Arc<OutputProfile>>,
@@ -332,6 +336,7 @@ impl<'a> Loader<'a> {
             images: self.project.images,
             libraries: Arc::default(),
             uncovered: Arc::default(),
+            reported_images: Arc::default(),
         });
     }
 

@@ -141,6 +141,72 @@ fn an_rgb_photo_becomes_cmyk_at_450_ppi_for_print_and_stays_rgb_at_150_for_scree
     assert!(valid, "{errors:?}");
 }
 
+/// The diagnostics of a build of `dir` that speak of resolution (ppi).
+fn resolution_diagnostics(dir: &Path) -> Vec<pamphlet::diag::Diagnostic> {
+    let report = build_into(&open(dir), &dir.join("out"), |_| {});
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains(" ppi"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_coarse_photo_is_reported_once_at_its_content_line_unless_placed_larger() {
+    // 200 × 260 px in its 30 × 40 mm frame: 165 ppi, a warning from the
+    // content check; the print PDF's preflight sees the same image at the
+    // same size and does not say it again.
+    let dir = sheet_with_photo(
+        "coarse.jpg",
+        &encode(rgb_photo(200, 260), image::ImageFormat::Jpeg),
+        2,
+    );
+    let found = resolution_diagnostics(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = &found[0];
+    assert!(!d.is_error(), "{d}");
+    assert!(
+        d.message
+            .starts_with("`coarse.jpg` is 200 × 260 px: 165 ppi in its 30 × 40 mm frame"),
+        "{d}"
+    );
+    let at = d.position.as_ref().unwrap();
+    assert_eq!(
+        (at.path.to_str().unwrap(), at.line, at.column),
+        ("content/staff.yaml", 1, 7),
+        "{d}"
+    );
+    // A layout that places it at twice its frame makes it worse (83 ppi,
+    // an error) than the content check could know: preflight says so too.
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "photo(c.logo, width: 30mm, height: 40mm)",
+        "photo(c.logo, width: 60mm, height: 80mm)",
+    );
+    let found = resolution_diagnostics(dir.path());
+    assert_eq!(found.len(), 2, "{found:?}");
+    let placed = found
+        .iter()
+        .find(|d| {
+            d.message
+                .starts_with("image of 200×260 px on page 1 is 83 ppi at its placed size")
+        })
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert!(placed.is_error(), "{placed}");
+    // The manifest's limits apply to both: at `min_ppi = 50`,
+    // `warn_ppi = 80` the photo is fine in its frame and placed larger.
+    let manifest = dir.path().join("pamphlet.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("[images]\nmin_ppi = 50\nwarn_ppi = 80\n\n{text}"),
+    )
+    .unwrap();
+    let found = resolution_diagnostics(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
 #[test]
 fn a_16_bit_png_and_a_grey_photo_keep_their_colour_a_cmyk_jpeg_stays_cmyk() {
     // 16-bit RGB PNG: 8-bit CMYK for print.

@@ -7,8 +7,9 @@
 //! - page boxes present and consistent (MediaBox ⊇ BleedBox ⊇ TrimBox), the
 //!   trim as declared and the bleed as declared, to 0.01 mm;
 //! - page count as the layout declares;
-//! - raster images' effective resolution at their placed size (warning under
-//!   300 ppi, error under 150 ppi);
+//! - raster images' effective resolution at their placed size (the
+//!   manifest's `[images]` limits; by default a warning under 300 ppi, an
+//!   error under 150), unless the content check already reported the image;
 //! - RGB colour in a print PDF.
 
 mod frames;
@@ -16,6 +17,7 @@ pub mod ink;
 mod pdf;
 mod pdfx;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use lopdf::Document;
@@ -23,7 +25,7 @@ use lopdf::Document;
 pub use self::frames::findings;
 pub use self::pdf::page_boxes;
 use crate::diag::{Diagnostic, Position};
-use crate::project::{PageRule, PdfX, mm};
+use crate::project::{ImageLimits, PageRule, PdfX, mm};
 
 /// What a PDF is expected to be.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,14 @@ pub struct Expectations {
     /// Run the print shop's checks (ink coverage, rich black text,
     /// hairlines) with this limit of total ink, in percent.
     pub max_ink: Option<f64>,
+    /// Images whose resolution was already reported where it is most
+    /// useful (the content check, at the line naming the file), by size in
+    /// pixels, with whether as an error: preflight reports such an image
+    /// again only when it finds it worse (placed smaller than its frame).
+    pub reported_images: BTreeMap<(i64, i64), bool>,
+    /// The least resolution of a placed image: under `min_ppi` an error,
+    /// under `warn_ppi` a warning (the manifest's `[images]`).
+    pub image_limits: ImageLimits,
 }
 
 /// One embedded (or not) font.
@@ -286,15 +296,24 @@ pub fn check_document(
     if let Some(part) = expect.standard {
         pdfx::check_document(doc, part, &mut report.diagnostics, path);
     }
+    let (min, warn) = (expect.image_limits.min_ppi, expect.image_limits.warn_ppi);
     for i in &report.images {
         let (px, page, ppi) = (i.pixels, i.page, i.ppi);
-        if ppi < 150.0 {
+        let reported = expect.reported_images.get(&px);
+        if reported == Some(&true) || (reported.is_some() && ppi >= min) {
+            continue;
+        }
+        let message = format!(
+            "image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs {warn:.0} ppi",
+            px.0, px.1
+        );
+        if ppi < min {
             report.diagnostics.push(
-                Diagnostic::error(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi (under 150 is unusable)", px.0, px.1))
+                Diagnostic::error(at(), format!("{message} (under {min:.0} it looks blurred)"))
                     .with_hint("use a larger image or place it smaller"),
             );
-        } else if ppi < 300.0 {
-            report.diagnostics.push(Diagnostic::warning(at(), format!("image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs 300–350 ppi", px.0, px.1)));
+        } else if ppi < warn {
+            report.diagnostics.push(Diagnostic::warning(at(), message));
         }
     }
     if expect.print && !report.rgb_pages.is_empty() {
