@@ -138,9 +138,7 @@ pub fn compile(
     shown: &Path,
 ) -> Compiled {
     let start = Instant::now();
-    let job_world = world
-        .job(p.main, inputs.library, inputs.data)
-        .reducing(p.image_frames.clone(), p.images.print_ppi);
+    let job_world = job_world(world, p, inputs);
     let mut sources = Sources::new();
     let mut phases = Phases::default();
     let Typeset {
@@ -211,6 +209,15 @@ pub struct Typeset {
     /// Typst's warnings and errors, missing glyphs, the page count and,
     /// on a publication's first variant, the typographic lint.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The world a job of `p` is typeset in: the project's, with the job's
+/// library and data, and the content's images served reduced to their
+/// frames.
+fn job_world<'w>(world: &'w ProjectWorld, p: &Prepared, inputs: Inputs) -> JobWorld<'w> {
+    world
+        .job(p.main, inputs.library, inputs.data)
+        .reducing(p.image_frames.clone(), p.images.print_ppi)
 }
 
 /// Typesets `job` in `job_world` and checks the laid-out pages; the texts

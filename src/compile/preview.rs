@@ -12,7 +12,7 @@ use serde::Serialize;
 use typst::WorldExt;
 use typst_layout::PagedDocument;
 
-use super::{Inputs, Job, Phases, Typeset, diagnose, typeset};
+use super::{Inputs, Job, Phases, Typeset, diagnose, job_world, typeset};
 use crate::diag::{Diagnostic, Sources};
 use crate::prepare::Prepared;
 use crate::print::lint::{Line, Pages};
@@ -67,9 +67,7 @@ pub struct Spot {
 /// Typesets `job` and renders its pages at `ppi`, with the same checks on
 /// the laid-out pages as a build (export and preflight are left out).
 pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi: f64) -> Rendered {
-    let job_world = world
-        .job(p.main, inputs.library, inputs.data)
-        .reducing(p.image_frames.clone(), p.images.print_ppi);
+    let job_world = job_world(world, p, inputs);
     let mut sources = Sources::new();
     let Typeset {
         document,
