@@ -137,13 +137,14 @@ pub fn run(args: &PreviewArgs) -> Result<ExitCode, Error> {
     };
     round(&watching, &[], Instant::now());
     while let Some(change) = watching.next() {
-        match change {
-            Change::Ready { changed, started } => round(&watching, &changed, started),
-            Change::Broken {
-                changed,
-                started,
-                report,
-            } => {
+        let Change {
+            changed,
+            started,
+            broken,
+        } = change;
+        match broken {
+            None => round(&watching, &changed, started),
+            Some(report) => {
                 terminal::emit(&report.diagnostics, &report.sources, &args.diagnostics);
                 let mut p = Preview::default();
                 p.rendered.diagnostics = report.diagnostics.0;
@@ -211,13 +212,11 @@ fn publish(
         .diagnostics
         .iter()
         .map(|d| {
-            json!({
-                "severity": d.severity,
-                "message": d.message,
-                "at": d.position.as_ref().map(ToString::to_string),
-                "hints": d.hints,
-                "context": d.context,
-            })
+            // As `--diagnostic-format json` writes it, and where it is as
+            // the terminal says it (`file:line:column`, or sheet and cell).
+            let mut value = serde_json::to_value(d).unwrap_or_default();
+            value["at"] = json!(d.position.as_ref().map(ToString::to_string));
+            value
         })
         .collect();
     let changed: Vec<String> = changed

@@ -64,23 +64,15 @@ pub enum Wake {
 }
 
 /// A change to act on.
-pub enum Change {
-    /// The session is ready for a new round.
-    Ready {
-        /// The files that changed (empty when only poked).
-        changed: Vec<PathBuf>,
-        /// When the first of them was seen.
-        started: Instant,
-    },
-    /// The manifest could not be read again: its problems, as a report.
-    Broken {
-        /// The files that changed.
-        changed: Vec<PathBuf>,
-        /// When the first of them was seen.
-        started: Instant,
-        /// What is wrong.
-        report: BuildReport,
-    },
+pub struct Change {
+    /// The files that changed (empty when only poked).
+    pub changed: Vec<PathBuf>,
+    /// When the first of them was seen.
+    pub started: Instant,
+    /// When the manifest could not be read again: its problems, as a
+    /// report (the session is the last good one). `None`: the session is
+    /// ready for a new round.
+    pub broken: Option<BuildReport>,
 }
 
 /// A warm session following the project folder: the loop of `watch` and
@@ -198,10 +190,10 @@ impl Watching {
                                 .diagnostics
                                 .push(pamphlet::diag::Diagnostic::error(None, other.to_string())),
                         }
-                        return Some(Change::Broken {
+                        return Some(Change {
                             changed,
                             started,
-                            report,
+                            broken: Some(report),
                         });
                     }
                 }
@@ -216,7 +208,11 @@ impl Watching {
                     },
                 }
             }
-            return Some(Change::Ready { changed, started });
+            return Some(Change {
+                changed,
+                started,
+                broken: None,
+            });
         }
     }
 }
@@ -255,21 +251,13 @@ pub fn watch(
         return Ok(());
     }
     while let Some(change) = watching.next() {
-        let round = match change {
-            Change::Broken {
-                changed,
-                started,
-                report,
-            } => Round {
-                changed,
-                report,
-                latency: started.elapsed(),
-            },
-            Change::Ready { changed, started } => Round {
-                report: watching.session.build(&request, progress),
-                changed,
-                latency: started.elapsed(),
-            },
+        let report = change
+            .broken
+            .unwrap_or_else(|| watching.session.build(&request, progress));
+        let round = Round {
+            changed: change.changed,
+            report,
+            latency: change.started.elapsed(),
         };
         if !on_round(&round) {
             return Ok(());
