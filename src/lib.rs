@@ -12,11 +12,11 @@
 //! | preparation | [`prepare`] | per publication: content as Typst values, record views, font and file checks |
 //! | world | [`world`] | the Typst World: sandboxed files, shared fonts, the served data |
 //! | one document | [`compile`] | a job's inputs, typesetting, diagnostics of the laid-out pages, export |
-//! | print | [`print`] | marks, bleed and page boxes on frames and PDFs; preflight |
+//! | print | [`print`](mod@print) | marks, bleed and page boxes on frames and PDFs; preflight |
 //! | a build | [`build`] | plan, schedule (workers, timeouts, cache eviction), fingerprints, state |
 //! | output | [`output`] | the only place that writes files, atomically |
 //! | diagnostics | [`diag`] | problems as data, and one renderer for all of them |
-//! | previews | [`preview`] | PNG pages and contact sheets |
+//! | PNG pages | [`render`] | pages rendered to PNG, contact sheets |
 //!
 //! The `pamphlet` binary (`src/main.rs`, `src/cli/`) is a client of this
 //! library like any other. A stage never reaches back up into this file.
@@ -46,11 +46,14 @@ pub mod compile;
 pub mod content;
 pub mod diag;
 pub mod output;
+pub mod paths;
 pub mod prepare;
-pub mod preview;
 pub mod print;
 pub mod project;
+pub mod raster;
+pub mod render;
 pub mod synth;
+pub mod units;
 pub mod world;
 
 use std::path::{Path, PathBuf};
@@ -62,37 +65,88 @@ pub use crate::build::{
 };
 pub use crate::compile::{CompileOptions, Job, Record};
 use crate::content::{Limits, Schema};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
 pub use crate::prepare::{Preparation, Prepared, coverage};
 pub use crate::project::{Project, ProjectError, Publication, Variant};
 use crate::world::{Fonts, ProjectWorld};
 
-/// What can stop the pipeline before it produces diagnostics.
+/// What can stop the pipeline before it produces its report. Each error
+/// says which exit status a command ends with ([`Error::exit_code`]): 1 for
+/// problems in the input, 2 for usage and I/O.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The project could not be loaded.
+    /// The project could not be found or read, or its manifest has
+    /// problems (then each is a diagnostic).
     #[error(transparent)]
     Project(#[from] ProjectError),
-    /// A command-line request that cannot be honoured.
-    #[error("{0}")]
-    Usage(String),
     /// The input has problems (content, layout, preflight); each is a
     /// diagnostic with its place.
-    #[error("{} problem(s), the first: {}", .0.errors(), .0.iter().find(|d| d.is_error()).map(ToString::to_string).unwrap_or_default())]
-    Problems(Diagnostics),
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{} problem(s), the first: {}", .diagnostics.errors(), .diagnostics.iter().find(|d| d.is_error()).map(ToString::to_string).unwrap_or_default())]
+    Problems {
+        /// The problems.
+        diagnostics: Diagnostics,
+        /// The texts they point into.
+        sources: Sources,
+    },
+    /// A publication the manifest does not declare.
+    #[error(transparent)]
+    UnknownPublication(#[from] prepare::UnknownPublication),
+    /// A record (or variant) that a publication does not have.
+    #[error("publication `{publication}` has {}", match .record {
+        Some(r) => format!("no record `{r}` (or no {} variant)", .variant),
+        None => format!("records: name one (or it has no {} variant)", .variant),
+    })]
+    UnknownRecord {
+        /// The publication.
+        publication: String,
+        /// The record asked for (`None`: none was, but one is needed).
+        record: Option<String>,
+        /// The variant asked for.
+        variant: Variant,
+    },
+    /// A command-line request that cannot be honoured (an option out of
+    /// range, options that conflict).
+    #[error("{0}")]
+    Usage(String),
+    /// A file could not be read or written (or a folder watched).
+    #[error("{}: {source}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
+    /// A server could not listen at an address (`pamphlet preview`).
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
-impl From<prepare::UnknownPublication> for Error {
-    fn from(e: prepare::UnknownPublication) -> Self {
-        Error::Usage(e.to_string())
+impl Error {
+    /// The exit status a command ends with: 1 for problems in the input
+    /// (content, layout, manifest), 2 for usage and I/O.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Project(ProjectError::Invalid(..)) | Error::Problems { .. } => 1,
+            Error::Project(_)
+            | Error::UnknownPublication(_)
+            | Error::UnknownRecord { .. }
+            | Error::Usage(_)
+            | Error::Io { .. }
+            | Error::Listen { .. } => 2,
+        }
+    }
+
+    /// Problems with no texts to show.
+    fn problems(diagnostics: Vec<Diagnostic>) -> Error {
+        Error::Problems {
+            diagnostics: Diagnostics(diagnostics),
+            sources: Sources::new(),
+        }
     }
 }
 
@@ -128,6 +182,12 @@ pub struct SessionOptions {
     pub creation_timestamp: Option<i64>,
     /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
     pub inputs: Vec<(String, String)>,
+    /// Fonts already discovered, shared with other sessions: when given,
+    /// the project's font folders, `font_paths` and `system_fonts` are not
+    /// read, and every session holding them shares their parsed fonts (a
+    /// caller that opens many projects with one set of fonts, a test
+    /// suite). [`Fonts::discover`] makes them.
+    pub fonts: Option<Arc<Fonts>>,
 }
 
 /// An open project: manifest, fonts and the shared Typst world.
@@ -155,13 +215,18 @@ impl Session {
             )));
         }
         let project = Project::load(dir)?;
-        let mut dirs: Vec<PathBuf> = project
-            .font_dirs
-            .iter()
-            .map(|d| d.under(&project.root))
-            .collect();
-        dirs.extend(options.font_paths.iter().cloned());
-        let fonts = Arc::new(Fonts::discover(&dirs, options.system_fonts));
+        let fonts = match &options.fonts {
+            Some(fonts) => fonts.clone(),
+            None => {
+                let mut dirs: Vec<PathBuf> = project
+                    .font_dirs
+                    .iter()
+                    .map(|d| d.under(&project.root))
+                    .collect();
+                dirs.extend(options.font_paths.iter().cloned());
+                Arc::new(Fonts::discover(&dirs, options.system_fonts))
+            }
+        };
         let today = options.creation_timestamp.and_then(compile::today);
         let world = Arc::new(ProjectWorld::new(project.root.clone(), fonts, today));
         Ok(Session {
@@ -192,14 +257,17 @@ impl Session {
         )?)
     }
 
-    /// The schema of the publication `name` (its content is not read), or
-    /// the problems in it with the texts they point into.
-    pub fn schema(&self, name: &str) -> Result<Result<Arc<Schema>, Preparation>, Error> {
-        Ok(prepare::schema_of(
-            &self.project,
-            name,
-            self.options.limits.unwrap_or_default(),
-        )?)
+    /// The schema of the publication `name` (its content is not read); the
+    /// problems in it are [`Error::Problems`].
+    pub fn schema(&self, name: &str) -> Result<Arc<Schema>, Error> {
+        let limits = self.options.limits.unwrap_or_default();
+        prepare::schema_of(&self.project, name, limits).map_err(|e| match e {
+            prepare::SchemaError::Unknown(u) => Error::UnknownPublication(u),
+            prepare::SchemaError::Invalid(prep) => Error::Problems {
+                diagnostics: prep.diagnostics,
+                sources: prep.sources,
+            },
+        })
     }
 
     /// Compiles one output to PDF bytes, without writing anything: the
@@ -214,33 +282,36 @@ impl Session {
     ) -> Result<Vec<u8>, Error> {
         let prep = self.prepare(&[name.to_string()])?;
         if prep.diagnostics.has_errors() {
-            return Err(Error::Problems(prep.diagnostics));
+            return Err(Error::Problems {
+                diagnostics: prep.diagnostics,
+                sources: prep.sources,
+            });
         }
         let (jobs, diags) = build::plan::plan(&prep.prepared, Some(&[variant]));
         if diags.iter().any(Diagnostic::is_error) {
-            return Err(Error::Problems(Diagnostics(diags)));
+            return Err(Error::problems(diags));
         }
         let job = jobs
             .iter()
             .find(|j| j.record_key() == record)
-            .ok_or_else(|| match record {
-                Some(r) => Error::Usage(format!(
-                    "publication `{name}` has no record `{r}` (or no {variant} variant)"
-                )),
-                None => Error::Usage(format!(
-                    "publication `{name}` needs a record, or has no {variant} variant"
-                )),
+            .ok_or_else(|| Error::UnknownRecord {
+                publication: name.to_string(),
+                record: record.map(String::from),
+                variant,
             })?;
         let options = CompileOptions {
             creation_timestamp: self.options.creation_timestamp,
-            preview_ppi: None,
+            png_ppi: None,
         };
         let prepared = &prep.prepared[job.publication];
         let inputs = compile::inputs(prepared, job);
         let compiled = compile::compile(&self.world, prepared, job, inputs, &options, &job.output);
         match compiled.pdf {
             Some(pdf) => Ok(pdf),
-            None => Err(Error::Problems(Diagnostics(compiled.diagnostics))),
+            None => Err(Error::Problems {
+                diagnostics: Diagnostics(compiled.diagnostics),
+                sources: compiled.sources,
+            }),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The `pamphlet` binary: parses arguments and hands each command to its
-//! body in [`cli`], which calls the library, renders diagnostics and maps
-//! the outcome to an exit status (0 success, 1 problems found, 2 usage or
-//! I/O error).
+//! body in [`cli`], which calls the library and renders diagnostics; an
+//! error that stops a command is shown by one reporter
+//! ([`cli::terminal::report`]) with its exit status (0 success, 1 problems
+//! in the input, 2 usage or I/O error: [`pamphlet::Error::exit_code`]).
 
 mod cli;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     cli::terminal::set_verbosity(args.quiet, args.verbose);
     cli::process::limit_memory(args.memory_limit);
+    let diagnostics = args.command.diagnostics();
     let result = match args.command {
         Command::Build(args) => cli::build::run(&args),
         Command::Check(args) => cli::check::run(&args),
@@ -33,9 +35,6 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => cli::terminal::report(e, &diagnostics),
     }
 }

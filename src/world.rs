@@ -52,6 +52,12 @@ pub struct Fonts {
     entries: Vec<FontEntry>,
 }
 
+impl std::fmt::Debug for Fonts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fonts({} faces)", self.entries.len())
+    }
+}
+
 impl Fonts {
     /// Discovers the fonts in `dirs` (recursively), and the system's fonts
     /// if `system` is set. The order is stable: by file path, then index.
@@ -206,6 +212,7 @@ pub struct ProjectWorld {
     fonts: Arc<Fonts>,
     files: FileStore<SandboxLoader>,
     today: Option<Datetime>,
+    reduced: crate::raster::Reduced,
     images: crate::print::images::Cache,
 }
 
@@ -220,6 +227,7 @@ impl ProjectWorld {
             fonts,
             files,
             today,
+            reduced: Default::default(),
             images: Default::default(),
         }
     }
@@ -321,7 +329,7 @@ pub struct JobWorld<'a> {
 
 impl JobWorld<'_> {
     /// Serves the content's images in `frames` reduced to what their frame
-    /// shows at `ppi` ([`crate::print::images::reduce`], cached for the
+    /// shows at `ppi` ([`crate::raster::reduce()`], cached for the
     /// session): Typst then never decodes a camera-sized photo.
     pub fn reducing(mut self, frames: Arc<ImageFrames>, ppi: f64) -> Self {
         self.reduce = Some((frames, ppi));
@@ -376,7 +384,7 @@ impl World for JobWorld<'_> {
         let bytes = self.base.files.file(id)?;
         match &self.reduce {
             Some((frames, ppi)) => match frames.get(&id) {
-                Some(frame) => Ok(self.base.images.reduced(bytes, *frame, *ppi)),
+                Some(frame) => Ok(self.base.reduced.get(bytes, *frame, *ppi)),
                 None => Ok(bytes),
             },
             None => Ok(bytes),

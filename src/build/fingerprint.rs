@@ -49,7 +49,7 @@ struct PublicationSettings<'a> {
     screen_output: &'a str,
     each: Option<&'a str>,
     key: &'a str,
-    whole_content: bool,
+    scope: crate::project::Scope,
     /// The PDF/X output profile, by content hash.
     output_profile: Option<String>,
 }
@@ -58,7 +58,7 @@ struct PublicationSettings<'a> {
 #[derive(Debug, Serialize)]
 struct BuildSettings {
     creation_timestamp: Option<i64>,
-    preview_ppi: Option<f64>,
+    png_ppi: Option<f64>,
 }
 
 /// The fingerprint of `job` (of `prepared`, with `inputs`) in this build,
@@ -80,12 +80,12 @@ pub(super) fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, ctx: &Context)
             screen_output: &p.screen_output,
             each: p.each.as_deref(),
             key: &p.key,
-            whole_content: p.whole_content,
+            scope: p.scope,
             output_profile: prepared.output_profile.as_ref().map(|o| hex(o.hash)),
         },
         build: BuildSettings {
             creation_timestamp: ctx.options.creation_timestamp,
-            preview_ppi: ctx.options.preview_ppi,
+            png_ppi: ctx.options.png_ppi,
         },
         shared: hex(inputs.shared),
         data: hex(typst::utils::hash128(inputs.data.as_slice())),

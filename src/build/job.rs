@@ -1,13 +1,13 @@
 //! One job of a build: skipped when nothing it depends on changed,
 //! otherwise compiled (on the worker's compile thread) and its PDF and
-//! previews written atomically; the fingerprint to record comes back with
+//! PNG pages written atomically; the fingerprint to record comes back with
 //! the result.
 
 use std::path::Path;
 use std::time::Instant;
 
 use super::schedule::CompileSlot;
-use super::state::{self, OutputStamp};
+use super::state::{self, OutputStamp, StampUpdate};
 use super::{Context, JobReport, JobStatus, fingerprint};
 use crate::compile::{self, Job};
 use crate::diag::{Diagnostic, Position, Sources};
@@ -22,9 +22,8 @@ pub(super) struct JobResult {
     pub diagnostics: Vec<Diagnostic>,
     /// Texts the diagnostics point into.
     pub sources: Sources,
-    /// `None`: keep the recorded stamp; `Some((key, None))`: forget it;
-    /// `Some((key, Some(stamp)))`: record this one.
-    pub stamp: Option<(String, Option<OutputStamp>)>,
+    /// What to record of its output.
+    pub stamp: StampUpdate,
 }
 
 /// Runs `job`: skips it when up to date, else compiles it in `slot` and
@@ -57,7 +56,7 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
             },
             diagnostics: Vec::new(),
             sources: Sources::new(),
-            stamp: None,
+            stamp: StampUpdate::Keep,
         };
     }
     let root = ctx.world.root();
@@ -66,7 +65,7 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
     let mut phases = compiled.phases;
     let mut diagnostics = compiled.diagnostics;
     let mut status = JobStatus::Failed;
-    let mut stamp = Some((key.clone(), None));
+    let mut stamp = StampUpdate::Forget(key.clone());
     let failed = diagnostics
         .iter()
         .any(|d| d.is_error() || ctx.request.deny_warnings);
@@ -75,7 +74,7 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
         let clock = Instant::now();
         if ctx.request.write {
             written = write(ctx, job, &job.output, &pdf, &mut diagnostics);
-            for (rel, png) in &compiled.previews {
+            for (rel, png) in &compiled.pngs {
                 write(ctx, job, rel, png, &mut diagnostics);
             }
         }
@@ -95,21 +94,17 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
                         ctx.hashes.get(&rel).map(|h| (rel, h))
                     })
                     .collect();
-                let previews = compiled
-                    .previews
-                    .iter()
-                    .map(|(p, _)| state::key(p))
-                    .collect();
-                stamp = Some((
+                let pngs = compiled.pngs.iter().map(|(p, _)| state::key(p)).collect();
+                stamp = StampUpdate::Record(
                     key,
-                    Some(OutputStamp {
+                    OutputStamp {
                         inputs: fp,
                         deps,
                         len,
                         mtime,
-                        previews,
-                    }),
-                ));
+                        pngs,
+                    },
+                );
             }
         }
     }

@@ -5,9 +5,9 @@
 //! 1. [`plan`]: expand publications into jobs and apply the request's
 //!    selection (records, shard);
 //! 2. [`state`]: load what every output was built from last time;
-//! 3. [`schedule`]: run the jobs on a pool of workers, each with its own
+//! 3. `schedule`: run the jobs on a pool of workers, each with its own
 //!    compile thread (timeouts, panics, cache eviction) — a job
-//!    ([`job`]) is skipped when its [`fingerprint`] and the files it read
+//!    (`job`) is skipped when its [`fingerprint`] and the files it read
 //!    are unchanged, else compiled and written atomically;
 //! 4. save the new state.
 //!
@@ -51,8 +51,8 @@ pub struct BuildRequest {
     pub deny_warnings: bool,
     /// Rebuild every output, even those whose inputs are unchanged.
     pub force: bool,
-    /// Also write PNG previews at this resolution (pixels per inch).
-    pub preview_ppi: Option<f64>,
+    /// Also write the pages as PNG at this resolution (pixels per inch).
+    pub png_ppi: Option<f64>,
     /// Identifies the tool in fingerprints (default: pamphlet's and Typst's
     /// versions); a different one invalidates every output.
     pub tool_id: Option<String>,
@@ -227,7 +227,7 @@ pub fn run(
     let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
     let options = CompileOptions {
         creation_timestamp,
-        preview_ppi: request.preview_ppi,
+        png_ppi: request.png_ppi,
     };
     if request.write {
         // Temporary files left by an interrupted build.
@@ -262,7 +262,7 @@ pub fn run(
         report.jobs.push(result.report);
         report.diagnostics.extend(result.diagnostics);
         report.sources.merge(result.sources);
-        updates.extend(result.stamp);
+        updates.push(result.stamp);
     }
     if request.write {
         state.update(updates);

@@ -115,7 +115,7 @@ fn expand_output(pattern: &str, item: &Data) -> Result<PathBuf, String> {
         }
         Ok(value)
     })?;
-    crate::project::relative_path(&out)
+    crate::paths::relative_path(&out)
 }
 
 /// Keeps the jobs that `request` selects: its records (an unknown one is an

@@ -164,7 +164,7 @@ impl CompileSlot {
             accessed: Vec::new(),
             duration: timeout,
             phases: Default::default(),
-            previews: Vec::new(),
+            pngs: Vec::new(),
         };
         match thread.results.recv_timeout(timeout) {
             Ok(compiled) => compiled,

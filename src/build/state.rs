@@ -7,14 +7,14 @@
 //! - its **data**: what its template received (`sys.inputs` and its own
 //!   data, see [`crate::compile::Inputs`]) — for a record of
 //!   an `each` publication only that record's view (see
-//!   [`crate::content::scope`]), so editing one member's answer does not
+//!   [`crate::project::Scope`]), so editing one member's answer does not
 //!   touch the other members' handouts;
 //! - the **files Typst read** while compiling it (layout sources, their
 //!   imports, images, data files), by content hash — measured by the World,
 //!   not guessed;
 //! - the **fonts** (every font file the project sees, by content hash);
 //! - the **settings** of the publication (print settings, standards, page
-//!   rule, output pattern) and of the build (creation date, previews), as
+//!   rule, output pattern) and of the build (creation date, PNG pages), as
 //!   a typed encoding ([`super::fingerprint`]);
 //! - the **tool**: pamphlet's and Typst's versions;
 //! - the **output file** itself: still there, same size and modification
@@ -87,9 +87,20 @@ pub struct OutputStamp {
     pub len: u64,
     /// Modification time of the output, nanoseconds since the epoch.
     pub mtime: u128,
-    /// Preview images written with it (relative to the output folder).
+    /// PNG pages written with it (relative to the output folder).
     #[serde(default)]
-    pub previews: Vec<String>,
+    pub pngs: Vec<String>,
+}
+
+/// What a job did to its output's stamp.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StampUpdate {
+    /// Nothing: the output was up to date (skipped), or not to be written.
+    Keep,
+    /// Record this stamp for the output with this key: it was built.
+    Record(String, OutputStamp),
+    /// Forget the output's stamp: it failed, so the next build redoes it.
+    Forget(String),
 }
 
 /// Size and modification time of a file.
@@ -115,14 +126,18 @@ impl State {
             .unwrap_or_default()
     }
 
-    /// Applies the stamps of a build's jobs: `Some` records a new stamp,
-    /// `None` forgets the output's (it failed: rebuild it next time).
-    pub fn update(&mut self, updates: Vec<(String, Option<OutputStamp>)>) {
-        for (key, stamp) in updates {
-            match stamp {
-                Some(stamp) => self.outputs.insert(key, stamp),
-                None => self.outputs.remove(&key),
-            };
+    /// Applies what a build's jobs did to their outputs' stamps.
+    pub fn update(&mut self, updates: Vec<StampUpdate>) {
+        for update in updates {
+            match update {
+                StampUpdate::Keep => {}
+                StampUpdate::Record(key, stamp) => {
+                    self.outputs.insert(key, stamp);
+                }
+                StampUpdate::Forget(key) => {
+                    self.outputs.remove(&key);
+                }
+            }
         }
     }
 
@@ -220,5 +235,5 @@ pub fn key(output: &Path) -> String {
 /// Whether the output at `path` is as `stamp` recorded it.
 pub fn output_intact(path: &Path, stamp: &OutputStamp, out_dir: &Path) -> bool {
     stat(path).is_some_and(|(len, mtime)| len == stamp.len && mtime == stamp.mtime)
-        && stamp.previews.iter().all(|p| out_dir.join(p).is_file())
+        && stamp.pngs.iter().all(|p| out_dir.join(p).is_file())
 }

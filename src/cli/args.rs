@@ -76,7 +76,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Build, then rebuild on every change to content, layouts, fonts or the manifest.
     #[command(
-        after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --preview"
+        after_help = "Keeps fonts and Typst's caches warm; prints each rebuild's duration.\nA broken edit prints its diagnostics and the last good PDFs stay.\n\nExamples:\n  pamphlet watch\n  pamphlet watch -p crosstalk --variant screen --png"
     )]
     Watch(WatchArgs),
     /// Show a publication's pages in the browser, updated on every save.
@@ -94,6 +94,28 @@ pub enum Command {
         after_help = "With the YAML language server (VS Code's YAML extension), the editor then\ncompletes keys and underlines mistakes while typing; `pamphlet init` sets it up.\n\nExamples:\n  pamphlet schema crosstalk -o schemas/crosstalk.schema.json\n  # in content/crosstalk.yaml, first line:\n  # yaml-language-server: $schema=../schemas/crosstalk.schema.json"
     )]
     Schema(SchemaArgs),
+}
+
+impl Command {
+    /// How the command shows diagnostics (the default for commands
+    /// without diagnostic options): what an error that stops it is shown
+    /// with.
+    pub fn diagnostics(&self) -> DiagnosticArgs {
+        match self {
+            Command::Build(a) => a.diagnostics.clone(),
+            Command::Check(a) => a.diagnostics.clone(),
+            Command::Preflight(a) => a.diagnostics.clone(),
+            Command::Fonts(a) => a.diagnostics.clone(),
+            Command::Watch(a) => a.diagnostics.clone(),
+            Command::Preview(a) => a.diagnostics.clone(),
+            Command::Inputs(a) => a.diagnostics.clone(),
+            Command::Schema(a) => a.diagnostics.clone(),
+            Command::Init(_) | Command::Completions(_) => DiagnosticArgs {
+                diagnostic_format: FormatArg::Human,
+                deny_warnings: false,
+            },
+        }
+    }
 }
 
 /// `pamphlet schema`.
@@ -165,7 +187,7 @@ pub struct WatchArgs {
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
-    /// Where outputs go, and previews.
+    /// Where outputs go, and the PNG pages.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -278,6 +300,7 @@ impl ProjectArgs {
             limits: None,
             creation_timestamp: self.creation_timestamp,
             inputs: self.inputs.clone(),
+            fonts: None,
         }
     }
 }
@@ -408,7 +431,7 @@ pub struct BuildArgs {
     /// Diagnostics.
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
-    /// Where outputs go, and previews.
+    /// Where outputs go, and the PNG pages.
     #[command(flatten)]
     pub output: OutputArgs,
     /// Rebuild every output, even those whose inputs did not change.
@@ -422,7 +445,7 @@ pub struct BuildArgs {
     pub trace: Option<PathBuf>,
 }
 
-/// Where outputs go, and whether PNG previews are written with them.
+/// Where outputs go, and whether the pages are written as PNG with them.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// The output folder (default: out/ in the project).
@@ -434,18 +457,18 @@ pub struct OutputArgs {
         hide_env_values = true
     )]
     pub out: Option<PathBuf>,
-    /// Also write PNG previews of every page and a contact sheet to out/previews/.
-    #[arg(long)]
-    pub preview: bool,
-    /// Resolution of previews, in pixels per inch.
+    /// Also write every page as PNG, and a contact sheet, to out/png/.
+    #[arg(long, alias = "preview")]
+    pub png: bool,
+    /// Resolution of the PNG pages, in pixels per inch.
     #[arg(long, value_name = "PPI", default_value_t = 96.0)]
     pub ppi: f64,
 }
 
 impl OutputArgs {
-    /// The preview resolution asked for, checked.
-    pub fn preview_ppi(&self) -> Result<Option<f64>, String> {
-        if !self.preview {
+    /// The PNG resolution asked for, checked.
+    pub fn png_ppi(&self) -> Result<Option<f64>, String> {
+        if !self.png {
             return Ok(None);
         }
         if !(1.0..=1200.0).contains(&self.ppi) {

@@ -9,17 +9,14 @@ use super::terminal::{self, Report};
 
 /// Runs the command.
 pub fn run(args: &BuildArgs) -> Result<ExitCode, Error> {
-    let session = match terminal::open(&args.project, &args.diagnostics)? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let session = terminal::open(&args.project)?;
     let mut request = args.select.request(
         args.output.out.clone(),
         true,
         args.diagnostics.deny_warnings,
     );
     request.force = args.force;
-    request.preview_ppi = args.output.preview_ppi().map_err(Error::Usage)?;
+    request.png_ppi = args.output.png_ppi().map_err(Error::Usage)?;
     if args.trace.is_some() {
         typst_timing::enable();
     }

@@ -10,10 +10,7 @@ use super::terminal;
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
-    let session = match terminal::open(&args.project, &args.diagnostics)? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let session = terminal::open(&args.project)?;
     let request = args
         .select
         .request(None, false, args.diagnostics.deny_warnings);

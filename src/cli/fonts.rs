@@ -12,10 +12,7 @@ use super::terminal;
 
 /// Runs the command.
 pub fn run(args: &FontsArgs) -> Result<ExitCode, Error> {
-    let session = match terminal::open(&args.project, &args.diagnostics)? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let session = terminal::open(&args.project)?;
     if !args.coverage {
         return Ok(list(&session));
     }

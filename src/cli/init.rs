@@ -137,6 +137,7 @@ pub fn run(args: &super::args::InitArgs) -> Result<std::process::ExitCode, pamph
             );
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Err(e) => Err(pamphlet::Error::Usage(e.to_string())),
+        Err(InitError::Io(path, source)) => Err(pamphlet::Error::Io { path, source }),
+        Err(e @ InitError::NotEmpty(..)) => Err(pamphlet::Error::Usage(e.to_string())),
     }
 }

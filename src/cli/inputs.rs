@@ -10,14 +10,13 @@ use super::terminal;
 
 /// Runs the command.
 pub fn run(args: &InputsArgs) -> Result<ExitCode, Error> {
-    let session = match terminal::open(&args.project, &args.diagnostics)? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let session = terminal::open(&args.project)?;
     let prep = session.prepare(std::slice::from_ref(&args.publication))?;
     if prep.diagnostics.has_errors() || prep.prepared.is_empty() {
-        terminal::emit(&prep.diagnostics, &prep.sources, &args.diagnostics);
-        return Ok(ExitCode::from(1));
+        return Err(Error::Problems {
+            diagnostics: prep.diagnostics,
+            sources: prep.sources,
+        });
     }
     let json = pamphlet::compile::inputs_json(&prep.prepared[0], args.variant.into());
     let text = serde_json::to_string(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";

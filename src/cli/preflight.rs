@@ -17,13 +17,13 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
     let trim = args
         .trim
         .as_deref()
-        .map(pamphlet::project::parse_size)
+        .map(pamphlet::units::parse_size)
         .transpose()
         .map_err(Error::Usage)?;
     let bleed = args
         .bleed
         .as_deref()
-        .map(pamphlet::project::parse_length)
+        .map(pamphlet::units::parse_length)
         .transpose()
         .map_err(Error::Usage)?;
     let expect = Expectations {
@@ -37,7 +37,7 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
         standard: args.standard.map(Into::into),
         max_ink: (args.standard.is_some() || bleed.is_some()).then_some(args.max_ink),
         reported_images: Default::default(),
-        image_limits: Default::default(),
+        images: Default::default(),
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();

@@ -22,10 +22,11 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde::Serialize;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use pamphlet::diag::Diagnostics;
+use pamphlet::compile::preview::Spot;
+use pamphlet::diag::{Diagnostic, Diagnostics};
 use pamphlet::{Error, Preview, Variant};
 
 use super::args::PreviewArgs;
@@ -60,7 +61,7 @@ struct Shared {
     /// The pages before those.
     previous: (u64, Vec<Vec<u8>>),
     /// The pages shown, as the state lists them (URL, size, spots).
-    shown: Vec<serde_json::Value>,
+    shown: Vec<Shown>,
     /// The open event streams.
     clients: Vec<mpsc::Sender<String>>,
 }
@@ -91,8 +92,11 @@ pub fn run(args: &PreviewArgs) -> Result<ExitCode, Error> {
             .cloned()
             .ok_or_else(|| Error::Usage("pamphlet.toml has no publication".into()))?,
     };
-    let server = Server::http(SocketAddr::new(args.host, args.port))
-        .map_err(|e| Error::Usage(format!("cannot listen on {}:{}: {e}", args.host, args.port)))?;
+    let address = SocketAddr::new(args.host, args.port);
+    let server = Server::http(address).map_err(|e| Error::Listen {
+        address,
+        source: std::io::Error::other(e),
+    })?;
     let addr = server
         .server_addr()
         .to_ip()
@@ -159,8 +163,46 @@ fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The state every open page is told, as JSON.
+#[derive(Serialize)]
+struct State<'a> {
+    generation: u64,
+    publications: &'a [String],
+    publication: String,
+    record: Option<String>,
+    records: Vec<String>,
+    variant: Option<String>,
+    /// The pages shown (the last good ones while the content is broken).
+    pages: Vec<Shown>,
+    /// Whether the pages are the last good ones, not the content's now.
+    stale: bool,
+    diagnostics: Vec<Problem<'a>>,
+    /// The files whose change led to this state.
+    changed: Vec<String>,
+    latency_ms: u64,
+}
+
+/// A page as the state lists it.
+#[derive(Debug, Clone, Serialize)]
+struct Shown {
+    url: String,
+    width: u32,
+    height: u32,
+    spots: Vec<Spot>,
+}
+
+/// A diagnostic as `--diagnostic-format json` writes it, and where it is
+/// as the terminal says it (`file:line:column`, or sheet and cell).
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(flatten)]
+    diagnostic: &'a Diagnostic,
+    at: Option<String>,
+}
+
 /// Makes `preview` the new state: new pages if it has them (else the last
-/// good ones stay, marked stale), and tells every open page.
+/// good ones stay, marked stale), and tells every open page. The state is
+/// made outside the lock; the lock is held to swap the pages and to send.
 fn publish(
     shared: &Mutex<Shared>,
     names: &[String],
@@ -170,93 +212,81 @@ fn publish(
     started: Instant,
 ) {
     let root = watching.root();
-    let mut s = lock(shared);
-    s.generation += 1;
-    let generation = s.generation;
     let stale = preview.rendered.pages.is_none();
-    let mut spots = Vec::new();
-    let mut sizes = Vec::new();
-    if let Some(pages) = preview.rendered.pages {
-        let mut pngs = Vec::new();
-        for page in pages {
-            sizes.push((page.width, page.height));
-            spots.push(page.spots);
-            pngs.push(page.png);
-        }
-        let old = std::mem::replace(&mut s.pages, (generation, pngs));
-        s.previous = old;
-        s.selection.record = preview.record.clone();
-        s.selection.variant = preview.variant;
-        s.selection.publication = preview.publication.clone();
+    let mut pngs = Vec::new();
+    let mut shapes = Vec::new();
+    for page in preview.rendered.pages.into_iter().flatten() {
+        shapes.push((page.width, page.height, page.spots));
+        pngs.push(page.png);
     }
-    let page_generation = s.pages.0;
-    if !stale {
-        // The last good pages stay in the state until new ones come.
-        s.shown = sizes
-            .iter()
-            .zip(&spots)
-            .enumerate()
-            .map(|(i, ((w, h), spots))| {
-                json!({
-                    "url": format!("/page/{page_generation}/{}.png", i + 1),
-                    "width": w,
-                    "height": h,
-                    "spots": spots,
+    let (generation, selection, pages) = {
+        let mut s = lock(shared);
+        s.generation += 1;
+        let generation = s.generation;
+        if !stale {
+            let old = std::mem::replace(&mut s.pages, (generation, pngs));
+            s.previous = old;
+            s.selection.record = preview.record.clone();
+            s.selection.variant = preview.variant;
+            s.selection.publication = preview.publication.clone();
+            // The last good pages stay in the state until new ones come.
+            s.shown = shapes
+                .into_iter()
+                .enumerate()
+                .map(|(i, (width, height, spots))| Shown {
+                    url: format!("/page/{generation}/{}.png", i + 1),
+                    width,
+                    height,
+                    spots,
                 })
-            })
-            .collect();
-    }
-    let last = s.shown.clone();
-    let diagnostics: Vec<serde_json::Value> = preview
-        .rendered
-        .diagnostics
-        .iter()
-        .map(|d| {
-            // As `--diagnostic-format json` writes it, and where it is as
-            // the terminal says it (`file:line:column`, or sheet and cell).
-            let mut value = serde_json::to_value(d).unwrap_or_default();
-            value["at"] = json!(d.position.as_ref().map(ToString::to_string));
-            value
-        })
-        .collect();
+                .collect();
+        }
+        (generation, s.selection.clone(), s.shown.clone())
+    };
     let changed: Vec<String> = changed
         .iter()
         .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
         .collect();
-    let state = json!({
-        "generation": generation,
-        "publications": names,
-        "publication": s.selection.publication,
-        "record": s.selection.record,
-        "records": preview.records,
-        "variant": s.selection.variant.map(|v| v.to_string()),
-        "pages": last,
-        "stale": stale,
-        "diagnostics": diagnostics,
-        "changed": changed,
-        "latency_ms": started.elapsed().as_millis() as u64,
-    });
-    s.state = state.to_string();
-    let message = s.state.clone();
-    s.clients.retain(|c| c.send(message.clone()).is_ok());
-    let errors = preview
-        .rendered
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .count();
+    let diagnostics = &preview.rendered.diagnostics;
+    let shown = pages.len();
+    let state = State {
+        generation,
+        publications: names,
+        publication: selection.publication,
+        record: selection.record,
+        records: preview.records,
+        variant: selection.variant.map(|v| v.to_string()),
+        pages,
+        stale,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| Problem {
+                diagnostic: d,
+                at: d.position.as_ref().map(ToString::to_string),
+            })
+            .collect(),
+        changed,
+        latency_ms: started.elapsed().as_millis() as u64,
+    };
+    let message = serde_json::to_string(&state).unwrap_or_default();
+    {
+        let mut s = lock(shared);
+        s.state = message.clone();
+        s.clients.retain(|c| c.send(message.clone()).is_ok());
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     say!(
         "[preview] {} in {} ms: {}{}",
-        if changed.is_empty() {
+        if state.changed.is_empty() {
             "shown".to_string()
         } else {
-            format!("{} changed; updated", changed.join(", "))
+            format!("{} changed; updated", state.changed.join(", "))
         },
         started.elapsed().as_millis(),
         if stale {
             format!("{errors} error(s), last good pages kept")
         } else {
-            format!("{} page(s)", last.len())
+            format!("{shown} page(s)")
         },
         if errors > 0 && !stale {
             format!(", {errors} error(s)")

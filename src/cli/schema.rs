@@ -11,17 +11,8 @@ use super::terminal;
 
 /// Runs the command.
 pub fn run(args: &SchemaArgs) -> Result<ExitCode, Error> {
-    let session = match terminal::open(&args.project, &args.diagnostics)? {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    let schema = match session.schema(&args.publication)? {
-        Ok(schema) => schema,
-        Err(prep) => {
-            terminal::emit(&prep.diagnostics, &prep.sources, &args.diagnostics);
-            return Ok(ExitCode::from(1));
-        }
-    };
+    let session = terminal::open(&args.project)?;
+    let schema = session.schema(&args.publication)?;
     let json = to_json_schema(&schema, &args.publication);
     let text = serde_json::to_string_pretty(&json).map_err(|e| Error::Usage(e.to_string()))? + "\n";
     terminal::write_output(args.output.as_deref(), &text)?;

@@ -37,28 +37,36 @@ fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Opens the project; a manifest with problems is reported like any other
-/// input problem (exit status 1), other failures are returned (status 2).
-pub fn open(
-    project: &ProjectArgs,
-    diagnostics: &DiagnosticArgs,
-) -> Result<Result<Session, ExitCode>, Error> {
-    match Session::open(&project.project, &project.session_options()) {
-        Ok(session) => Ok(Ok(session)),
-        Err(Error::Project(pamphlet::ProjectError::Invalid(diags, text))) => {
+/// Opens the project (a manifest with problems is an error like any
+/// other; [`report`] shows its diagnostics).
+pub fn open(project: &ProjectArgs) -> Result<Session, Error> {
+    Session::open(&project.project, &project.session_options())
+}
+
+/// The one place an error that stopped a command is shown: problems in
+/// the input as diagnostics in the chosen format (exit status 1), anything
+/// else as one line (status 2).
+pub fn report(error: Error, args: &DiagnosticArgs) -> ExitCode {
+    let code = ExitCode::from(error.exit_code());
+    match error {
+        Error::Project(pamphlet::ProjectError::Invalid(diags, text)) => {
             let mut sources = Sources::new();
             sources.insert(pamphlet::project::MANIFEST, text);
             let diags = Diagnostics(diags);
-            emit(&diags, &sources, diagnostics);
+            emit(&diags, &sources, args);
             eprintln!(
                 "{} error(s) in {}",
                 diags.errors(),
                 pamphlet::project::MANIFEST
             );
-            Ok(Err(ExitCode::from(1)))
         }
-        Err(e) => Err(e),
+        Error::Problems {
+            diagnostics,
+            sources,
+        } => emit(&diagnostics, &sources, args),
+        other => eprintln!("error: {other}"),
     }
+    code
 }
 
 /// Renders diagnostics in the chosen format.

@@ -108,10 +108,16 @@ impl Watching {
                     }
                 }
             })
-            .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+            .map_err(|e| Error::Io {
+                path: root.clone(),
+                source: std::io::Error::other(e),
+            })?;
         watcher
             .watch(&root, RecursiveMode::Recursive)
-            .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", root.display())))?;
+            .map_err(|e| Error::Io {
+                path: root.clone(),
+                source: std::io::Error::other(e),
+            })?;
         let font_dirs = session
             .project
             .font_dirs
@@ -274,7 +280,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         true,
         args.diagnostics.deny_warnings,
     );
-    request.preview_ppi = args.output.preview_ppi().map_err(Error::Usage)?;
+    request.png_ppi = args.output.png_ppi().map_err(Error::Usage)?;
     let root = args
         .project
         .project

@@ -96,7 +96,7 @@ fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
     for (k, v) in p.extra_inputs.iter() {
         inputs.insert(k.as_str().into(), v.as_str().into_value());
     }
-    let content = match &p.scoped {
+    let content = match &p.record_views {
         Some(scoped) => scoped.base().unwrap_or(Value::None),
         None => p.content_value.clone(),
     };
@@ -132,7 +132,7 @@ fn data_cbor(p: &Prepared, job: &Job) -> Vec<u8> {
         })
         .unwrap_or(Value::None);
     let mut data = Dict::new();
-    match (&job.record, &p.scoped) {
+    match (&job.record, &p.record_views) {
         (Some(r), Some(scoped)) if !scoped.splits() => {
             data.insert("content".into(), scoped.view(&r.key));
         }

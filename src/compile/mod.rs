@@ -2,7 +2,7 @@
 //! pages, run the print stage on print variants, export the PDF. Every
 //! warning and error comes back as data; nothing is written here.
 //!
-//! - [`inputs`]: what the template receives (`sys.inputs` and the job's own
+//! - [`inputs`](mod@inputs): what the template receives (`sys.inputs` and the job's own
 //!   data);
 //! - [`diagnose`]: Typst's diagnostics converted to ours, and the checks on
 //!   the laid-out pages (empty boxes, page count and overset text).
@@ -76,8 +76,8 @@ impl Job {
 pub struct CompileOptions {
     /// PDF creation date (seconds since the Unix epoch); `None` omits it.
     pub creation_timestamp: Option<i64>,
-    /// Render PNG previews at this resolution.
-    pub preview_ppi: Option<f64>,
+    /// Also render the pages to PNG at this resolution (`build --png`).
+    pub png_ppi: Option<f64>,
 }
 
 /// The result of compiling one job.
@@ -97,8 +97,8 @@ pub struct Compiled {
     pub duration: Duration,
     /// Time per phase.
     pub phases: Phases,
-    /// PNG previews: (path relative to the output folder, bytes).
-    pub previews: Vec<(PathBuf, Vec<u8>)>,
+    /// The pages as PNG files: (path relative to the output folder, bytes).
+    pub pngs: Vec<(PathBuf, Vec<u8>)>,
 }
 
 /// Time spent in each phase of a job.
@@ -127,7 +127,7 @@ impl std::ops::AddAssign for Phases {
     }
 }
 
-/// Compiles one job to PDF bytes with its `inputs` (from [`inputs`]).
+/// Compiles one job to PDF bytes with its `inputs` (from [`inputs()`]).
 /// Nothing is written.
 pub fn compile(
     world: &ProjectWorld,
@@ -146,11 +146,11 @@ pub fn compile(
         mut diagnostics,
     } = typeset(&job_world, p, job, &mut sources, &mut phases);
     let mut clock = Clock(Instant::now());
-    let (mut pdf, mut pages, mut previews) = (None, 0, Vec::new());
+    let (mut pdf, mut pages, mut pngs) = (None, 0, Vec::new());
     if let Some(document) = document {
         pages = document.pages().len();
-        if let Some(ppi) = options.preview_ppi {
-            previews = crate::preview::render(&document, &job.output, ppi);
+        if let Some(ppi) = options.png_ppi {
+            pngs = crate::render::files(&document, &job.output, ppi);
         }
         let mut exporting = Exporting {
             world: &job_world,
@@ -194,7 +194,7 @@ pub fn compile(
         accessed: job_world.accessed(),
         duration: start.elapsed(),
         phases,
-        previews,
+        pngs,
     }
 }
 
@@ -295,13 +295,13 @@ impl Exporting<'_, '_> {
             .pdfx
             .filter(|_| print)
             .zip(self.p.output_profile.as_deref());
-        let images = print::images::Output::new(
+        let images = print::images::Target::new(
             &self.p.images,
             print,
             self.p.output_profile.clone().filter(|_| print),
         );
         let (sized, problems) =
-            print::images::prepare(document, &images, self.world.base().images());
+            print::images::convert(document, &images, self.world.base().images());
         self.report(problems)?;
         let converted = match pdfx {
             Some((part, profile)) => Some(self.in_cmyk(&sized, profile, part)?),
@@ -326,7 +326,7 @@ impl Exporting<'_, '_> {
             standard: pdfx.map(|(part, _)| part),
             max_ink: pdfx.map(|_| publication.print.max_ink),
             reported_images: (*self.p.reported_images).clone(),
-            image_limits: self.p.images,
+            images: self.p.images,
         };
         let output = pdfx.map(|(part, profile)| print::PdfXOutput {
             part,
@@ -349,8 +349,8 @@ impl Exporting<'_, '_> {
     fn in_cmyk(
         &mut self,
         document: &PagedDocument,
-        profile: &print::pdfx::OutputProfile,
-        part: print::pdfx::PdfX,
+        profile: &print::profile::OutputProfile,
+        part: crate::project::PdfX,
     ) -> Result<PagedDocument, Vec<Diagnostic>> {
         let (converted, problems) = print::colour::to_cmyk(document, profile, part);
         self.report(problems)?;
@@ -359,7 +359,7 @@ impl Exporting<'_, '_> {
 
     /// What the print stage could not do to the frames, as errors at the
     /// layout lines concerned.
-    fn report(&mut self, problems: Vec<print::colour::Unconverted>) -> Result<(), Vec<Diagnostic>> {
+    fn report(&mut self, problems: Vec<print::Unconverted>) -> Result<(), Vec<Diagnostic>> {
         if problems.is_empty() {
             return Ok(());
         }

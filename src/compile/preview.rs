@@ -80,7 +80,7 @@ pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi
         .collect();
     let pages = document.map(|document| {
         let mut spots = spots(&job_world, p, job, &document, &mut sources);
-        crate::preview::pngs(&document, ppi)
+        crate::render::pngs(&document, ppi)
             .into_iter()
             .enumerate()
             .map(|(i, (width, height, png))| Page {

@@ -9,6 +9,7 @@
 
 pub mod data;
 pub mod inline;
+pub mod origin;
 pub mod schema;
 pub mod sheet;
 pub mod validate;

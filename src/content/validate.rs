@@ -246,7 +246,7 @@ impl Validator<'_> {
         image: Option<&ImageRule>,
         path: &str,
     ) -> Data {
-        match crate::project::relative_path(s) {
+        match crate::paths::relative_path(s) {
             Ok(rel) => {
                 let ext = rel
                     .extension()
@@ -690,44 +690,4 @@ fn nth_char_offset(raw: &str, plain: &str, n: usize) -> usize {
         }
     }
     raw.len()
-}
-
-/// Maps a byte offset in a YAML string value to a byte offset in the file,
-/// by aligning the value's characters with the source text of its node
-/// (which may be quoted, escaped, indented or folded).
-pub fn map_offset(file_text: &str, node_range: &Range<usize>, value: &str, offset: usize) -> usize {
-    let src =
-        &file_text[node_range.start.min(file_text.len())..node_range.end.min(file_text.len())];
-    let mut src_pos = 0;
-    for (i, c) in value.char_indices() {
-        if i >= offset {
-            // Land on the character itself, past any indentation or quoting.
-            let skip = src[src_pos..].find(c).unwrap_or(0);
-            return node_range.start + src_pos + skip;
-        }
-        if let Some(found) = src[src_pos..].find(c) {
-            src_pos += found + c.len_utf8();
-        }
-    }
-    if offset >= value.len() {
-        // At the end of the value: the end of the last matched character.
-        return node_range.start + src_pos;
-    }
-    node_range.start
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn maps_offsets_through_block_scalars() {
-        let file = "a: |\n  一行目\n  **二**\n";
-        let start = file.find("一").unwrap();
-        let range = start..file.len();
-        let value = "一行目\n**二**\n";
-        let at = value.find("**").unwrap();
-        let mapped = map_offset(file, &range, value, at);
-        assert_eq!(&file[mapped..mapped + 2], "**");
-    }
 }

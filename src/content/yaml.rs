@@ -123,12 +123,12 @@ pub struct YamlFile {
     pub root: Node,
     /// Spreadsheets whose rows were put into the tree: their nodes' ranges
     /// lie past the end of `text`, in each origin's address space.
-    pub origins: Vec<Arc<super::sheet::Origin>>,
+    pub origins: Vec<Arc<super::origin::Origin>>,
 }
 
 impl YamlFile {
     /// The spreadsheet `range` lies in, if it is not in this file's text.
-    fn origin(&self, range: &Range<usize>) -> Option<&super::sheet::Origin> {
+    fn origin(&self, range: &Range<usize>) -> Option<&super::origin::Origin> {
         if range.start <= self.text.len() {
             return None;
         }
@@ -153,7 +153,7 @@ impl YamlFile {
     pub fn offset_in(&self, range: &Range<usize>, value: &str, offset: usize) -> usize {
         match self.origin(range) {
             Some(origin) => origin.offset_in(range, value, offset),
-            None => super::validate::map_offset(&self.text, range, value, offset),
+            None => map_offset(&self.text, range, value, offset),
         }
     }
 
@@ -431,9 +431,44 @@ fn convert(text: &str, raw: Spanned<Raw>) -> Node {
     Node { value, range }
 }
 
+/// Maps a byte offset in a YAML string value to a byte offset in the file,
+/// by aligning the value's characters with the source text of its node
+/// (which may be quoted, escaped, indented or folded).
+pub fn map_offset(file_text: &str, node_range: &Range<usize>, value: &str, offset: usize) -> usize {
+    let src =
+        &file_text[node_range.start.min(file_text.len())..node_range.end.min(file_text.len())];
+    let mut src_pos = 0;
+    for (i, c) in value.char_indices() {
+        if i >= offset {
+            // Land on the character itself, past any indentation or quoting.
+            let skip = src[src_pos..].find(c).unwrap_or(0);
+            return node_range.start + src_pos + skip;
+        }
+        if let Some(found) = src[src_pos..].find(c) {
+            src_pos += found + c.len_utf8();
+        }
+    }
+    if offset >= value.len() {
+        // At the end of the value: the end of the last matched character.
+        return node_range.start + src_pos;
+    }
+    node_range.start
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maps_offsets_through_block_scalars() {
+        let file = "a: |\n  一行目\n  **二**\n";
+        let start = file.find("一").unwrap();
+        let range = start..file.len();
+        let value = "一行目\n**二**\n";
+        let at = value.find("**").unwrap();
+        let mapped = map_offset(file, &range, value, at);
+        assert_eq!(&file[mapped..mapped + 2], "**");
+    }
 
     fn load(src: &str) -> Result<YamlFile, Box<Diagnostic>> {
         parse(Path::new("t.yaml"), src.as_bytes(), &Limits::default())

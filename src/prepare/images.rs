@@ -7,7 +7,7 @@
 //! without decoding them.
 
 use crate::content::schema::ImageRule;
-use crate::project::ImageLimits;
+use crate::project::ImageSettings;
 
 /// The most pixels an image may declare (a decompression bomb declares
 /// billions in a few bytes): 100 megapixels, more than any camera photo.
@@ -86,7 +86,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 
 /// Checks an image file's `bytes` (shown as `name`) against `rule` and
 /// the project's `limits`.
-pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageLimits) -> Vec<Problem> {
+pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageSettings) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut error = |message: String, hint: &str| {
         problems.push(Problem {
@@ -146,7 +146,12 @@ pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageLimits) -
 
 /// Resolution and cropping of a `w` × `h` image filling a frame of
 /// `fw` × `fh` points (scaled to cover it, the rest cropped).
-fn fit(name: &str, pixels: (u32, u32), (fw, fh): (f64, f64), limits: &ImageLimits) -> Vec<Problem> {
+fn fit(
+    name: &str,
+    pixels: (u32, u32),
+    (fw, fh): (f64, f64),
+    limits: &ImageSettings,
+) -> Vec<Problem> {
     let mut out = Vec::new();
     let (w, h) = (f64::from(pixels.0), f64::from(pixels.1));
     if w <= 0.0 || h <= 0.0 || fw <= 0.0 || fh <= 0.0 {
@@ -194,7 +199,7 @@ fn jpeg(name: &str, bytes: &[u8], error: &mut impl FnMut(String, &str)) -> Optio
             "copy the file again from its source",
         )
     };
-    use crate::print::images::{is_frame_header, segments};
+    use crate::raster::{is_frame_header, segments};
     let mut size = None;
     for (marker, body) in segments(bytes) {
         if is_frame_header(marker) {
@@ -342,7 +347,7 @@ mod tests {
 
     #[test]
     fn cropping_and_resolution_in_the_frame() {
-        let limits = ImageLimits::default();
+        let limits = ImageSettings::default();
         let mm = |v: f64| v * 72.0 / 25.4;
         // 30 × 40 mm at 300 ppi is 354 × 472 px.
         assert!(fit("a", (400, 520), (mm(30.0), mm(40.0)), &limits).is_empty());

@@ -30,7 +30,7 @@ use typst::utils::LazyHash;
 pub use self::checks::coverage;
 use crate::content::{Content, Limits, Schema, SheetFormat, SheetInput, TextEncoding};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
-use crate::print::pdfx::OutputProfile;
+use crate::print::profile::OutputProfile;
 use crate::project::{self, Project, ProjectPath, Publication};
 use crate::world::{self, Fonts, ProjectWorld};
 
@@ -46,8 +46,8 @@ pub struct Prepared {
     pub content_value: Value,
     /// The layout entry file.
     pub main: FileId,
-    /// Record views, for `each` publications.
-    pub scoped: Option<Arc<views::Scoped>>,
+    /// Record views, for `each` publications of `scope = "record"`.
+    pub record_views: Option<Arc<views::RecordViews>>,
     /// Extra strings for `sys.inputs` (`--input KEY=VALUE`).
     pub extra_inputs: Arc<Vec<(String, String)>>,
     /// Characters of the content that no font covers (reported with their
@@ -61,7 +61,7 @@ pub struct Prepared {
     /// converted to, and for PDF/X its output intent.
     pub output_profile: Option<Arc<OutputProfile>>,
     /// The project's image settings (`[images]`).
-    pub images: crate::project::ImageLimits,
+    pub images: crate::project::ImageSettings,
     /// For an `each` publication showing record views: the content leaves
     /// of each record (for checks on one record's pages).
     pub record_leaves: Option<Arc<views::RecordLeaves>>,
@@ -98,7 +98,7 @@ fn image_frames(content: &Content) -> crate::world::ImageFrames {
 /// to: its PDF would show nothing of its own (a member without answers).
 fn nothing_to_print(
     content: &Content,
-    scoped: &views::Scoped,
+    views: &views::RecordViews,
     each: &str,
     key: &str,
     context: &str,
@@ -111,7 +111,7 @@ fn nothing_to_print(
         .enumerate()
         .filter_map(|(i, r)| {
             let id = r.get(key).and_then(crate::content::Data::plain)?;
-            if scoped.has_own(&id) {
+            if views.has_own(&id) {
                 return None;
             }
             Some(
@@ -200,18 +200,30 @@ pub fn prepare(
     Ok(prep)
 }
 
+/// Why [`schema_of`] has no schema to give.
+#[derive(Debug)]
+pub enum SchemaError {
+    /// The manifest declares no such publication.
+    Unknown(UnknownPublication),
+    /// The schema has problems: the diagnostics, with the texts they point
+    /// into.
+    Invalid(Preparation),
+}
+
 /// The schema of the publication `name`, without its content (which may be
-/// broken while an editor works on it); or the problems in the schema.
+/// broken while an editor works on it).
 pub fn schema_of(
     project: &Project,
     name: &str,
     limits: Limits,
-) -> Result<Result<Arc<Schema>, Preparation>, UnknownPublication> {
+) -> Result<Arc<Schema>, SchemaError> {
     let Some(publication) = project.publication(name) else {
-        return Err(UnknownPublication::new(project, name));
+        return Err(SchemaError::Unknown(UnknownPublication::new(project, name)));
     };
     let mut loader = Loader::new(project, limits);
-    Ok(loader.schema(publication).ok_or(loader.prep))
+    loader
+        .schema(publication)
+        .ok_or(SchemaError::Invalid(loader.prep))
 }
 
 /// Loads schemas and content files, each once, into a preparation.
@@ -287,31 +299,31 @@ impl<'a> Loader<'a> {
                 None => return,
             },
         };
-        let scoped = match &publication.each {
-            Some(each) if !publication.whole_content => {
+        let record_views = match &publication.each {
+            Some(each) if publication.scope == project::Scope::Record => {
                 let path: Vec<String> = each.split('.').map(String::from).collect();
-                let scoped = views::Scoped::new(
+                let views = views::RecordViews::new(
                     &content.data,
                     &schema.root,
                     &content_value,
                     &path,
                     &publication.key,
                 );
-                scoped.is_scoped().then(|| Arc::new(scoped))
+                views.is_scoped().then(|| Arc::new(views))
             }
             _ => None,
         };
-        if let (Some(scoped), Some(each)) = (&scoped, &publication.each) {
+        if let (Some(views), Some(each)) = (&record_views, &publication.each) {
             self.prep.diagnostics.extend(nothing_to_print(
                 &content,
-                scoped,
+                views,
                 each,
                 &publication.key,
                 &context,
             ));
         }
         let record_leaves = match &publication.each {
-            Some(each) if !publication.whole_content => {
+            Some(each) if publication.scope == project::Scope::Record => {
                 let path: Vec<String> = each.split('.').map(String::from).collect();
                 Some(Arc::new(views::RecordLeaves::new(
                     &content,
@@ -330,7 +342,7 @@ impl<'a> Loader<'a> {
             content,
             content_value,
             main,
-            scoped,
+            record_views,
             extra_inputs: inputs.clone(),
             output_profile,
             images: self.project.images,
@@ -398,7 +410,7 @@ impl<'a> Loader<'a> {
         &mut self,
         path: &ProjectPath,
         schema: &Schema,
-        records: Option<&project::Records>,
+        records: Option<&project::RecordSource>,
     ) -> Option<LoadedContent> {
         let bytes = self.read(path, "content file")?;
         let sheet = match records {

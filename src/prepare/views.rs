@@ -27,7 +27,7 @@ use crate::content::schema::{Kind, Spec};
 
 /// A prepared view builder.
 #[derive(Debug, Clone)]
-pub struct Scoped {
+pub struct RecordViews {
     root: Node,
 }
 
@@ -48,11 +48,11 @@ enum Node {
     Record(HashMap<String, Array>),
 }
 
-impl Scoped {
+impl RecordViews {
     /// Prepares views of `data` (typed by `spec`, converted to `value`) for
     /// records of the list at `each` whose identifying field is `key`.
-    pub fn new(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> Scoped {
-        Scoped {
+    pub fn new(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> RecordViews {
+        RecordViews {
             root: build(data, spec, value, each, key, &mut Vec::new()),
         }
     }
@@ -88,8 +88,8 @@ impl Scoped {
         walk(&self.root, record).unwrap_or(true)
     }
 
-    /// Whether views split into a [`Scoped::base`] and per-record
-    /// [`Scoped::varying`] fields (the content is an object).
+    /// Whether views split into a [`RecordViews::base`] and per-record
+    /// [`RecordViews::varying`] fields (the content is an object).
     pub fn splits(&self) -> bool {
         matches!(self.root, Node::Keep(_) | Node::Object { .. })
     }
@@ -97,8 +97,8 @@ impl Scoped {
     /// The part of every view that no record changes: the content with
     /// its top-level fields that hold record-scoped lists set to `none`
     /// (so no record's own data is in it), or `None` when the content is
-    /// not an object. [`Scoped::varying`] gives those fields for a record;
-    /// merged over the base, they make [`Scoped::view`].
+    /// not an object. [`RecordViews::varying`] gives those fields for a record;
+    /// merged over the base, they make [`RecordViews::view`].
     pub fn base(&self) -> Option<Value> {
         match &self.root {
             Node::Keep(v) => Some(v.clone()),
@@ -114,7 +114,7 @@ impl Scoped {
     }
 
     /// The top-level fields of `record`'s view that differ between records
-    /// (see [`Scoped::base`]).
+    /// (see [`RecordViews::base`]).
     pub fn varying(&self, record: &str) -> Dict {
         match &self.root {
             Node::Object { rebuild, .. } => rebuild
@@ -336,7 +336,7 @@ mod tests {
         )
         .unwrap();
         let value = to_value(&content.data);
-        let scoped = Scoped::new(
+        let scoped = RecordViews::new(
             &content.data,
             &schema.root,
             &value,

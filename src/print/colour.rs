@@ -14,72 +14,19 @@
 //! CMYK before this stage ([`super::images`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use moxcms::{ColorProfile, Layout, RenderingIntent, TransformF32Executor, TransformOptions};
 use typst::layout::FrameItem;
 use typst::syntax::Span;
 use typst::visualize::{Cmyk, Color, FixedStroke, ImageKind, Paint, ProcessColor};
 use typst_layout::PagedDocument;
 
-use super::images::jpeg_components;
-use super::pdfx::{OutputProfile, PdfX};
-
-/// Converts sRGB colours to the CMYK of an output profile.
-pub struct Converter {
-    transform: Arc<TransformF32Executor>,
-}
-
-impl std::fmt::Debug for Converter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Converter(sRGB → CMYK)")
-    }
-}
-
-/// A colour that could not be converted, and where it was drawn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unconverted {
-    /// The layout element that drew it.
-    pub span: Span,
-    /// Why.
-    pub message: String,
-    /// What to do about it.
-    pub hint: &'static str,
-}
+use super::Unconverted;
+use super::profile::OutputProfile;
+use crate::project::PdfX;
+use crate::raster::jpeg_components;
 
 /// The hint for colours that cannot be converted.
 const COLOUR_HINT: &str = "define print colours with cmyk(…), without transparency";
-
-impl Converter {
-    /// A converter into `profile`'s CMYK.
-    pub fn new(profile: &OutputProfile) -> Result<Converter, String> {
-        let dst = ColorProfile::new_from_slice(&profile.bytes)
-            .map_err(|e| format!("cannot read the output profile for colour conversion: {e}"))?;
-        let src = ColorProfile::new_srgb();
-        let options = TransformOptions {
-            rendering_intent: RenderingIntent::Perceptual,
-            ..Default::default()
-        };
-        let transform = src
-            .create_transform_f32(Layout::Rgb, &dst, Layout::Rgba, options)
-            .map_err(|e| format!("cannot convert sRGB to the output profile: {e}"))?;
-        Ok(Converter { transform })
-    }
-
-    /// The CMYK of an sRGB colour (components 0 to 1).
-    pub fn cmyk(&self, rgb: [f32; 3]) -> Cmyk {
-        let mut out = [0.0f32; 4];
-        // One pixel in, one out: the lengths match, so this cannot fail.
-        let _ = self.transform.transform(&rgb, &mut out);
-        let c = |v: f32| (v.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
-        Cmyk {
-            c: c(out[0]),
-            m: c(out[1]),
-            y: c(out[2]),
-            k: c(out[3]),
-        }
-    }
-}
 
 /// The document with every RGB colour converted to `profile`'s CMYK (and
 /// grey to K), and what could not be converted.
@@ -246,26 +193,4 @@ impl Run<'_> {
 /// CMYK and spot colours are not.
 pub fn is_rgb(c: &Color) -> bool {
     matches!(c, Color::Process(p) if !matches!(p, ProcessColor::Luma(_) | ProcessColor::Cmyk(_)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn srgb_converts_through_the_profile() {
-        let conv = Converter::new(&OutputProfile::japan_color_2011_coated()).unwrap();
-        let white = conv.cmyk([1.0, 1.0, 1.0]);
-        assert!(white.c + white.m + white.y + white.k < 0.02, "{white:?}");
-        // Black is the profile's rich black, within its ink limit (350 %).
-        let black = conv.cmyk([0.0, 0.0, 0.0]);
-        let total = black.c + black.m + black.y + black.k;
-        assert!(
-            black.k >= 0.75 && (3.0..=3.55).contains(&total),
-            "{black:?}"
-        );
-        // A pure red needs magenta and yellow, hardly any cyan.
-        let red = conv.cmyk([1.0, 0.0, 0.0]);
-        assert!(red.m > 0.7 && red.y > 0.7 && red.c < 0.1, "{red:?}");
-    }
 }

@@ -30,13 +30,13 @@ use typst::syntax::Span;
 use typst::visualize::{ExchangeFormat, Image, ImageKind, RasterImage};
 use typst_layout::PagedDocument;
 
-use super::colour::Unconverted;
-use super::pdfx::OutputProfile;
-use crate::project::{ImageLimits, RenderingIntent};
+use super::Unconverted;
+use super::profile::OutputProfile;
+use crate::project::{ImageSettings, RenderingIntent};
 
 /// How a variant's images come out.
 #[derive(Debug, Clone)]
-pub struct Output {
+pub struct Target {
     /// Pixels per inch above which an image is downsampled.
     pub max_ppi: f64,
     /// JPEG quality of re-encoded images (1–100).
@@ -45,24 +45,24 @@ pub struct Output {
     pub cmyk: Option<(Arc<OutputProfile>, RenderingIntent)>,
 }
 
-impl Output {
+impl Target {
     /// The output of a print (`print = true`) or screen variant, converting
     /// to `cmyk` if given.
-    pub fn new(limits: &ImageLimits, print: bool, cmyk: Option<Arc<OutputProfile>>) -> Output {
-        Output {
+    pub fn new(settings: &ImageSettings, print: bool, cmyk: Option<Arc<OutputProfile>>) -> Target {
+        Target {
             max_ppi: if print {
-                limits.print_ppi
+                settings.print_ppi
             } else {
-                limits.screen_ppi
+                settings.screen_ppi
             },
-            quality: limits.jpeg_quality,
-            cmyk: cmyk.map(|p| (p, limits.intent)),
+            quality: settings.jpeg_quality,
+            cmyk: cmyk.map(|p| (p, settings.intent)),
         }
     }
 }
 
-/// Images already processed, by content and target: shared by the jobs of
-/// a batch. Holds at most [`Cache::BUDGET`] bytes of pixels; beyond that it
+/// Images already processed, by content and target, and the colour
+/// transforms made for them: shared by the jobs of a batch. Holds at most [`Cache::BUDGET`] bytes of pixels; beyond that it
 /// starts again (a batch of distinct photos does not keep them all).
 #[derive(Default)]
 pub struct Cache {
@@ -72,8 +72,6 @@ pub struct Cache {
 #[derive(Default)]
 struct CacheInner {
     map: HashMap<u128, Result<Image, String>>,
-    /// Image files reduced before Typst reads them, by content and frame.
-    files: HashMap<u128, Bytes>,
     bytes: usize,
     /// Colour transforms by source profile, output profile and intent.
     transforms: HashMap<u128, Arc<Transform8BitExecutor>>,
@@ -85,7 +83,6 @@ impl CacheInner {
     fn admit(&mut self, size: usize) {
         if self.bytes + size > Cache::BUDGET {
             self.map.clear();
-            self.files.clear();
             self.bytes = 0;
         }
         self.bytes += size;
@@ -121,28 +118,6 @@ impl Cache {
             inner.map.insert(key, made.clone());
         }
         made
-    }
-
-    /// `bytes` of an image file, reduced to what a `frame` (width and
-    /// height in points) filled at `ppi` can show ([`reduce`]), once per
-    /// content and frame.
-    pub fn reduced(&self, bytes: Bytes, frame: (f64, f64), ppi: f64) -> Bytes {
-        let key =
-            typst::utils::hash128(&(&bytes, frame.0.to_bits(), frame.1.to_bits(), ppi.to_bits()));
-        if let Some(hit) = self
-            .inner
-            .lock()
-            .ok()
-            .and_then(|m| m.files.get(&key).cloned())
-        {
-            return hit;
-        }
-        let out = reduce(&bytes, frame, ppi).map_or(bytes, Bytes::new);
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.admit(out.len());
-            inner.files.insert(key, out.clone());
-        }
-        out
     }
 
     /// The transform from `icc` (or sRGB) into `profile`'s CMYK, made once.
@@ -195,9 +170,9 @@ fn pixel_bytes(image: &Image) -> usize {
 /// The document with its raster images sized (and for PDF/X coloured) for
 /// `output`, and the images that could not be (at the layout line that
 /// placed them).
-pub fn prepare(
+pub fn convert(
     document: &PagedDocument,
-    output: &Output,
+    output: &Target,
     cache: &Cache,
 ) -> (PagedDocument, Vec<Unconverted>) {
     let mut problems = Vec::new();
@@ -235,7 +210,7 @@ enum Source {
 fn fitted(
     image: &Image,
     size: Size,
-    output: &Output,
+    output: &Target,
     cache: &Cache,
 ) -> Result<Option<Image>, String> {
     let ImageKind::Raster(raster) = image.kind() else {
@@ -252,7 +227,7 @@ fn fitted(
     } else {
         1.0
     };
-    let source = if jpeg_components(raster.data()) == Some(4) {
+    let source = if crate::raster::jpeg_components(raster.data()) == Some(4) {
         Source::CmykJpeg
     } else if is_rgb(raster) {
         Source::Rgb
@@ -290,7 +265,7 @@ fn process(
     raster: &RasterImage,
     source: Source,
     (tw, th): (u32, u32),
-    output: &Output,
+    output: &Target,
     cache: &Cache,
 ) -> Result<(Bytes, ExchangeFormat), String> {
     let was_png = matches!(
@@ -399,7 +374,7 @@ fn decode_cmyk(data: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
         .dimensions()
         .ok_or("cannot read a CMYK JPEG's size")?;
     // JPEGs from Adobe software (and from pamphlet) store CMYK inverted.
-    let inverted = adobe_app14(data);
+    let inverted = crate::raster::is_adobe(data);
     let pixels = if inverted {
         pixels.into_iter().map(|v| u8::MAX - v).collect()
     } else {
@@ -408,18 +383,13 @@ fn decode_cmyk(data: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
     Ok((pixels, w as u32, h as u32))
 }
 
-/// Whether a JPEG has Adobe's APP14 marker (whose CMYK is stored inverted).
-fn adobe_app14(data: &[u8]) -> bool {
-    segments(data).any(|(marker, body)| marker == 0xEE && body.starts_with(b"Adobe"))
-}
-
 fn encode_jpeg(
     pixels: &[u8],
     w: u32,
     h: u32,
     colour: jpeg_encoder::ColorType,
     icc: Option<Vec<u8>>,
-    output: &Output,
+    output: &Target,
 ) -> Result<Bytes, String> {
     let too_large = || format!("an image of {w} × {h} pixels is too large to encode");
     let (w16, h16) = (
@@ -447,137 +417,8 @@ fn encode_png(image: &DynamicImage) -> Result<Bytes, String> {
     Ok(Bytes::new(out.into_inner()))
 }
 
-/// An image file (JPEG or PNG, not CMYK) reduced to what a `frame` (points)
-/// can show at `ppi` when the image covers it, before Typst decodes it: a
-/// 12-megapixel photo for a 57 mm frame becomes about 1,000 pixels wide.
-/// Turned upright (EXIF), its profile kept, re-encoded without visible
-/// loss (JPEG quality 95, or PNG); the print stage then sizes it exactly
-/// for its placement. `None` when it is small enough, or not one pamphlet
-/// reduces (Typst then reads the file as it is).
-pub fn reduce(bytes: &[u8], frame: (f64, f64), ppi: f64) -> Option<Vec<u8>> {
-    use image::ImageDecoder;
-    if jpeg_components(bytes) == Some(4) {
-        return None;
-    }
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?;
-    let format = reader.format()?;
-    if !matches!(format, image::ImageFormat::Jpeg | image::ImageFormat::Png) {
-        return None;
-    }
-    let (w, h) = reader.into_dimensions().ok()?;
-    let (tw, th) = (frame.0 / 72.0 * ppi, frame.1 / 72.0 * ppi);
-    let scale = (tw / f64::from(w)).max(th / f64::from(h));
-    if scale > 0.8 {
-        return None;
-    }
-    let mut decoder = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_decoder()
-        .ok()?;
-    let orientation = decoder.orientation().ok()?;
-    let icc = decoder.icc_profile().ok().flatten();
-    let mut img = DynamicImage::from_decoder(decoder).ok()?;
-    img.apply_orientation(orientation);
-    let (w, h) = (img.width(), img.height());
-    let (nw, nh) = (
-        ((f64::from(w) * scale).ceil() as u32).max(1),
-        ((f64::from(h) * scale).ceil() as u32).max(1),
-    );
-    let small = match &img {
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_) => {
-            DynamicImage::ImageLuma8(image::imageops::thumbnail(&img.to_luma8(), nw, nh))
-        }
-        i if i.color().has_alpha() => {
-            DynamicImage::ImageRgba8(image::imageops::thumbnail(&img.to_rgba8(), nw, nh))
-        }
-        _ => DynamicImage::ImageRgb8(image::imageops::thumbnail(&img.to_rgb8(), nw, nh)),
-    };
-    let mut out = Vec::new();
-    if format == image::ImageFormat::Jpeg {
-        let colour = if small.color().channel_count() == 1 {
-            jpeg_encoder::ColorType::Luma
-        } else {
-            jpeg_encoder::ColorType::Rgb
-        };
-        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 95);
-        if let Some(icc) = &icc {
-            encoder.add_icc_profile(icc).ok()?;
-        }
-        encoder
-            .encode(
-                small.as_bytes(),
-                u16::try_from(nw).ok()?,
-                u16::try_from(nh).ok()?,
-                colour,
-            )
-            .ok()?;
-    } else {
-        use image::ImageEncoder;
-        let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
-        if let Some(icc) = icc {
-            let _ = encoder.set_icc_profile(icc);
-        }
-        encoder
-            .write_image(small.as_bytes(), nw, nh, small.color().into())
-            .ok()?;
-    }
-    Some(out)
-}
-
 /// Whether a raster image is RGB: neither grey nor a CMYK JPEG.
 pub fn is_rgb(raster: &RasterImage) -> bool {
-    raster.dynamic().color().channel_count() > 2 && jpeg_components(raster.data()) != Some(4)
-}
-
-/// A JPEG's marker segments, up to and including its start of scan (SOS,
-/// whose body is the scan header): `(marker, body)`. Markers without a
-/// body (fill bytes, RSTn, TEM, a stray SOI) are skipped. It ends early,
-/// without an SOS, at a byte that is not a marker, at the end of image, or
-/// at a segment cut short.
-pub fn segments(data: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
-    let mut i = if data.starts_with(&[0xFF, 0xD8]) {
-        2
-    } else {
-        data.len()
-    };
-    let mut scan = false;
-    std::iter::from_fn(move || {
-        if scan {
-            return None;
-        }
-        let marker = loop {
-            if i + 4 > data.len() || data[i] != 0xFF {
-                return None;
-            }
-            match data[i + 1] {
-                0xFF => i += 1,
-                0x01 | 0xD0..=0xD8 => i += 2,
-                marker => break marker,
-            }
-        };
-        if marker == 0xD9 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let body = data.get(i + 4..i + 2 + len)?;
-        i += 2 + len;
-        scan = marker == 0xDA;
-        Some((marker, body))
-    })
-}
-
-/// Whether a JPEG marker starts a frame (SOF0–SOF15, except DHT, JPG and
-/// DAC), whose header holds the size and the number of components.
-pub fn is_frame_header(marker: u8) -> bool {
-    (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
-}
-
-/// The number of colour components of a JPEG, from its frame header.
-pub fn jpeg_components(data: &[u8]) -> Option<u8> {
-    segments(data)
-        .find(|(m, _)| is_frame_header(*m))
-        .and_then(|(_, body)| body.get(5).copied())
+    raster.dynamic().color().channel_count() > 2
+        && crate::raster::jpeg_components(raster.data()) != Some(4)
 }

@@ -431,6 +431,8 @@ fn broken(a: &Line, b: &Line) -> bool {
     b.page != a.page || b.y < a.y
 }
 
+/// The rules on one paragraph's lines, in order: runt, widow, kinsoku,
+/// overfull, measure.
 fn check_paragraph(
     index: usize,
     pl: &[usize],
@@ -438,58 +440,105 @@ fn check_paragraph(
     settings: &LintSettings,
     out: &mut Vec<Finding>,
 ) {
-    let last = &lines[*pl.last().unwrap_or(&pl[0])];
-    let finding = |rule, page, message| Finding {
-        rule,
-        page,
-        message,
-        paragraph: Some(index),
-    };
-    if pl.len() >= 2 {
-        let chars = last.text.chars().count();
-        let longest = pl
-            .iter()
-            .map(|&i| lines[i].x1 - lines[i].x0)
-            .fold(0.0, f64::max);
-        let width = last.x1 - last.x0;
-        if chars <= settings.runt_chars || width < settings.runt_share * longest {
-            out.push(finding(
-                Rule::Runt,
-                last.page,
-                format!(
-                    "the paragraph's last line holds only 「{}」 ({chars} character(s))",
-                    last.text
-                ),
-            ));
+    let p = Para { index, pl, lines };
+    out.extend(runt(&p, settings));
+    out.extend(widows(&p, settings));
+    out.extend(kinsoku(&p));
+    out.extend(overfull(&p));
+    out.extend(measure(&p, settings));
+}
+
+/// A paragraph found on the pages: its index among the content's
+/// paragraphs and its lines (indices into `lines`).
+struct Para<'a> {
+    index: usize,
+    pl: &'a [usize],
+    lines: &'a [Line],
+}
+
+impl Para<'_> {
+    fn line(&self, k: usize) -> &Line {
+        &self.lines[self.pl[k]]
+    }
+
+    fn last(&self) -> &Line {
+        self.line(self.pl.len() - 1)
+    }
+
+    fn finding(&self, rule: Rule, page: usize, message: String) -> Finding {
+        Finding {
+            rule,
+            page,
+            message,
+            paragraph: Some(self.index),
         }
-        // Broken across a page or column with too few lines on a side.
-        for (side, w) in (1..).zip(pl.windows(2)) {
-            let (a, b) = (&lines[w[0]], &lines[w[1]]);
-            if broken(a, b) {
-                let after = pl.len() - side;
-                if side < settings.min_lines || after < settings.min_lines {
-                    out.push(finding(
-                        Rule::Widow,
-                        a.page,
-                        format!(
-                            "the paragraph is broken {side} line(s) before and {after} after a {}; keep at least {} on each side",
-                            if b.page != a.page { "page break" } else { "column break" },
-                            settings.min_lines
-                        ),
-                    ));
-                }
+    }
+}
+
+/// A last line of at most `runt_chars` characters, or shorter than
+/// `runt_share` of the longest.
+fn runt(p: &Para, settings: &LintSettings) -> Option<Finding> {
+    if p.pl.len() < 2 {
+        return None;
+    }
+    let last = p.last();
+    let chars = last.text.chars().count();
+    let longest =
+        p.pl.iter()
+            .map(|&i| p.lines[i].x1 - p.lines[i].x0)
+            .fold(0.0, f64::max);
+    let width = last.x1 - last.x0;
+    (chars <= settings.runt_chars || width < settings.runt_share * longest).then(|| {
+        p.finding(
+            Rule::Runt,
+            last.page,
+            format!(
+                "the paragraph's last line holds only 「{}」 ({chars} character(s))",
+                last.text
+            ),
+        )
+    })
+}
+
+/// Broken across a page or column with fewer than `min_lines` lines on a
+/// side.
+fn widows(p: &Para, settings: &LintSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if p.pl.len() < 2 {
+        return out;
+    }
+    for (side, w) in (1..).zip(p.pl.windows(2)) {
+        let (a, b) = (&p.lines[w[0]], &p.lines[w[1]]);
+        if broken(a, b) {
+            let after = p.pl.len() - side;
+            if side < settings.min_lines || after < settings.min_lines {
+                out.push(p.finding(
+                    Rule::Widow,
+                    a.page,
+                    format!(
+                        "the paragraph is broken {side} line(s) before and {after} after a {}; keep at least {} on each side",
+                        if b.page != a.page { "page break" } else { "column break" },
+                        settings.min_lines
+                    ),
+                ));
             }
         }
     }
-    // Kinsoku: line starts and ends.
-    for (k, &i) in pl.iter().enumerate() {
-        let l = &lines[i];
+    out
+}
+
+/// Kinsoku: a line may not start with a closing bracket or small kana (a
+/// bullet may open a paragraph), nor end with an opening bracket.
+fn kinsoku(p: &Para) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for k in 0..p.pl.len() {
+        let l = p.line(k);
         let (Some(c0), Some(cn)) = (l.text.chars().next(), l.text.chars().last()) else {
             continue;
         };
         let bullet = k == 0 && c0 == '・';
         if NO_START.contains(c0) && !bullet && k > 0 {
-            out.push(finding(
+            out.push(p.finding(
                 Rule::Kinsoku,
                 l.page,
                 format!(
@@ -498,8 +547,8 @@ fn check_paragraph(
                 ),
             ));
         }
-        if NO_END.contains(cn) && k + 1 < pl.len() {
-            out.push(finding(
+        if NO_END.contains(cn) && k + 1 < p.pl.len() {
+            out.push(p.finding(
                 Rule::Kinsoku,
                 l.page,
                 format!(
@@ -509,47 +558,57 @@ fn check_paragraph(
             ));
         }
     }
-    // Overfull: past the right edge the paragraph's other lines share.
-    if pl.len() >= 3 {
-        let mut rights: Vec<f64> = pl[..pl.len() - 1].iter().map(|&i| lines[i].x1).collect();
-        rights.sort_by(f64::total_cmp);
-        let edge = rights[rights.len() / 2];
-        // Punctuation may hang into the margin (Typst's `overhang`), by up
-        // to about an em; more is a line that did not break.
-        let over = |i: usize| lines[i].x1 > edge + lines[i].size && !broken_column(lines, pl, i);
-        if let Some(&i) = pl.iter().find(|&&i| over(i)) {
-            let l = &lines[i];
-            out.push(finding(
-                Rule::Overfull,
-                l.page,
-                format!(
-                    "a line runs {:.1} mm past the paragraph's edge: 「{}」",
-                    (l.x1 - edge) * 25.4 / 72.0,
-                    excerpt(&l.text)
-                ),
-            ));
-        }
+    out
+}
+
+/// Overfull: a line past the right edge the paragraph's other lines share.
+fn overfull(p: &Para) -> Option<Finding> {
+    if p.pl.len() < 3 {
+        return None;
     }
-    // Measure: the paragraph's usual line (not an overfull one), for
-    // paragraphs of two lines or more (not headings and labels).
-    if pl.len() >= 2 {
-        let mut ems: Vec<f64> = pl[..pl.len() - 1]
-            .iter()
-            .map(|&i| (lines[i].x1 - lines[i].x0) / lines[i].size)
-            .collect();
-        ems.sort_by(f64::total_cmp);
-        let ems = ems[ems.len() / 2];
-        if ems > settings.measure as f64 + 0.5 {
-            out.push(finding(
-                Rule::Measure,
-                lines[pl[0]].page,
-                format!(
-                    "lines of {ems:.0} characters; body text reads best at {} or fewer (set it in columns, or narrower)",
-                    settings.measure
-                ),
-            ));
-        }
+    let (pl, lines) = (p.pl, p.lines);
+    let mut rights: Vec<f64> = pl[..pl.len() - 1].iter().map(|&i| lines[i].x1).collect();
+    rights.sort_by(f64::total_cmp);
+    let edge = rights[rights.len() / 2];
+    // Punctuation may hang into the margin (Typst's `overhang`), by up
+    // to about an em; more is a line that did not break.
+    let over = |i: usize| lines[i].x1 > edge + lines[i].size && !broken_column(lines, pl, i);
+    let &i = pl.iter().find(|&&i| over(i))?;
+    let l = &lines[i];
+    Some(p.finding(
+        Rule::Overfull,
+        l.page,
+        format!(
+            "a line runs {:.1} mm past the paragraph's edge: 「{}」",
+            (l.x1 - edge) * 25.4 / 72.0,
+            excerpt(&l.text)
+        ),
+    ))
+}
+
+/// Measure: the paragraph's usual line (not an overfull one) longer than
+/// `measure` characters, for paragraphs of two lines or more (not
+/// headings and labels).
+fn measure(p: &Para, settings: &LintSettings) -> Option<Finding> {
+    if p.pl.len() < 2 {
+        return None;
     }
+    let mut ems: Vec<f64> = p.pl[..p.pl.len() - 1]
+        .iter()
+        .map(|&i| (p.lines[i].x1 - p.lines[i].x0) / p.lines[i].size)
+        .collect();
+    ems.sort_by(f64::total_cmp);
+    let ems = ems[ems.len() / 2];
+    (ems > settings.measure as f64 + 0.5).then(|| {
+        p.finding(
+            Rule::Measure,
+            p.line(0).page,
+            format!(
+                "lines of {ems:.0} characters; body text reads best at {} or fewer (set it in columns, or narrower)",
+                settings.measure
+            ),
+        )
+    })
 }
 
 /// Whether line `i` of `pl` is in another column than the paragraph's

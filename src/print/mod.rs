@@ -16,13 +16,15 @@
 //!    writes, so that MediaBox ⊃ BleedBox ⊃ TrimBox on every page;
 //! 4. for PDF/X (the default of print variants), converts RGB colours to
 //!    the output profile's CMYK before export ([`colour`]) and adds the
-//!    output intent and the standard's metadata after it ([`pdfx`]).
+//!    output intent and the standard's metadata after it ([`pdfx`]), both
+//!    for the output profile of [`profile`].
 
 pub mod colour;
 pub mod images;
 pub mod lint;
 pub mod pdfx;
 pub mod preflight;
+pub mod profile;
 
 use std::sync::Arc;
 
@@ -35,7 +37,20 @@ use typst::visualize::{
 };
 use typst_layout::PagedDocument;
 
-use crate::project::{PrintSettings, mm};
+use crate::project::PrintSettings;
+use crate::units::mm;
+
+/// A colour or image the print stage could not convert for the output,
+/// and where the layout drew it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unconverted {
+    /// The layout element that drew it.
+    pub span: Span,
+    /// Why.
+    pub message: String,
+    /// What to do about it.
+    pub hint: &'static str,
+}
 
 /// Calls `f` on every item of `frame` and of the groups inside it (a
 /// group's items before the group).
@@ -208,9 +223,9 @@ pub fn finish(
 #[derive(Debug, Clone, Copy)]
 pub struct PdfXOutput<'a> {
     /// The part.
-    pub part: pdfx::PdfX,
+    pub part: crate::project::PdfX,
     /// The printing condition.
-    pub profile: &'a pdfx::OutputProfile,
+    pub profile: &'a profile::OutputProfile,
     /// Its dates, in seconds since the Unix epoch.
     pub timestamp: i64,
 }

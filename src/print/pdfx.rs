@@ -21,146 +21,10 @@
 //! - no annotations: links mean nothing on paper, and PDF/X forbids
 //!   annotations inside the trim.
 
-use std::io::Write;
-use std::sync::{Arc, OnceLock};
-
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 
-pub use crate::project::PdfX;
-
-/// A CMYK output profile: the printing condition the PDF is made for.
-#[derive(Debug)]
-pub struct OutputProfile {
-    /// The ICC profile, exactly as in its file.
-    pub bytes: Vec<u8>,
-    /// Its description (`Japan Color 2011 Coated`): the output condition.
-    pub description: String,
-    /// A hash of the bytes, for fingerprints.
-    pub hash: u128,
-    /// The bytes Flate-compressed, made once.
-    compressed: OnceLock<Vec<u8>>,
-    /// The sRGB to CMYK conversion into this profile, made once, when the
-    /// first RGB colour needs it.
-    converter: OnceLock<Result<super::colour::Converter, String>>,
-}
-
-/// The default output profile's file, in the repository.
-const JAPAN_COLOR_2011_COATED: &[u8] = include_bytes!("../../profiles/JapanColor2011Coated.icc");
-
-/// The same, Flate-compressed by `build.rs`.
-const JAPAN_COLOR_2011_COATED_ZLIB: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/JapanColor2011Coated.icc.zlib"));
-
-impl OutputProfile {
-    /// Reads an ICC profile and checks that it describes a CMYK printing
-    /// condition: an ICC profile (`acsp`), device class output (`prtr`),
-    /// colour space CMYK, and a size that matches its header.
-    pub fn parse(bytes: Vec<u8>) -> Result<OutputProfile, String> {
-        if bytes.len() < 132 || &bytes[36..40] != b"acsp" {
-            return Err("not an ICC profile".into());
-        }
-        let declared = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-        if declared != bytes.len() {
-            return Err(format!(
-                "the ICC profile is cut short or padded: its header says {declared} bytes, the file has {}",
-                bytes.len()
-            ));
-        }
-        let class = String::from_utf8_lossy(&bytes[12..16]).trim().to_string();
-        let space = String::from_utf8_lossy(&bytes[16..20]).trim().to_string();
-        if class != "prtr" {
-            return Err(format!(
-                "the ICC profile is a `{class}` profile, not an output (`prtr`) profile of a printing condition"
-            ));
-        }
-        if space != "CMYK" {
-            return Err(format!(
-                "the ICC profile's colour space is {space}, not CMYK"
-            ));
-        }
-        let description = description(&bytes).unwrap_or_else(|| "Custom CMYK".into());
-        Ok(OutputProfile {
-            hash: typst::utils::hash128(&bytes),
-            bytes,
-            description,
-            compressed: OnceLock::new(),
-            converter: OnceLock::new(),
-        })
-    }
-
-    /// Japan Color 2011 Coated, the default: the condition of most Japanese
-    /// sheet-fed offset printing on coated paper (see `profiles/README.md`
-    /// for its licence).
-    pub fn japan_color_2011_coated() -> Arc<OutputProfile> {
-        static PROFILE: OnceLock<Arc<OutputProfile>> = OnceLock::new();
-        PROFILE
-            .get_or_init(|| {
-                let profile = OutputProfile::parse(JAPAN_COLOR_2011_COATED.to_vec())
-                    .expect("the bundled profile is a CMYK output profile");
-                let _ = profile
-                    .compressed
-                    .set(JAPAN_COLOR_2011_COATED_ZLIB.to_vec());
-                Arc::new(profile)
-            })
-            .clone()
-    }
-
-    /// The conversion from sRGB into this profile's CMYK.
-    pub fn converter(&self) -> Result<&super::colour::Converter, String> {
-        self.converter
-            .get_or_init(|| super::colour::Converter::new(self))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// The profile, Flate-compressed (once per process: a batch embeds the
-    /// same bytes in every PDF; the bundled one at build time).
-    fn compressed(&self) -> &[u8] {
-        self.compressed.get_or_init(|| {
-            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-            // Writing to a Vec cannot fail.
-            let _ = e.write_all(&self.bytes);
-            e.finish().unwrap_or_default()
-        })
-    }
-}
-
-/// The text of an ICC profile's `desc` tag (v2 `desc` or v4 `mluc`).
-fn description(bytes: &[u8]) -> Option<String> {
-    let be32 = |at: usize| -> Option<usize> {
-        let b = bytes.get(at..at + 4)?;
-        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let count = be32(128)?;
-    for i in 0..count.min(1024) {
-        let entry = 132 + 12 * i;
-        if bytes.get(entry..entry + 4)? != b"desc" {
-            continue;
-        }
-        let (offset, size) = (be32(entry + 4)?, be32(entry + 8)?);
-        let tag = bytes.get(offset..offset.checked_add(size)?)?;
-        return match tag.get(0..4)? {
-            b"desc" => {
-                let len = u32::from_be_bytes(tag.get(8..12)?.try_into().ok()?) as usize;
-                let text = tag.get(12..12 + len)?;
-                let text = text.split(|b| *b == 0).next()?;
-                Some(String::from_utf8_lossy(text).trim().to_string())
-            }
-            b"mluc" => {
-                let len = u32::from_be_bytes(tag.get(20..24)?.try_into().ok()?) as usize;
-                let at = u32::from_be_bytes(tag.get(24..28)?.try_into().ok()?) as usize;
-                let units: Vec<u16> = tag
-                    .get(at..at + len)?
-                    .chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect();
-                Some(String::from_utf16_lossy(&units).trim().to_string())
-            }
-            _ => None,
-        };
-    }
-    None
-}
+use super::profile::OutputProfile;
+use crate::project::PdfX;
 
 /// Makes `doc` a PDF/X file of `part` for the printing condition of
 /// `profile`, dated `timestamp` (seconds since the Unix epoch).
@@ -255,7 +119,7 @@ fn info(doc: &mut Document, part: PdfX, timestamp: i64) -> Info {
     dict.set("Trapped", Object::Name(b"False".to_vec()));
     dict.set("CreationDate", text_string(&date));
     dict.set("ModDate", text_string(&date));
-    let get = |key: &[u8]| dict.get(key).ok().and_then(decode_text);
+    let get = |key: &[u8]| dict.get(key).ok().and_then(read_text_string);
     Info {
         title: get(b"Title"),
         author: get(b"Author"),
@@ -389,7 +253,7 @@ pub fn text_string(s: &str) -> Object {
 
 /// Decodes a PDF text string (UTF-16BE with a byte order mark, UTF-8 with
 /// one, or PDFDocEncoding read as Latin-1).
-pub fn decode_text(o: &Object) -> Option<String> {
+pub fn read_text_string(o: &Object) -> Option<String> {
     let Object::String(bytes, _) = o else {
         return None;
     };
@@ -441,33 +305,6 @@ pub fn civil(days: i64) -> (i32, u8, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bundled_profile_is_japan_color_2011_coated() {
-        let p = OutputProfile::japan_color_2011_coated();
-        assert_eq!(p.description, "Japan Color 2011 Coated");
-        assert_eq!(p.bytes.len(), 1_979_304);
-    }
-
-    #[test]
-    fn profiles_that_are_not_cmyk_output_profiles_are_refused() {
-        let mut bytes = JAPAN_COLOR_2011_COATED.to_vec();
-        bytes[12..16].copy_from_slice(b"mntr");
-        assert!(OutputProfile::parse(bytes).unwrap_err().contains("`mntr`"));
-        let mut bytes = JAPAN_COLOR_2011_COATED.to_vec();
-        bytes[16..20].copy_from_slice(b"RGB ");
-        assert!(OutputProfile::parse(bytes).unwrap_err().contains("RGB"));
-        let bytes = JAPAN_COLOR_2011_COATED[..5000].to_vec();
-        assert!(
-            OutputProfile::parse(bytes)
-                .unwrap_err()
-                .contains("cut short")
-        );
-        assert_eq!(
-            OutputProfile::parse(b"%PDF-1.7 not a profile".repeat(10)).unwrap_err(),
-            "not an ICC profile"
-        );
-    }
 
     #[test]
     fn dates() {

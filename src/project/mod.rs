@@ -23,7 +23,7 @@
 //! relative to the project root and may not leave it.
 
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -32,8 +32,6 @@ use crate::content::{SheetFormat, TextEncoding};
 use crate::diag::{Diagnostic, Position};
 
 mod read;
-mod units;
-pub use self::units::{PAPER_SIZES, mm, parse_length, parse_size};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "pamphlet.toml";
@@ -51,13 +49,15 @@ pub struct Project {
     pub font_dirs: Vec<ProjectPath>,
     /// The publications, by name.
     pub publications: Vec<Publication>,
-    /// What the content's images must be (`[images]`).
-    pub images: ImageLimits,
+    /// The content's and the output's images (`[images]`).
+    pub images: ImageSettings,
 }
 
-/// Limits for the images the content names (`[images]` in the manifest).
+/// The `[images]` table of the manifest: what the content's images must
+/// be (resolution in their frame, cropping), and how the output's images
+/// are made (resolution, JPEG quality, rendering intent).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ImageLimits {
+pub struct ImageSettings {
     /// Under this effective resolution in its frame an image is an error.
     pub min_ppi: f64,
     /// Under this it is a warning.
@@ -74,7 +74,7 @@ pub struct ImageLimits {
     pub intent: RenderingIntent,
 }
 
-impl Default for ImageLimits {
+impl Default for ImageSettings {
     fn default() -> Self {
         Self {
             min_ppi: 150.0,
@@ -146,10 +146,8 @@ pub struct Publication {
     pub each_at: Option<Position>,
     /// The field that identifies an item (`--record`), default `id`.
     pub key: String,
-    /// Whether a record's template sees only its own items of record-scoped
-    /// lists (`scope = "record"`, the default) or the whole content
-    /// (`scope = "all"`).
-    pub whole_content: bool,
+    /// What a record's template sees (`scope`).
+    pub scope: Scope,
     /// The page count the layout promises.
     pub pages: PageRule,
     /// Print settings.
@@ -175,12 +173,26 @@ pub struct Publication {
     pub lint: LintSettings,
     /// A list of the content read from a spreadsheet
     /// (`[publications.NAME.records]`).
-    pub records: Option<Records>,
+    pub records: Option<RecordSource>,
 }
 
-/// A list of the content read from a spreadsheet: one item per row.
+/// What the template of one record of an `each` publication sees
+/// (`scope` in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Only its own items of the lists that belong to records (`"record"`,
+    /// the default): one changed answer rebuilds one handout.
+    #[default]
+    Record,
+    /// The whole content (`"all"`).
+    All,
+}
+
+/// Where a list of the content comes from when it is read from a
+/// spreadsheet (`[publications.NAME.records]`): one item per row.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Records {
+pub struct RecordSource {
     /// The CSV/TSV file or workbook.
     pub file: ProjectPath,
     /// The dotted path of the list its rows become (default: `each`).
@@ -423,11 +435,11 @@ impl PrintSettings {
 impl Default for PrintSettings {
     fn default() -> Self {
         Self {
-            trim_width: mm(210.0),
-            trim_height: mm(297.0),
-            bleed: mm(3.0),
+            trim_width: crate::units::mm(210.0),
+            trim_height: crate::units::mm(297.0),
+            bleed: crate::units::mm(3.0),
             marks: true,
-            safe: mm(3.0),
+            safe: crate::units::mm(3.0),
             max_ink: 350.0,
         }
     }
@@ -537,39 +549,6 @@ impl Project {
     }
 }
 
-/// Checks that `s` is a relative path that stays inside the project, and
-/// normalises it.
-pub fn relative_path(s: &str) -> Result<PathBuf, String> {
-    if s.is_empty() {
-        return Err("the path is empty".into());
-    }
-    if s.contains('\\') {
-        return Err(format!("`{s}` contains a backslash; write paths with `/`"));
-    }
-    let p = Path::new(s);
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::Normal(n) => out.push(n),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return Err(format!("`{s}` leaves the project folder"));
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(format!(
-                    "`{s}` is an absolute path; it must be relative to the project folder"
-                ));
-            }
-        }
-    }
-    if out.as_os_str().is_empty() {
-        return Err(format!("`{s}` names the project folder itself"));
-    }
-    Ok(out)
-}
-
 /// Replaces each `{field}` of an output pattern with what `fill` gives for
 /// the field's name.
 pub fn fill_pattern(
@@ -601,7 +580,7 @@ fn check_output_pattern(pattern: &str) -> Result<(), String> {
     if !probe.ends_with(".pdf") {
         return Err(format!("output `{pattern}` must end in `.pdf`"));
     }
-    relative_path(&probe).map(|_| ())
+    crate::paths::relative_path(&probe).map(|_| ())
 }
 
 #[cfg(test)]
@@ -623,8 +602,8 @@ mod tests {
         .unwrap();
         let a = &p.publications[0];
         assert_eq!(a.schema.rel, PathBuf::from("layouts/a/schema.yaml"));
-        assert!((a.print.bleed - mm(5.0)).abs() < 1e-9);
-        assert!((a.print.trim_width - mm(148.0)).abs() < 1e-9);
+        assert!((a.print.bleed - crate::units::mm(5.0)).abs() < 1e-9);
+        assert!((a.print.trim_width - crate::units::mm(148.0)).abs() < 1e-9);
         assert_eq!(a.screen_output, "a.screen.pdf");
     }
 
@@ -649,9 +628,5 @@ mod tests {
         assert!(check_output_pattern("../x.pdf").is_err());
         assert!(check_output_pattern("x.png").is_err());
         assert!(check_output_pattern("{id.pdf").is_err());
-        assert_eq!(
-            relative_path("./a/../b/c.yaml").unwrap(),
-            PathBuf::from("b/c.yaml")
-        );
     }
 }

@@ -11,13 +11,31 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DEFAULT_PRINT_STANDARDS, ImageLimits, LintRule, LintSettings, MANIFEST, PDF_STANDARDS,
-    PageRule, PdfX, PrintSettings, ProjectPath, Publication, Records, RenderingIntent, Variant,
-    check_output_pattern, parse_length, parse_size, relative_path,
+    DEFAULT_PRINT_STANDARDS, ImageSettings, LintRule, LintSettings, MANIFEST, PDF_STANDARDS,
+    PageRule, PdfX, PrintSettings, ProjectPath, Publication, RecordSource, RenderingIntent, Scope,
+    Variant, check_output_pattern,
 };
 use crate::content::schema::did_you_mean;
 use crate::content::{SheetFormat, TextEncoding};
 use crate::diag::{Diagnostic, Position};
+use crate::paths::relative_path;
+use crate::units::{parse_length, parse_size};
+
+/// What a publication's `[print]` table gives.
+struct PrintVariant {
+    settings: PrintSettings,
+    standards: Vec<String>,
+    standards_at: Option<Position>,
+    pdfx: Option<PdfX>,
+    output_intent: Option<ProjectPath>,
+}
+
+/// What a publication's `[screen]` table gives.
+struct ScreenVariant {
+    standards: Vec<String>,
+    standards_at: Option<Position>,
+    output: String,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -192,8 +210,8 @@ impl Reader<'_> {
         &self,
         t: Option<&ImagesToml>,
         diags: &mut Vec<Diagnostic>,
-    ) -> ImageLimits {
-        let mut limits = ImageLimits::default();
+    ) -> ImageSettings {
+        let mut limits = ImageSettings::default();
         let Some(t) = t else { return limits };
         let mut set = |v: &Option<Spanned<f64>>,
                        range: std::ops::RangeInclusive<f64>,
@@ -293,6 +311,7 @@ impl Reader<'_> {
         let layout = self.path(&p.layout, diags);
         let schema = match &p.schema {
             Some(s) => self.path(s, diags),
+            // `schema.yaml` beside the layout.
             None => ProjectPath {
                 rel: layout
                     .rel
@@ -305,65 +324,8 @@ impl Reader<'_> {
         let output = p.output.get_ref().clone();
         let output_at = Some(self.pos(p.output.span()));
         self.check_output(name, p, &output, &output_at, diags);
-        let key = p.key.clone().unwrap_or_else(|| "id".into());
-        let whole_content = match p.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-            None | Some(("record", _)) => false,
-            Some(("all", _)) => true,
-            Some((other, span)) => {
-                diags.push(
-                    Diagnostic::error(Some(self.pos(span)), format!("unknown scope `{other}`"))
-                        .with_hint("`scope` is \"record\" (the default) or \"all\""),
-                );
-                false
-            }
-        };
-        let print_toml = p.print.as_ref();
-        let screen_toml = p.screen.as_ref();
-        let print = self.print_settings(print_toml, diags);
-        let (mut print_standards, print_standards_at) = self.standards(
-            name,
-            print_toml.and_then(|p| p.pdf_standard.as_ref()),
-            diags,
-        );
-        if print_toml.and_then(|p| p.pdf_standard.as_ref()).is_none() {
-            print_standards = DEFAULT_PRINT_STANDARDS
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        }
-        let pdfx = self.pdfx(&print_standards, &print_standards_at, diags);
-        let (screen_standards, screen_standards_at) = self.standards(
-            name,
-            screen_toml.and_then(|s| s.pdf_standard.as_ref()),
-            diags,
-        );
-        if let Some(x) = screen_standards
-            .iter()
-            .find(|s| PdfX::from_name(s).is_some())
-        {
-            diags.push(
-                Diagnostic::error(
-                    screen_standards_at.clone(),
-                    format!("`{x}` is a print standard; the screen variant cannot be PDF/X"),
-                )
-                .with_hint("name PDF/X under `[publications.NAME.print]`"),
-            );
-        }
-        let output_intent = print_toml
-            .and_then(|p| p.output_intent.as_ref())
-            .map(|o| self.path(o, diags));
-        let screen_output = match screen_toml.and_then(|s| s.output.as_ref()) {
-            Some(o) => {
-                if let Err(msg) = check_output_pattern(o.get_ref()) {
-                    diags.push(Diagnostic::error(Some(self.pos(o.span())), msg));
-                }
-                o.get_ref().clone()
-            }
-            None => match output.strip_suffix(".pdf") {
-                Some(stem) => format!("{stem}.screen.pdf"),
-                None => format!("{output}.screen.pdf"),
-            },
-        };
+        let print = self.print_variant(name, p.print.as_ref(), diags);
+        let screen = self.screen_variant(name, p.screen.as_ref(), &output, diags);
         let mut variants = p.variants.clone().unwrap_or_else(|| vec![Variant::Print]);
         variants.sort();
         variants.dedup();
@@ -376,27 +338,111 @@ impl Reader<'_> {
             output_at,
             each: p.each.as_ref().map(|e| e.get_ref().clone()),
             each_at: p.each.as_ref().map(|e| self.pos(e.span())),
-            key,
-            whole_content,
+            key: p.key.clone().unwrap_or_else(|| "id".into()),
+            scope: self.scope(p.scope.as_ref(), diags),
             pages: PageRule {
                 exact: p.pages,
                 max: p.max_pages,
                 multiple_of: p.page_multiple,
             },
-            print,
+            print: print.settings,
             variants,
-            print_standards,
-            print_standards_at,
-            pdfx,
-            output_intent,
-            screen_standards,
-            screen_standards_at,
-            screen_output,
+            print_standards: print.standards,
+            print_standards_at: print.standards_at,
+            pdfx: print.pdfx,
+            output_intent: print.output_intent,
+            screen_standards: screen.standards,
+            screen_standards_at: screen.standards_at,
+            screen_output: screen.output,
             lint: self.lint(p.lint.as_ref(), diags),
             records: p
                 .records
                 .as_ref()
                 .and_then(|r| self.records(r, p.each.as_ref(), diags)),
+        }
+    }
+
+    /// A publication's `scope`: `"record"` (the default) or `"all"`.
+    fn scope(&self, scope: Option<&Spanned<String>>, diags: &mut Vec<Diagnostic>) -> Scope {
+        match scope.map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("record", _)) => Scope::Record,
+            Some(("all", _)) => Scope::All,
+            Some((other, span)) => {
+                diags.push(
+                    Diagnostic::error(Some(self.pos(span)), format!("unknown scope `{other}`"))
+                        .with_hint("`scope` is \"record\" (the default) or \"all\""),
+                );
+                Scope::Record
+            }
+        }
+    }
+
+    /// A publication's `[print]` table: trim, bleed and marks, its PDF
+    /// standards (PDF/X-4 unless it names others) and output profile.
+    fn print_variant(
+        &self,
+        name: &str,
+        print: Option<&PrintToml>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> PrintVariant {
+        let settings = self.print_settings(print, diags);
+        let named = print.and_then(|p| p.pdf_standard.as_ref());
+        let (mut standards, standards_at) = self.standards(name, named, diags);
+        if named.is_none() {
+            standards = DEFAULT_PRINT_STANDARDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        let pdfx = self.pdfx(&standards, &standards_at, diags);
+        let output_intent = print
+            .and_then(|p| p.output_intent.as_ref())
+            .map(|o| self.path(o, diags));
+        PrintVariant {
+            settings,
+            standards,
+            standards_at,
+            pdfx,
+            output_intent,
+        }
+    }
+
+    /// A publication's `[screen]` table: its PDF standards (never PDF/X)
+    /// and output path (default: the print output's with `.screen.pdf`).
+    fn screen_variant(
+        &self,
+        name: &str,
+        screen: Option<&ScreenToml>,
+        print_output: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> ScreenVariant {
+        let (standards, standards_at) =
+            self.standards(name, screen.and_then(|s| s.pdf_standard.as_ref()), diags);
+        if let Some(x) = standards.iter().find(|s| PdfX::from_name(s).is_some()) {
+            diags.push(
+                Diagnostic::error(
+                    standards_at.clone(),
+                    format!("`{x}` is a print standard; the screen variant cannot be PDF/X"),
+                )
+                .with_hint("name PDF/X under `[publications.NAME.print]`"),
+            );
+        }
+        let output = match screen.and_then(|s| s.output.as_ref()) {
+            Some(o) => {
+                if let Err(msg) = check_output_pattern(o.get_ref()) {
+                    diags.push(Diagnostic::error(Some(self.pos(o.span())), msg));
+                }
+                o.get_ref().clone()
+            }
+            None => match print_output.strip_suffix(".pdf") {
+                Some(stem) => format!("{stem}.screen.pdf"),
+                None => format!("{print_output}.screen.pdf"),
+            },
+        };
+        ScreenVariant {
+            standards,
+            standards_at,
+            output,
         }
     }
 
@@ -407,7 +453,7 @@ impl Reader<'_> {
         r: &Spanned<RecordsToml>,
         each: Option<&Spanned<String>>,
         diags: &mut Vec<Diagnostic>,
-    ) -> Option<Records> {
+    ) -> Option<RecordSource> {
         let at = self.pos(r.span());
         let r = r.get_ref();
         let file = self.path(&r.file, diags);
@@ -489,7 +535,7 @@ impl Reader<'_> {
             ));
             return None;
         }
-        Some(Records {
+        Some(RecordSource {
             file,
             list,
             format,

@@ -244,7 +244,7 @@ impl Reader<'_> {
                 _ => self.err(v.range.clone(), "`formats` is a list like [jpeg, png]"),
             },
             "frame" => match &v.value {
-                Value::Str(s) => match crate::project::parse_size(s) {
+                Value::Str(s) => match crate::units::parse_size(s) {
                     Ok(size) => o.frame = Some(size),
                     Err(msg) => self.err_hint(
                         v.range.clone(),

@@ -21,9 +21,10 @@ mod workbook;
 pub use self::delimited::text_of;
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+use super::origin::{Origin, Places, cell_name};
 use super::schema::{Kind, Spec, did_you_mean};
 use super::yaml::{Key, Node, Value};
 use crate::diag::{Diagnostic, Position};
@@ -106,96 +107,6 @@ pub struct SheetInput<'a> {
     pub list: &'a str,
     /// Where the manifest names the spreadsheet.
     pub named_at: Option<&'a Position>,
-}
-
-/// Where nodes made from a spreadsheet came from: maps the ranges of those
-/// nodes back to a place in the spreadsheet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Origin {
-    /// The file as shown to users.
-    pub path: PathBuf,
-    /// The first offset of this origin's address space.
-    pub base: usize,
-    /// How offsets map to places.
-    pub places: Places,
-}
-
-/// How an [`Origin`]'s offsets map to places.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Places {
-    /// Delimited text: an offset is a byte of the decoded text.
-    Text(Arc<str>),
-    /// A workbook's sheet: an offset is `row * width + column`.
-    Cells {
-        /// The sheet's name.
-        sheet: String,
-        /// Columns per row in the address space.
-        width: usize,
-    },
-}
-
-impl Origin {
-    /// The size of this origin's address space.
-    pub fn len(&self, rows: usize) -> usize {
-        match &self.places {
-            Places::Text(t) => t.len() + 1,
-            Places::Cells { width, .. } => rows.max(1) * width + 1,
-        }
-    }
-
-    /// The offset of the cell at 0-based `row` and `col` (workbooks).
-    fn cell_offset(&self, row: usize, col: usize) -> Range<usize> {
-        match &self.places {
-            Places::Cells { width, .. } => {
-                let at = self.base + row * width + col;
-                at..at + 1
-            }
-            Places::Text(_) => self.base..self.base,
-        }
-    }
-
-    /// The place of `range` (in this origin's address space).
-    pub fn position(&self, range: Range<usize>) -> Position {
-        let start = range.start.saturating_sub(self.base);
-        let end = range.end.saturating_sub(self.base).max(start);
-        match &self.places {
-            Places::Text(text) => Position::new(&self.path, text, start..end),
-            Places::Cells { sheet, width } => {
-                let (row, col) = (start / width, start % width);
-                Position::cell(
-                    &self.path,
-                    format!("sheet {sheet}, cell {}", cell_name(row, col)),
-                    (row + 1, col + 1),
-                    range,
-                )
-            }
-        }
-    }
-
-    /// Maps byte `offset` of a cell's `value` (whose node covers `range`)
-    /// to an offset in this origin's address space.
-    pub fn offset_in(&self, range: &Range<usize>, value: &str, offset: usize) -> usize {
-        match &self.places {
-            Places::Text(text) => {
-                let local = range.start - self.base..range.end - self.base;
-                self.base + super::validate::map_offset(text, &local, value, offset)
-            }
-            Places::Cells { .. } => range.start,
-        }
-    }
-}
-
-/// The A1 name of the cell at 0-based `row` and `col`: `C17`.
-pub fn cell_name(row: usize, col: usize) -> String {
-    let mut letters = Vec::new();
-    let mut n = col + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// A cell's value as the spreadsheet holds it.
@@ -341,13 +252,55 @@ fn required_columns(fields: &[(String, Spec)], prefix: &str, out: &mut Vec<Strin
     }
 }
 
-fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records, Vec<Diagnostic>> {
-    let origin = Arc::new(table.origin);
-    let mut diags = table.diags;
+/// A column of the header: the field it fills (its path and spec), or
+/// `None` for a column left out.
+type Column<'s> = Option<(Vec<String>, &'s Spec)>;
+
+/// Types `table`'s rows by the schema's `fields` into the records of
+/// `list`: the header first (each column names a field once, every
+/// required field has a column), then the rows.
+fn build(
+    mut table: Table,
+    fields: &[(String, Spec)],
+    list: &str,
+) -> Result<Records, Vec<Diagnostic>> {
+    let origin = Arc::new(table.origin.clone());
+    let mut diags = std::mem::take(&mut table.diags);
+    let before = diags.len();
+    let columns = header_columns(&table, &origin, fields, list, &mut diags);
+    let header_ok = diags.len() == before;
+    let missing = missing_columns(&table, &origin, &columns, fields, list, &mut diags);
+    if !header_ok || missing {
+        return Err(diags);
+    }
+    let header_range = table
+        .header
+        .first()
+        .map_or(origin.base..origin.base, |(_, r)| r.clone());
+    let (items, reported) = rows(table, &origin, &columns, &mut diags);
+    let node = Node {
+        value: Value::Seq(items),
+        range: header_range,
+    };
+    Ok(Records {
+        node,
+        origin,
+        diags,
+        reported,
+    })
+}
+
+/// The field each header cell names; a column without a name but with
+/// values, a duplicate and an unknown column are reported (and left out).
+fn header_columns<'s>(
+    table: &Table,
+    origin: &Origin,
+    fields: &'s [(String, Spec)],
+    list: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Column<'s>> {
     let at = |range: &Range<usize>| Some(origin.position(range.clone()));
-    // The header: each column names a field once.
-    let mut columns: Vec<Option<(Vec<String>, &Spec)>> = Vec::with_capacity(table.header.len());
-    let mut header_ok = true;
+    let mut columns: Vec<Column<'s>> = Vec::with_capacity(table.header.len());
     for (i, (name, range)) in table.header.iter().enumerate() {
         if name.is_empty() {
             let has_data = table
@@ -362,13 +315,11 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
                     )
                     .with_hint("unmerge the header cells and name each column after a field of the schema"),
                 );
-                header_ok = false;
             } else if has_data {
                 diags.push(
                     Diagnostic::error(at(range), "this column has values but no header name")
                         .with_hint("name the column in the header row after a field of the schema"),
                 );
-                header_ok = false;
             }
             columns.push(None);
             continue;
@@ -379,7 +330,6 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
                 Diagnostic::error(at(range), format!("duplicate column `{first}`"))
                     .with_hint(format!("the column is already named at {first_place}")),
             );
-            header_ok = false;
             columns.push(None);
             continue;
         }
@@ -395,11 +345,23 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
                     )
                     .with_hint(hint),
                 );
-                header_ok = false;
                 columns.push(None);
             }
         }
     }
+    columns
+}
+
+/// Reports each required field without a column (unless a misspelt
+/// column was already reported for it); whether any is missing.
+fn missing_columns(
+    table: &Table,
+    origin: &Origin,
+    columns: &[Column],
+    fields: &[(String, Spec)],
+    list: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     let mut required = Vec::new();
     required_columns(fields, "", &mut required);
     let present: Vec<String> = columns.iter().flatten().map(|(p, _)| p.join(".")).collect();
@@ -407,7 +369,9 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
         .header
         .first()
         .map_or(origin.base..origin.base, |(_, r)| r.clone());
+    let mut missing = false;
     for name in required.iter().filter(|r| !present.contains(r)) {
+        missing = true;
         // A misspelt column was reported as unknown, with this name.
         let suggested = table.header.iter().any(|(n, _)| {
             !present.contains(n) && did_you_mean(n, std::iter::once(name.as_str())).is_some()
@@ -415,17 +379,25 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
         if !suggested {
             diags.push(
                 Diagnostic::error(
-                    at(&header_range),
+                    Some(origin.position(header_range.clone())),
                     format!("no column `{name}`: every item of `{list}` needs one"),
                 )
                 .with_hint(format!("add a column named `{name}` to the header row")),
             );
         }
-        header_ok = false;
     }
-    if !header_ok {
-        return Err(diags);
-    }
+    missing
+}
+
+/// The rows as mappings of the fields their `columns` fill; error values
+/// are reported, and their cells returned so that the schema does not
+/// report them again as empty.
+fn rows(
+    table: Table,
+    origin: &Origin,
+    columns: &[Column],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Node>, Vec<Position>) {
     let mut reported = Vec::new();
     let mut items = Vec::with_capacity(table.rows.len());
     for (row_range, cells) in table.rows {
@@ -438,7 +410,7 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
                 .unwrap_or((Cell::Empty, row_range.start..row_range.start));
             if let Cell::Error(e) = &cell {
                 diags.push(
-                    Diagnostic::error(at(&range), format!("the cell holds the error value {e}"))
+                    Diagnostic::error(Some(origin.position(range.clone())), format!("the cell holds the error value {e}"))
                         .with_hint("fix the formula or value in the spreadsheet (pamphlet reads the values it last calculated)"),
                 );
                 reported.push(origin.position(range.clone()));
@@ -458,16 +430,7 @@ fn build(table: Table, fields: &[(String, Spec)], list: &str) -> Result<Records,
             range: row_range,
         });
     }
-    let node = Node {
-        value: Value::Seq(items),
-        range: header_range,
-    };
-    Ok(Records {
-        node,
-        origin,
-        diags,
-        reported,
-    })
+    (items, reported)
 }
 
 /// Puts `node` at `path` in a row's entries, making the mappings of
@@ -580,20 +543,5 @@ fn text_cell(s: &str) -> Cell {
         Cell::Error(t.to_string())
     } else {
         Cell::Text(s.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_cells_as_spreadsheets_do() {
-        assert_eq!(cell_name(0, 0), "A1");
-        assert_eq!(cell_name(16, 2), "C17");
-        assert_eq!(cell_name(0, 25), "Z1");
-        assert_eq!(cell_name(0, 26), "AA1");
-        assert_eq!(cell_name(9, 701), "ZZ10");
-        assert_eq!(cell_name(0, 702), "AAA1");
     }
 }

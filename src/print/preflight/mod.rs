@@ -25,7 +25,8 @@ use lopdf::Document;
 pub use self::frames::findings;
 pub use self::pdf::page_boxes;
 use crate::diag::{Diagnostic, Position};
-use crate::project::{ImageLimits, PageRule, PdfX, mm};
+use crate::project::{ImageSettings, PageRule, PdfX};
+use crate::units::mm;
 
 /// What a PDF is expected to be.
 #[derive(Debug, Clone, Default)]
@@ -48,9 +49,9 @@ pub struct Expectations {
     /// pixels, with whether as an error: preflight reports such an image
     /// again only when it finds it worse (placed smaller than its frame).
     pub reported_images: BTreeMap<(i64, i64), bool>,
-    /// The least resolution of a placed image: under `min_ppi` an error,
-    /// under `warn_ppi` a warning (the manifest's `[images]`).
-    pub image_limits: ImageLimits,
+    /// The manifest's `[images]`: a placed image under `min_ppi` is an
+    /// error, under `warn_ppi` a warning.
+    pub images: ImageSettings,
 }
 
 /// One embedded (or not) font.
@@ -212,117 +213,170 @@ pub fn check_document(
     expect: &Expectations,
     findings: Option<Findings>,
 ) -> Report {
-    let mut report = Report::default();
-    let at = || Some(Position::file(path));
-    if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
-        report.encrypted = true;
-        report.diagnostics.push(
-            Diagnostic::error(
-                at(),
-                "the PDF is encrypted (has security settings); print shops need unprotected files",
-            )
-            .with_hint("export without a password or permissions"),
-        );
-    }
-    let pages = doc.get_pages();
-    report.pages = pages.len();
-    if let Err(msg) = expect.pages.check(pages.len()) {
-        report.diagnostics.push(Diagnostic::error(at(), msg));
-    }
-    report.fonts = pdf::fonts(doc);
-    for f in &report.fonts {
-        if !f.embedded {
-            report.diagnostics.push(
-                Diagnostic::error(at(), format!("font `{}` is not embedded", f.name))
-                    .with_hint("every font must be embedded for print; a printer will substitute a missing one"),
-            );
-        } else if !f.subset && f.subtype != "Type3" {
-            report.diagnostics.push(Diagnostic::warning(
-                at(),
-                format!("font `{}` is embedded in full, not as a subset", f.name),
-            ));
-        }
-    }
+    let mut run = Run {
+        report: Report::default(),
+        path,
+    };
+    run.encryption(doc);
+    run.page_count(doc, expect);
+    run.fonts(doc);
     let scan_content = findings.is_none();
     if let Some(f) = findings {
-        report.images = f.images;
-        report.rgb_pages = f.rgb_pages;
-        for (page, text, distance) in f.unsafe_text {
-            report.diagnostics.push(
-                Diagnostic::warning(
-                    at(),
-                    format!("text `{text}` on page {page} is {distance:.1} mm from the trim edge, inside the safe area"),
-                )
-                .with_hint("keep text at least `print.safe` (3 mm) inside the trim: use page-setup margins"),
-            );
+        run.findings(f);
+    }
+    for (&number, &id) in &doc.get_pages() {
+        run.page(doc, id, number as usize, expect, scan_content);
+    }
+    if let Some(part) = expect.standard {
+        pdfx::check_pdfx(doc, part, &mut run.report.diagnostics, path);
+    }
+    run.image_resolution(expect);
+    if expect.print && !run.report.rgb_pages.is_empty() {
+        let pages = format!("{:?}", run.report.rgb_pages);
+        run.warning(format!("RGB colour on page(s) {pages} of a print PDF"))
+            .hints
+            .push("define colours with cmyk(…) for print; RGB is converted by the printer, often with dull results".into());
+    }
+    run.report
+}
+
+/// One preflight of one file: the report so far.
+struct Run<'a> {
+    report: Report,
+    path: &'a Path,
+}
+
+impl Run<'_> {
+    fn push(&mut self, d: Diagnostic) -> &mut Diagnostic {
+        self.report.diagnostics.push(d);
+        self.report.diagnostics.last_mut().expect("just pushed")
+    }
+
+    fn error(&mut self, message: impl Into<String>) -> &mut Diagnostic {
+        let at = Some(Position::file(self.path));
+        self.push(Diagnostic::error(at, message))
+    }
+
+    fn warning(&mut self, message: impl Into<String>) -> &mut Diagnostic {
+        let at = Some(Position::file(self.path));
+        self.push(Diagnostic::warning(at, message))
+    }
+
+    /// No encryption: print shops need unprotected files.
+    fn encryption(&mut self, doc: &Document) {
+        if doc.was_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
+            self.report.encrypted = true;
+            self.error(
+                "the PDF is encrypted (has security settings); print shops need unprotected files",
+            )
+            .hints
+            .push("export without a password or permissions".into());
         }
     }
-    for (&number, &id) in &pages {
-        let page = number as usize;
+
+    /// The page count the layout promises.
+    fn page_count(&mut self, doc: &Document, expect: &Expectations) {
+        self.report.pages = doc.get_pages().len();
+        if let Err(msg) = expect.pages.check(self.report.pages) {
+            self.error(msg);
+        }
+    }
+
+    /// Every font embedded, and as a subset.
+    fn fonts(&mut self, doc: &Document) {
+        let fonts = pdf::fonts(doc);
+        for f in &fonts {
+            if !f.embedded {
+                self.error(format!("font `{}` is not embedded", f.name))
+                    .hints
+                    .push("every font must be embedded for print; a printer will substitute a missing one".into());
+            } else if !f.subset && f.subtype != "Type3" {
+                self.warning(format!(
+                    "font `{}` is embedded in full, not as a subset",
+                    f.name
+                ));
+            }
+        }
+        self.report.fonts = fonts;
+    }
+
+    /// What the laid-out frames told: images, RGB pages, text in the
+    /// unsafe margin.
+    fn findings(&mut self, f: Findings) {
+        self.report.images = f.images;
+        self.report.rgb_pages = f.rgb_pages;
+        for (page, text, distance) in f.unsafe_text {
+            self.warning(format!(
+                "text `{text}` on page {page} is {distance:.1} mm from the trim edge, inside the safe area"
+            ))
+            .hints
+            .push("keep text at least `print.safe` (3 mm) inside the trim: use page-setup margins".into());
+        }
+    }
+
+    /// One page: its boxes, what PDF/X requires of it (and, without
+    /// findings from the frames, its images and colours), its ink.
+    fn page(
+        &mut self,
+        doc: &Document,
+        id: lopdf::ObjectId,
+        page: usize,
+        expect: &Expectations,
+        scan_content: bool,
+    ) {
+        let (diags, path) = (&mut self.report.diagnostics, self.path);
         let boxes = page_boxes(doc, id);
-        check_boxes(page, &boxes, expect, &mut report.diagnostics, path);
-        report.boxes.push(boxes);
+        check_boxes(page, &boxes, expect, diags, path);
         // PDF/X's colour rules are about what the PDF says, so its pages
         // are read even when the laid-out document told us the rest.
         if scan_content || expect.standard.is_some() {
             let scan = pdf::scan_page(doc, id);
             if scan_content {
                 for &(pixels, ppi) in &scan.images {
-                    report.images.push(ImageReport { page, pixels, ppi });
+                    self.report.images.push(ImageReport { page, pixels, ppi });
                 }
                 if scan.rgb {
-                    report.rgb_pages.push(page);
+                    self.report.rgb_pages.push(page);
                 }
             }
             if let Some(part) = expect.standard {
-                pdfx::check_page(
-                    doc,
-                    id,
-                    part,
-                    page,
-                    &boxes,
-                    &scan,
-                    &mut report.diagnostics,
-                    path,
-                );
+                let diags = &mut self.report.diagnostics;
+                pdfx::check_page(doc, id, part, page, &boxes, &scan, diags, path);
             }
         }
         if let Some(max_ink) = expect.max_ink {
             let trim = boxes.trim.unwrap_or(boxes.media);
             let findings = ink::scan(doc, id, trim, max_ink);
-            report_ink(page, &findings, max_ink, &mut report.diagnostics, path);
+            report_ink(page, &findings, max_ink, &mut self.report.diagnostics, path);
         }
+        self.report.boxes.push(boxes);
     }
-    if let Some(part) = expect.standard {
-        pdfx::check_document(doc, part, &mut report.diagnostics, path);
-    }
-    let (min, warn) = (expect.image_limits.min_ppi, expect.image_limits.warn_ppi);
-    for i in &report.images {
-        let (px, page, ppi) = (i.pixels, i.page, i.ppi);
-        let reported = expect.reported_images.get(&px);
-        if reported == Some(&true) || (reported.is_some() && ppi >= min) {
-            continue;
-        }
-        let message = format!(
-            "image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs {warn:.0} ppi",
-            px.0, px.1
-        );
-        if ppi < min {
-            report.diagnostics.push(
-                Diagnostic::error(at(), format!("{message} (under {min:.0} it looks blurred)"))
-                    .with_hint("use a larger image or place it smaller"),
+
+    /// Placed images sharp enough for print, unless the content check
+    /// already said so of the same image and it is placed no worse.
+    fn image_resolution(&mut self, expect: &Expectations) {
+        let (min, warn) = (expect.images.min_ppi, expect.images.warn_ppi);
+        let images = std::mem::take(&mut self.report.images);
+        for i in &images {
+            let (px, page, ppi) = (i.pixels, i.page, i.ppi);
+            let reported = expect.reported_images.get(&px);
+            if reported == Some(&true) || (reported.is_some() && ppi >= min) {
+                continue;
+            }
+            let message = format!(
+                "image of {}×{} px on page {page} is {ppi:.0} ppi at its placed size; print needs {warn:.0} ppi",
+                px.0, px.1
             );
-        } else if ppi < warn {
-            report.diagnostics.push(Diagnostic::warning(at(), message));
+            if ppi < min {
+                self.error(format!("{message} (under {min:.0} it looks blurred)"))
+                    .hints
+                    .push("use a larger image or place it smaller".into());
+            } else if ppi < warn {
+                self.warning(message);
+            }
         }
+        self.report.images = images;
     }
-    if expect.print && !report.rgb_pages.is_empty() {
-        report.diagnostics.push(
-            Diagnostic::warning(at(), format!("RGB colour on page(s) {:?} of a print PDF", report.rgb_pages))
-                .with_hint("define colours with cmyk(…) for print; RGB is converted by the printer, often with dull results"),
-        );
-    }
-    report
 }
 
 fn contains_box(outer: [f32; 4], inner: [f32; 4]) -> bool {

@@ -7,23 +7,101 @@
 
 use std::path::Path;
 
-use lopdf::{Document, ObjectId};
+use lopdf::{Dictionary, Document, ObjectId};
 
 use super::PageBoxes;
 use super::pdf::{PageScan, deref};
 use crate::diag::{Diagnostic, Position};
-use crate::print::pdfx::decode_text;
+use crate::print::pdfx::read_text_string;
 use crate::print::rect;
 use crate::project::PdfX;
 
-/// Checks what the part requires of the whole document.
-pub(super) fn check_document(doc: &Document, part: PdfX, diags: &mut Vec<Diagnostic>, path: &Path) {
-    let mut error = |message: String, hint: &str| {
-        diags.push(Diagnostic::error(Some(Position::file(path)), message).with_hint(hint));
-    };
+/// What the document-level checks read of a PDF, once: its catalog, its
+/// Info dictionary (and `Trapped` in it), and its XMP metadata.
+struct Facts<'a> {
+    catalog: Option<&'a Dictionary>,
+    info: Option<&'a Dictionary>,
+    /// The Info dictionary's `Trapped`, as a name.
+    trapped: Option<String>,
+    /// The XMP packet, decompressed.
+    xmp: Option<String>,
+}
+
+impl<'a> Facts<'a> {
+    /// Reads them from `doc`.
+    fn read(doc: &'a Document) -> Facts<'a> {
+        let catalog = doc.catalog().ok();
+        let info = doc
+            .trailer
+            .get(b"Info")
+            .ok()
+            .map(|i| deref(doc, i))
+            .and_then(|i| i.as_dict().ok());
+        let trapped = info
+            .and_then(|i| i.get(b"Trapped").ok())
+            .and_then(|t| t.as_name().ok())
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        let xmp = catalog
+            .and_then(|c| c.get(b"Metadata").ok())
+            .map(|m| deref(doc, m))
+            .and_then(|m| m.as_stream().ok())
+            .map(|s| {
+                let bytes = s
+                    .decompressed_content()
+                    .unwrap_or_else(|_| s.content.clone());
+                String::from_utf8_lossy(&bytes).into_owned()
+            });
+        Facts {
+            catalog,
+            info,
+            trapped,
+            xmp,
+        }
+    }
+
+    /// A text string of the Info dictionary.
+    fn info_text(&self, key: &[u8]) -> Option<String> {
+        self.info
+            .and_then(|i| i.get(key).ok())
+            .and_then(read_text_string)
+    }
+}
+
+/// Reports a document-level error of `path`.
+struct Errors<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+    path: &'d Path,
+}
+
+impl<'d> Errors<'d> {
+    /// Errors go to `diags`, placed at `path`.
+    fn new(diags: &'d mut Vec<Diagnostic>, path: &'d Path) -> Self {
+        Errors { diags, path }
+    }
+
+    /// One error with its hint.
+    fn error(&mut self, message: String, hint: &str) {
+        self.diags
+            .push(Diagnostic::error(Some(Position::file(self.path)), message).with_hint(hint));
+    }
+}
+
+/// Checks what the part requires of the whole document: its PDF version,
+/// the output intent, the Info dictionary and the XMP metadata.
+pub(super) fn check_pdfx(doc: &Document, part: PdfX, diags: &mut Vec<Diagnostic>, path: &Path) {
+    let facts = Facts::read(doc);
+    let mut errors = Errors::new(diags, path);
+    check_version(doc, part, &mut errors);
+    check_intent(doc, &facts, part, &mut errors);
+    check_info(&facts, part, &mut errors);
+    check_xmp(&facts, part, &mut errors);
+}
+
+/// The PDF version: the part's, or older.
+fn check_version(doc: &Document, part: PdfX, errors: &mut Errors) {
     let version = doc.version.trim();
     if version_number(version) > version_number(part.pdf_version()) {
-        error(
+        errors.error(
             format!(
                 "the file is PDF {version}; {} is based on PDF {} and allows nothing newer",
                 part.version_key(),
@@ -32,8 +110,13 @@ pub(super) fn check_document(doc: &Document, part: PdfX, diags: &mut Vec<Diagnos
             "export with the part's PDF version",
         );
     }
-    let catalog = doc.catalog().ok();
-    let intent = catalog
+}
+
+/// A `GTS_PDFX` output intent naming its condition, with a CMYK profile
+/// (embedded, for PDF/X-4).
+fn check_intent(doc: &Document, facts: &Facts, part: PdfX, errors: &mut Errors) {
+    let intent = facts
+        .catalog
         .and_then(|c| c.get(b"OutputIntents").ok())
         .map(|o| deref(doc, o))
         .and_then(|o| o.as_array().ok())
@@ -43,57 +126,53 @@ pub(super) fn check_document(doc: &Document, part: PdfX, diags: &mut Vec<Diagnos
                 .filter_map(|i| i.as_dict().ok())
                 .find(|i| i.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(b"GTS_PDFX"))
         });
-    match intent {
-        None => error(
+    let Some(intent) = intent else {
+        errors.error(
             format!(
                 "no PDF/X output intent (an OutputIntent with /S /GTS_PDFX); {} requires one",
                 part.version_key()
             ),
             "the output intent names the printing condition (for example Japan Color 2011 Coated) and embeds its ICC profile",
-        ),
-        Some(intent) => {
-            if intent.get(b"OutputConditionIdentifier").is_err() {
-                error(
-                    "the PDF/X output intent has no OutputConditionIdentifier".into(),
-                    "name the printing condition",
+        );
+        return;
+    };
+    if intent.get(b"OutputConditionIdentifier").is_err() {
+        errors.error(
+            "the PDF/X output intent has no OutputConditionIdentifier".into(),
+            "name the printing condition",
+        );
+    }
+    let profile = intent
+        .get(b"DestOutputProfile")
+        .ok()
+        .map(|p| deref(doc, p))
+        .and_then(|p| p.as_stream().ok());
+    match profile {
+        Some(stream) => {
+            let n = stream.dict.get(b"N").ok().and_then(|n| n.as_i64().ok());
+            if n != Some(4) {
+                errors.error(
+                    format!("the output intent's profile has {} colour components; a CMYK printing condition has 4", n.map_or("no".into(), |n| n.to_string())),
+                    "embed a CMYK output (prtr) profile",
                 );
             }
-            let profile = intent
-                .get(b"DestOutputProfile")
-                .ok()
-                .map(|p| deref(doc, p))
-                .and_then(|p| p.as_stream().ok());
-            match profile {
-                Some(stream) => {
-                    let n = stream.dict.get(b"N").ok().and_then(|n| n.as_i64().ok());
-                    if n != Some(4) {
-                        error(
-                            format!("the output intent's profile has {} colour components; a CMYK printing condition has 4", n.map_or("no".into(), |n| n.to_string())),
-                            "embed a CMYK output (prtr) profile",
-                        );
-                    }
-                }
-                None if part == PdfX::X4 => error(
-                    "the PDF/X output intent embeds no DestOutputProfile; PDF/X-4 requires the profile in the file".into(),
-                    "embed the ICC profile of the printing condition",
-                ),
-                None => {}
-            }
         }
+        None if part == PdfX::X4 => errors.error(
+            "the PDF/X output intent embeds no DestOutputProfile; PDF/X-4 requires the profile in the file".into(),
+            "embed the ICC profile of the printing condition",
+        ),
+        None => {}
     }
-    let info = doc
-        .trailer
-        .get(b"Info")
-        .ok()
-        .map(|i| deref(doc, i))
-        .and_then(|i| i.as_dict().ok());
-    let info_text = |key: &[u8]| info.and_then(|i| i.get(key).ok()).and_then(decode_text);
-    let version_key = info_text(b"GTS_PDFXVersion");
+}
+
+/// The Info dictionary: the version key, `Trapped`, and both dates.
+fn check_info(facts: &Facts, part: PdfX, errors: &mut Errors) {
+    let version_key = facts.info_text(b"GTS_PDFXVersion");
     if !version_key
         .as_deref()
         .is_some_and(|v| v.starts_with(part.version_key()))
     {
-        error(
+        errors.error(
             format!(
                 "the Info dictionary's GTS_PDFXVersion is {}, not {}",
                 version_key.map_or("missing".into(), |v| format!("`{v}`")),
@@ -102,81 +181,72 @@ pub(super) fn check_document(doc: &Document, part: PdfX, diags: &mut Vec<Diagnos
             "PDF/X files say which part they conform to in the Info dictionary",
         );
     }
-    let trapped = info
-        .and_then(|i| i.get(b"Trapped").ok())
-        .and_then(|t| t.as_name().ok())
-        .map(|t| String::from_utf8_lossy(t).into_owned());
-    if !matches!(trapped.as_deref(), Some("True" | "False")) {
-        error(
+    if !matches!(facts.trapped.as_deref(), Some("True" | "False")) {
+        errors.error(
             format!(
                 "the Info dictionary's Trapped is {}; PDF/X requires True or False",
-                trapped.map_or("missing".into(), |t| format!("/{t}"))
+                facts
+                    .trapped
+                    .as_ref()
+                    .map_or("missing".into(), |t| format!("/{t}"))
             ),
             "say whether the file has been trapped",
         );
     }
     for key in ["CreationDate", "ModDate"] {
-        if info_text(key.as_bytes()).is_none() {
-            error(
+        if facts.info_text(key.as_bytes()).is_none() {
+            errors.error(
                 format!("the Info dictionary has no {key}; PDF/X requires it"),
                 "set SOURCE_DATE_EPOCH for a reproducible date",
             );
         }
     }
-    let xmp = catalog
-        .and_then(|c| c.get(b"Metadata").ok())
-        .map(|m| deref(doc, m))
-        .and_then(|m| m.as_stream().ok())
-        .map(|s| {
-            let bytes = s
-                .decompressed_content()
-                .unwrap_or_else(|_| s.content.clone());
-            String::from_utf8_lossy(&bytes).into_owned()
-        });
-    match xmp {
-        None if part == PdfX::X4 => error(
-            "the document has no XMP metadata; PDF/X-4 requires it".into(),
-            "the metadata repeats the version key, the dates and the document ids",
-        ),
-        None => {}
-        Some(xmp) => {
-            let in_xmp = xmp_value(&xmp, "GTS_PDFXVersion");
-            if in_xmp.as_deref() != info_text(b"GTS_PDFXVersion").as_deref() {
-                error(
-                    format!(
-                        "the XMP metadata's GTS_PDFXVersion ({}) does not agree with the Info dictionary's",
-                        in_xmp.unwrap_or_else(|| "missing".into())
-                    ),
-                    "the Info dictionary and the XMP metadata must say the same",
-                );
-            }
-            if part == PdfX::X4 {
-                let trapped_xmp = xmp_value(&xmp, "pdf:Trapped");
-                let trapped_info = info
-                    .and_then(|i| i.get(b"Trapped").ok())
-                    .and_then(|t| t.as_name().ok())
-                    .map(|t| String::from_utf8_lossy(t).into_owned());
-                if trapped_xmp != trapped_info {
-                    error(
-                        "pdf:Trapped in the XMP metadata does not agree with the Info dictionary's Trapped".into(),
-                        "the Info dictionary and the XMP metadata must say the same",
-                    );
-                }
-                for key in [
-                    "xmp:CreateDate",
-                    "xmp:ModifyDate",
-                    "xmpMM:DocumentID",
-                    "xmpMM:VersionID",
-                    "xmpMM:RenditionClass",
-                ] {
-                    if xmp_value(&xmp, key).is_none() {
-                        error(
-                            format!("the XMP metadata has no {key}; PDF/X-4 requires it"),
-                            "write the document's dates and ids in its metadata",
-                        );
-                    }
-                }
-            }
+}
+
+/// The XMP metadata: present for PDF/X-4, agreeing with the Info
+/// dictionary, with the dates and ids PDF/X-4 requires.
+fn check_xmp(facts: &Facts, part: PdfX, errors: &mut Errors) {
+    let Some(xmp) = &facts.xmp else {
+        if part == PdfX::X4 {
+            errors.error(
+                "the document has no XMP metadata; PDF/X-4 requires it".into(),
+                "the metadata repeats the version key, the dates and the document ids",
+            );
+        }
+        return;
+    };
+    let in_xmp = xmp_value(xmp, "GTS_PDFXVersion");
+    if in_xmp.as_deref() != facts.info_text(b"GTS_PDFXVersion").as_deref() {
+        errors.error(
+            format!(
+                "the XMP metadata's GTS_PDFXVersion ({}) does not agree with the Info dictionary's",
+                in_xmp.unwrap_or_else(|| "missing".into())
+            ),
+            "the Info dictionary and the XMP metadata must say the same",
+        );
+    }
+    if part != PdfX::X4 {
+        return;
+    }
+    if xmp_value(xmp, "pdf:Trapped") != facts.trapped {
+        errors.error(
+            "pdf:Trapped in the XMP metadata does not agree with the Info dictionary's Trapped"
+                .into(),
+            "the Info dictionary and the XMP metadata must say the same",
+        );
+    }
+    for key in [
+        "xmp:CreateDate",
+        "xmp:ModifyDate",
+        "xmpMM:DocumentID",
+        "xmpMM:VersionID",
+        "xmpMM:RenditionClass",
+    ] {
+        if xmp_value(xmp, key).is_none() {
+            errors.error(
+                format!("the XMP metadata has no {key}; PDF/X-4 requires it"),
+                "write the document's dates and ids in its metadata",
+            );
         }
     }
 }

@@ -1,11 +1,16 @@
-//! PNG previews of laid-out pages, rendered with `typst-render`, and a
-//! contact sheet with all pages of a document on one image — for reviewing
-//! a change without opening PDFs.
+//! Laid-out pages rendered to PNG with `typst-render` (`pamphlet build
+//! --png`), and a contact sheet with all pages of a document on one image —
+//! for reviewing a change without opening PDFs. The browser preview
+//! (`pamphlet preview`, [`crate::compile::preview`]) renders through
+//! [`pngs`] too.
 
 use std::path::{Path, PathBuf};
 
 use tiny_skia as sk;
 use typst_layout::PagedDocument;
+
+/// The folder, inside the output folder, that holds the PNG files.
+pub const DIR: &str = "png";
 
 /// Pages per row on a contact sheet.
 const SHEET_COLUMNS: usize = 4;
@@ -69,12 +74,12 @@ pub fn contact_sheet(pages: &[sk::Pixmap]) -> Option<sk::Pixmap> {
     Some(sheet)
 }
 
-/// The preview files of the output `output` (relative to the output
-/// folder): `previews/<output without .pdf>-<page>.png` and
-/// `previews/<output without .pdf>-sheet.png`.
+/// The PNG files of the output `output` (relative to the output folder):
+/// `png/<output without .pdf>-<page>.png` and
+/// `png/<output without .pdf>-sheet.png`.
 pub fn paths(output: &Path, pages: usize) -> (Vec<PathBuf>, PathBuf) {
     let stem = output.with_extension("");
-    let base = Path::new("previews").join(stem);
+    let base = Path::new(DIR).join(stem);
     let name = |suffix: String| {
         let mut s = base.clone().into_os_string();
         s.push(suffix);
@@ -86,9 +91,9 @@ pub fn paths(output: &Path, pages: usize) -> (Vec<PathBuf>, PathBuf) {
     )
 }
 
-/// Renders the previews of a document as PNG files: `(path relative to the
-/// output folder, bytes)`.
-pub fn render(document: &PagedDocument, output: &Path, ppi: f64) -> Vec<(PathBuf, Vec<u8>)> {
+/// Renders the pages of a document and its contact sheet as PNG files:
+/// `(path relative to the output folder, bytes)`.
+pub fn files(document: &PagedDocument, output: &Path, ppi: f64) -> Vec<(PathBuf, Vec<u8>)> {
     let pixmaps = pages(document, ppi);
     let (page_paths, sheet_path) = paths(output, pixmaps.len());
     let mut files: Vec<(PathBuf, Vec<u8>)> = page_paths
@@ -107,15 +112,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn preview_paths() {
+    fn png_paths() {
         let (pages, sheet) = paths(Path::new("handouts/itoen.pdf"), 2);
         assert_eq!(
             pages,
             [
-                PathBuf::from("previews/handouts/itoen-1.png"),
-                PathBuf::from("previews/handouts/itoen-2.png")
+                PathBuf::from("png/handouts/itoen-1.png"),
+                PathBuf::from("png/handouts/itoen-2.png")
             ]
         );
-        assert_eq!(sheet, PathBuf::from("previews/handouts/itoen-sheet.png"));
+        assert_eq!(sheet, PathBuf::from("png/handouts/itoen-sheet.png"));
     }
 }
