@@ -268,38 +268,37 @@ fn a_failed_output_is_rebuilt_next_time_and_state_survives_a_broken_state_file()
 }
 
 #[test]
-fn previews_are_written_with_a_contact_sheet() {
+fn pages_are_written_as_png_with_a_contact_sheet() {
     let dir = project_with_fonts();
     let out = dir.path().join("out");
     let report = build_into(&open_own(dir.path()), &out, |r| {
         r.publications = vec!["crosstalk".into()];
         r.variants = Some(vec![pamphlet::Variant::Print]);
-        r.preview_ppi = Some(30.0);
+        r.png_ppi = Some(30.0);
     });
     assert_success(&report);
     for n in 1..=4 {
-        let png = std::fs::read(out.join(format!("previews/crosstalk-{n}.png"))).unwrap();
+        let png = std::fs::read(out.join(format!("png/crosstalk-{n}.png"))).unwrap();
         let pixmap = tiny_skia::Pixmap::decode_png(&png).unwrap();
         // A4 at 30 ppi, without bleed or marks.
         assert_eq!((pixmap.width(), pixmap.height()), (248, 351));
     }
-    let sheet = tiny_skia::Pixmap::decode_png(
-        &std::fs::read(out.join("previews/crosstalk-sheet.png")).unwrap(),
-    )
-    .unwrap();
+    let sheet =
+        tiny_skia::Pixmap::decode_png(&std::fs::read(out.join("png/crosstalk-sheet.png")).unwrap())
+            .unwrap();
     assert!(
         sheet.width() > 4 * 248 && sheet.height() > 351,
         "four pages side by side"
     );
-    // A deleted preview makes its output rebuild.
-    std::fs::remove_file(out.join("previews/crosstalk-2.png")).unwrap();
+    // A deleted PNG page makes its output rebuild.
+    std::fs::remove_file(out.join("png/crosstalk-2.png")).unwrap();
     let report = build_into(&open_own(dir.path()), &out, |r| {
         r.publications = vec!["crosstalk".into()];
         r.variants = Some(vec![pamphlet::Variant::Print]);
-        r.preview_ppi = Some(30.0);
+        r.png_ppi = Some(30.0);
     });
     assert_eq!(rebuilt(&report), set(&["crosstalk.pdf"]));
-    assert!(out.join("previews/crosstalk-2.png").is_file());
+    assert!(out.join("png/crosstalk-2.png").is_file());
 }
 
 #[test]

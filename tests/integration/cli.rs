@@ -293,3 +293,53 @@ fn fonts_lists_families_and_finds_uncovered_characters() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("content/staff.yaml:1:12: error: character `ᚠ` (U+16A0) in `title` is not in any of the project's fonts"), "{}", stderr(&out));
 }
+
+/// Every way a command can stop has its exit status: 1 for problems in
+/// the input (shown as diagnostics at their place), 2 for usage and I/O
+/// (one line).
+#[test]
+fn exit_statuses_say_whose_problem_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_project(dir.path());
+    let p = dir.path();
+    // Usage: an unknown publication, a resolution out of range, a record
+    // that does not exist.
+    let out = run_in(p, &["schema", "leaflet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: no publication `leaflet` in pamphlet.toml (known: crosstalk, flyer, handout)"
+    );
+    let out = run_in(p, &["build", "--png", "--ppi", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("error: --ppi 0 is out of range (1 to 1200)"), "{}", stderr(&out));
+    // I/O: the preview's port is taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run_in(p, &["preview", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
+        "{}",
+        stderr(&out)
+    );
+    // Input: a schema with a problem, through `schema` and `inputs`.
+    let schema = p.join("layouts/flyer/schema.yaml");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(&schema, text.replacen("type: string", "type: strin", 1)).unwrap();
+    for args in [&["schema", "flyer"][..], &["inputs", "flyer"][..]] {
+        let out = run_in(p, &[args, &["--diagnostic-format", "short"]].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("layouts/flyer/schema.yaml:") && stderr(&out).contains("strin"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // Input: a manifest with a problem is shown at its line.
+    edit(&p.join("pamphlet.toml"), "[publications.flyer]", "[publications.flyer]\nlayot = \"x\"");
+    let out = run_in(p, &["check", "--diagnostic-format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("pamphlet.toml:"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown key `layot`"), "{}", stderr(&out));
+}

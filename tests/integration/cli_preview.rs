@@ -356,6 +356,8 @@ impl Drop for Browser {
 
 impl Browser {
     fn start() -> Browser {
+        crate::common::require("chromium");
+        crate::common::require("chromedriver");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -366,7 +368,7 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
+            .expect("chromedriver starts");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut browser = Browser {
             driver,

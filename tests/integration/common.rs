@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use pamphlet::world::Fonts;
 use pamphlet::{BuildReport, BuildRequest, JobStatus, NoProgress, Session, SessionOptions};
 use unicode_normalization::UnicodeNormalization;
 
@@ -18,22 +19,34 @@ pub fn fonts() -> PathBuf {
     repo().join("fonts")
 }
 
-/// Opens the project in `dir`, with the repository's fonts available.
-pub fn open(dir: &Path) -> Session {
-    let options = SessionOptions {
-        font_paths: vec![fonts()],
+/// The repository's fonts, discovered once and shared by every session
+/// the tests open (the fonts are parsed once, not once per test).
+pub fn shared_fonts() -> Arc<Fonts> {
+    static FONTS: OnceLock<Arc<Fonts>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| Arc::new(Fonts::discover(&[fonts()], false)))
+        .clone()
+}
+
+/// Session options with the repository's fonts, shared.
+pub fn with_fonts() -> SessionOptions {
+    SessionOptions {
+        fonts: Some(shared_fonts()),
         ..Default::default()
-    };
-    Session::open(dir, &options).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()))
+    }
+}
+
+/// Opens the project in `dir` with the repository's fonts (shared; a
+/// project's own `fonts/` is not read: see `build_incremental.rs` for that).
+pub fn open(dir: &Path) -> Session {
+    Session::open(dir, &with_fonts()).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()))
 }
 
 /// The default project's session, shared by all tests of this binary (one
 /// World: fonts parsed once, Typst's caches shared).
 pub fn session() -> &'static Session {
     static SESSION: OnceLock<Session> = OnceLock::new();
-    SESSION.get_or_init(|| {
-        Session::open(&repo(), &SessionOptions::default()).expect("open the default project")
-    })
+    SESSION.get_or_init(|| Session::open(&repo(), &with_fonts()).expect("open the default project"))
 }
 
 /// One build of the default project into a temporary folder.
@@ -95,12 +108,63 @@ pub fn assert_success(report: &BuildReport) {
     }
 }
 
+/// The tools the tests read our output with, which the repository cannot
+/// carry: the name a test asks for, how to see that it is there, and
+/// where `.ci/run` gets it.
+const TOOLS: &[(&str, &[&str], &str)] = &[
+    ("pdftotext", &["pdftotext", "-v"], "Debian's poppler-utils"),
+    ("pdftoppm", &["pdftoppm", "-v"], "Debian's poppler-utils"),
+    ("pdfimages", &["pdfimages", "-v"], "Debian's poppler-utils"),
+    ("pdffonts", &["pdffonts", "-v"], "Debian's poppler-utils"),
+    ("pdfinfo", &["pdfinfo", "-v"], "Debian's poppler-utils"),
+    ("qpdf", &["qpdf", "--version"], "Debian's qpdf"),
+    ("mutool", &["mutool", "-v"], "Debian's mupdf-tools"),
+    ("chromium", &["chromium", "--version"], "Debian's chromium"),
+    (
+        "chromedriver",
+        &["chromedriver", "--version"],
+        "Debian's chromium-driver",
+    ),
+    (
+        "pdf-oxide",
+        &["python3", "-c", "import pdf_oxide"],
+        "PyPI's pdf-oxide",
+    ),
+    (
+        "pikepdf",
+        &["python3", "-c", "import pikepdf"],
+        "PyPI's pikepdf",
+    ),
+];
+
+/// Fails the test in one line when a tool it reads our output with is
+/// missing, naming the tool and where `.ci/run` installs it from.
+#[track_caller]
+pub fn require(name: &str) {
+    let (_, check, source) = TOOLS
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .unwrap_or_else(|| panic!("require({name:?}): add the tool to TOOLS in common.rs"));
+    let found = Command::new(check[0])
+        .args(&check[1..])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "this test needs `{name}` ({source}), which is not installed here: run .ci/run, which installs it"
+    );
+}
+
 /// Runs a tool that `.ci/run` installs; a clear failure if it is missing.
+#[track_caller]
 pub fn tool(name: &str, args: &[&str]) -> String {
+    if TOOLS.iter().any(|(n, ..)| *n == name) {
+        require(name);
+    }
     let out = Command::new(name)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("`{name}` is needed by this test (apt-get install poppler-utils qpdf; .ci/run does): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run `{name}`: {e}"));
     assert!(
         out.status.success(),
         "{name} {args:?} failed: {}",

@@ -1,6 +1,7 @@
 //! The editor's loop: the content schema as a JSON Schema that an editor's
 //! YAML language server checks while typing, agreeing with our own
-//! validation; and the live preview server.
+//! validation (`pamphlet schema`, `init`). The live preview is in
+//! `cli_preview.rs`.
 
 use std::path::Path;
 
@@ -12,8 +13,7 @@ use crate::common::*;
 fn json_schema(dir: &Path, publication: &str) -> serde_json::Value {
     let schema = open(dir)
         .schema(publication)
-        .unwrap()
-        .unwrap_or_else(|p| panic!("{:?}", p.diagnostics));
+        .unwrap_or_else(|e| panic!("{e}"));
     to_json_schema(&schema, publication)
 }
 

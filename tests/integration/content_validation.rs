@@ -6,18 +6,14 @@
 use std::path::Path;
 
 use pamphlet::diag::{DiagnosticFormat, Diagnostics, Sources, render};
-use pamphlet::{Error, ProjectError, Session, SessionOptions};
+use pamphlet::{Error, ProjectError, Session};
 
 use crate::common::*;
 
 /// Checks the project in `dir` as `pamphlet check` does and renders every
 /// diagnostic in `format`.
 fn check_rendered(dir: &Path, format: DiagnosticFormat) -> (String, bool) {
-    let options = SessionOptions {
-        font_paths: vec![fonts()],
-        ..Default::default()
-    };
-    let (diags, sources) = match Session::open(dir, &options) {
+    let (diags, sources) = match Session::open(dir, &with_fonts()) {
         Ok(session) => {
             let out = tempfile::tempdir().unwrap();
             let report = build_into(&session, out.path(), |r| r.write = false);

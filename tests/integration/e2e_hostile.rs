@@ -420,15 +420,16 @@ fn nothing_is_written_outside_out() {
         "#read(\"../../out/../../x.txt\")\n",
     );
     let before = snapshot(parent.path());
-    let out = run_in(&dir, &["build", "--preview"]);
+    let out = run_in(&dir, &["build", "--png"]);
     assert_eq!(out.status.code(), Some(1));
-    // Fix the layout and build for real, with previews.
+    // Fix the layout and build for real, with PNG pages.
     let sheet = dir.join("layouts/sheet/sheet.typ");
     let text = std::fs::read_to_string(&sheet)
         .unwrap()
         .replace("#read(\"../../out/../../x.txt\")\n", "");
     std::fs::write(&sheet, text).unwrap();
     let before_good = snapshot(parent.path());
+    // `--preview`, the old name of `--png`, is still accepted.
     let out = run_in(&dir, &["build", "--preview"]);
     assert!(
         out.status.success(),
@@ -455,7 +456,7 @@ fn nothing_is_written_outside_out() {
         failed_writes.iter().all(|p| p.starts_with("project/out")),
         "{failed_writes:?}"
     );
-    assert!(after.keys().any(|p| p.starts_with("project/out/previews")));
+    assert!(after.keys().any(|p| p.starts_with("project/out/png")));
 }
 
 mod properties {

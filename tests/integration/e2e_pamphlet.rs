@@ -250,7 +250,7 @@ fn creation_date_comes_from_source_date_epoch() {
     let dir = tempfile::tempdir().unwrap();
     let options = pamphlet::SessionOptions {
         creation_timestamp: Some(1_700_000_000),
-        ..Default::default()
+        ..with_fonts()
     };
     let session = pamphlet::Session::open(&repo(), &options).unwrap();
     let report = build_into(&session, dir.path(), |r| {

@@ -1,19 +1,24 @@
 //! The integration tests: one binary, so that the default project's World
-//! (fonts, Typst's caches) and its build are shared by every test.
+//! (fonts, Typst's caches) and its build are shared by every test. Each
+//! file is named after the stage it covers (`content_`, `prepare_`,
+//! `print_`, `render_`, `build_`, `cli_`), or `e2e_` for the whole pipeline
+//! at once; `rooms.rs` checks that no module imports from a stage above
+//! it.
 
+mod build_handouts;
+mod build_incremental;
 mod cli;
+mod cli_preview;
 mod common;
-mod editor;
-mod handouts;
-mod hostile;
-mod images;
-mod incremental;
-mod lint;
-mod pamphlet;
-mod pdfx;
-mod photos;
-mod preview;
-mod print;
-mod records;
-mod validation;
-mod visual;
+mod content_json_schema;
+mod content_records;
+mod content_validation;
+mod e2e_hostile;
+mod e2e_pamphlet;
+mod prepare_images;
+mod print_lint;
+mod print_marks;
+mod print_pdfx;
+mod print_photos;
+mod render_visual;
+mod rooms;

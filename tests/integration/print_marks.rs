@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use pamphlet::print::preflight::{self, Expectations, page_boxes};
-use pamphlet::project::mm;
+use pamphlet::units::mm;
 
 use crate::common::*;
 
@@ -593,9 +593,8 @@ fn pdf_standards_are_passed_to_typst_pdf() {
     assert!(d.hints.iter().any(|h| h.contains("SOURCE_DATE_EPOCH")));
     // With a date it conforms.
     let options = pamphlet::SessionOptions {
-        font_paths: vec![fonts()],
         creation_timestamp: Some(1_764_028_800),
-        ..Default::default()
+        ..with_fonts()
     };
     let session = pamphlet::Session::open(dir.path(), &options).unwrap();
     let report = build_into(&session, &dir.path().join("out"), |_| {});

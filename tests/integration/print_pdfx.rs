@@ -18,6 +18,7 @@ fn japan_color() -> Vec<u8> {
 /// pdf-oxide's verdict on `path` for a PDF/X `level` (`4`, `1a_2001`):
 /// whether it is valid, and its errors.
 pub fn pdf_oxide(path: &Path, level: &str) -> (bool, Vec<String>) {
+    require("pdf-oxide");
     let script = "import json, sys, pdf_oxide\n\
         r = pdf_oxide.PdfDocument(sys.argv[1]).validate_pdf_x(sys.argv[2])\n\
         print(json.dumps({'valid': r['valid'], 'errors': [str(e) for e in r['errors']]}))";
@@ -27,7 +28,8 @@ pub fn pdf_oxide(path: &Path, level: &str) -> (bool, Vec<String>) {
         .expect("python3 runs");
     assert!(
         out.status.success(),
-        "pdf-oxide is needed by this test (pip install pdf-oxide; .ci/run does): {}",
+        "pdf-oxide failed on {}: {}",
+        path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -41,7 +43,7 @@ pub fn pdf_oxide(path: &Path, level: &str) -> (bool, Vec<String>) {
 }
 
 fn text(o: &Object) -> String {
-    pamphlet::print::pdfx::decode_text(o).unwrap()
+    pamphlet::print::pdfx::read_text_string(o).unwrap()
 }
 
 fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
@@ -496,7 +498,7 @@ fn the_builds_own_preflight_holds_print_pdfs_to_the_ink_limit() {
 fn with_source_date_epoch_two_builds_are_byte_identical_and_dated() {
     let options = pamphlet::SessionOptions {
         creation_timestamp: Some(1_700_000_000),
-        ..Default::default()
+        ..with_fonts()
     };
     let session = pamphlet::Session::open(&repo(), &options).unwrap();
     let build = || {
@@ -526,7 +528,7 @@ fn an_image_pdf_x1a_cannot_take_is_an_error_at_its_layout_line() {
     let dir = print_sheet("\n[publications.sheet.print]\npdf_standard = [\"x-1a\"]");
     std::fs::write(
         dir.path().join("logo.png"),
-        crate::print::png_gray(600, 600),
+        crate::print_marks::png_gray(600, 600),
     )
     .unwrap();
     edit(

@@ -42,11 +42,11 @@ fn images(pdf: &Path) -> Vec<Embedded> {
         .collect()
 }
 
-/// [`crate::images::project_with_logo`], built for print (PDF/X-4, the default) and screen,
+/// [`crate::prepare_images::project_with_logo`], built for print (PDF/X-4, the default) and screen,
 /// placing its `logo` image field in a 30 × 40 mm frame (`times` times),
 /// with the image `file` holding `bytes`.
 fn sheet_with_photo(file: &str, bytes: &[u8], times: usize) -> tempfile::TempDir {
-    let dir = crate::images::project_with_logo(file, bytes);
+    let dir = crate::prepare_images::project_with_logo(file, bytes);
     edit(
         &dir.path().join("pamphlet.toml"),
         "variants = [\"screen\"]",
@@ -137,7 +137,7 @@ fn an_rgb_photo_becomes_cmyk_at_450_ppi_for_print_and_stays_rgb_at_150_for_scree
     at_ppi(s.width, 30.0, 150.0);
     at_ppi(s.height, 40.0, 150.0);
     // The converted photo is valid PDF/X-4 for a tool we did not write.
-    let (valid, errors) = crate::pdfx::pdf_oxide(&dir.path().join("out/sheet.pdf"), "4");
+    let (valid, errors) = crate::print_pdfx::pdf_oxide(&dir.path().join("out/sheet.pdf"), "4");
     assert!(valid, "{errors:?}");
 }
 

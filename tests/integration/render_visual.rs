@@ -1,5 +1,5 @@
 //! Visual regression: the pamphlet's pages and one handout, rendered with
-//! the same renderer as `--preview`, against reference images in
+//! the same renderer as `--png`, against reference images in
 //! `tests/visual/`. `UPDATE_REFS=1 cargo test` rewrites the references; a
 //! failure writes `<name>.actual.png` and `<name>.diff.png` beside them.
 
@@ -92,25 +92,25 @@ fn pages_match_their_reference_images() {
     let out = tempfile::tempdir().unwrap();
     let report = build_into(session(), out.path(), |r| {
         r.variants = Some(vec![pamphlet::Variant::Print]);
-        r.preview_ppi = Some(PPI);
+        r.png_ppi = Some(PPI);
         r.records = vec!["sotetsu".into()];
         r.publications = vec!["handout".into()];
     });
     assert_success(&report);
     let report = build_into(session(), out.path(), |r| {
         r.variants = Some(vec![pamphlet::Variant::Print]);
-        r.preview_ppi = Some(PPI);
+        r.png_ppi = Some(PPI);
         r.publications = vec!["crosstalk".into()];
     });
     assert_success(&report);
     let refs = repo().join("tests/visual");
     let mut failures = Vec::new();
     for (actual, reference) in [
-        ("previews/crosstalk-1.png", "crosstalk-1.png"),
-        ("previews/crosstalk-2.png", "crosstalk-2.png"),
-        ("previews/crosstalk-3.png", "crosstalk-3.png"),
-        ("previews/crosstalk-4.png", "crosstalk-4.png"),
-        ("previews/handouts/sotetsu-1.png", "handout-sotetsu-1.png"),
+        ("png/crosstalk-1.png", "crosstalk-1.png"),
+        ("png/crosstalk-2.png", "crosstalk-2.png"),
+        ("png/crosstalk-3.png", "crosstalk-3.png"),
+        ("png/crosstalk-4.png", "crosstalk-4.png"),
+        ("png/handouts/sotetsu-1.png", "handout-sotetsu-1.png"),
     ] {
         let bytes = std::fs::read(out.path().join(actual)).unwrap();
         if let Err(e) = compare(&bytes, &refs.join(reference)) {
@@ -134,14 +134,14 @@ fn the_comparison_catches_a_change() {
     let report = build_into(&open(dir.path()), &out, |r| {
         r.publications = vec!["crosstalk".into()];
         r.variants = Some(vec![pamphlet::Variant::Print]);
-        r.preview_ppi = Some(PPI);
+        r.png_ppi = Some(PPI);
     });
     assert_success(&report);
     let refs = tempfile::tempdir().unwrap();
     let reference = refs.path().join("crosstalk-1.png");
     std::fs::copy(repo().join("tests/visual/crosstalk-1.png"), &reference).unwrap();
     let err = compare(
-        &std::fs::read(out.join("previews/crosstalk-1.png")).unwrap(),
+        &std::fs::read(out.join("png/crosstalk-1.png")).unwrap(),
         &reference,
     )
     .unwrap_err();
@@ -160,21 +160,21 @@ fn one_shaping_run_per_paragraph_changes_no_glyph() {
     // same OpenType features under every script: render every page with
     // and without it, at print-proof resolution, and compare.
     const PROOF_PPI: f64 = 150.0;
-    let previews = |session: &pamphlet::Session, out: &Path| {
+    let pngs = |session: &pamphlet::Session, out: &Path| {
         for (publication, records) in [("crosstalk", vec![]), ("handout", vec!["sotetsu".into()])] {
             let report = build_into(session, out, |r| {
                 r.variants = Some(vec![pamphlet::Variant::Print]);
-                r.preview_ppi = Some(PROOF_PPI);
+                r.png_ppi = Some(PROOF_PPI);
                 r.publications = vec![publication.into()];
                 r.records = records;
             });
             assert_success(&report);
         }
-        out.join("previews")
+        out.join("png")
     };
     // With it: the repository's own project, in the shared session.
     let with = tempfile::tempdir().unwrap();
-    let a = previews(session(), with.path());
+    let a = pngs(session(), with.path());
     // Without it: a copy with the setting taken out.
     let without = tempfile::tempdir().unwrap();
     copy_project(without.path());
@@ -183,7 +183,7 @@ fn one_shaping_run_per_paragraph_changes_no_glyph() {
         r#"region: "JP", script: "hani","#,
         r#"region: "JP","#,
     );
-    let b = previews(&open(without.path()), &without.path().join("out"));
+    let b = pngs(&open(without.path()), &without.path().join("out"));
     let pages = [
         "crosstalk-1.png",
         "crosstalk-2.png",
