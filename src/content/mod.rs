@@ -60,13 +60,11 @@ impl Content {
         records: Option<&sheet::SheetInput>,
     ) -> Result<Content, Vec<Diagnostic>> {
         let mut file = yaml::parse(path, bytes, limits).map_err(|d| vec![*d])?;
-        let mut diags = Vec::new();
-        let mut reported = Vec::new();
-        if let Some(input) = records {
-            let records = attach(&mut file, schema, limits, input)?;
-            diags = records.0;
-            reported = records.1;
-        }
+        let attached = match records {
+            Some(input) => attach(&mut file, schema, limits, input)?,
+            None => Attached::default(),
+        };
+        let mut diags = attached.diags.clone();
         match validate::validate(&file, schema) {
             Ok(v) if diags.is_empty() => Ok(Content {
                 file,
@@ -76,15 +74,7 @@ impl Content {
             }),
             Ok(_) => Err(diags),
             Err(more) => {
-                // A cell already reported (an error value) is not reported
-                // again as an empty value.
-                diags.extend(more.into_iter().filter(|d| {
-                    d.position.as_ref().is_none_or(|p| {
-                        !reported
-                            .iter()
-                            .any(|r| (&r.path, r.line, r.column) == (&p.path, p.line, p.column))
-                    })
-                }));
+                diags.extend(more.into_iter().filter(|d| !attached.said(d)));
                 Err(diags)
             }
         }
@@ -134,15 +124,50 @@ impl Content {
     }
 }
 
+/// What reading a spreadsheet's rows into the content found, and what it
+/// already said.
+#[derive(Debug, Default)]
+struct Attached {
+    /// Problems the schema does not see (the header, error values, gaps).
+    diags: Vec<Diagnostic>,
+    /// Cells already reported (error values).
+    reported: Vec<Position>,
+    /// The list the rows became (`members`), and its required fields that
+    /// have no column (reported once, at the header).
+    list: String,
+    absent: Vec<String>,
+}
+
+impl Attached {
+    /// Whether the schema's diagnostic `d` repeats what reading the sheet
+    /// said: an error cell found empty again, or a field without a column
+    /// found missing from a row.
+    fn said(&self, d: &Diagnostic) -> bool {
+        let at_reported = d.position.as_ref().is_some_and(|p| {
+            self.reported
+                .iter()
+                .any(|r| (&r.path, r.line, r.column) == (&p.path, p.line, p.column))
+        });
+        let absent = d
+            .message
+            .strip_prefix(&format!("missing field `{}[", self.list))
+            .is_some_and(|rest| {
+                self.absent
+                    .iter()
+                    .any(|field| rest.ends_with(&format!("].{field}`")))
+            });
+        at_reported || absent
+    }
+}
+
 /// Reads `input`'s rows into `file`'s tree as the list `input.list`;
-/// returns the problems the schema will not see and the cells already
-/// reported.
+/// returns what reading them found.
 fn attach(
     file: &mut YamlFile,
     schema: &Schema,
     limits: &Limits,
     input: &sheet::SheetInput,
-) -> Result<(Vec<Diagnostic>, Vec<Position>), Vec<Diagnostic>> {
+) -> Result<Attached, Vec<Diagnostic>> {
     let manifest_error = |message: String| {
         vec![Diagnostic::error(
             input
@@ -198,6 +223,12 @@ fn attach(
         at = node;
     }
     let records = sheet::read(input, items, file.next_base())?;
+    let attached = Attached {
+        diags: records.diags,
+        reported: records.reported,
+        list: input.list.to_string(),
+        absent: records.absent,
+    };
     file.origins.push(records.origin.clone());
     let range = records.node.range.clone();
     let mut list = Some(records.node);
@@ -205,7 +236,7 @@ fn attach(
     for (i, seg) in path.iter().enumerate() {
         let yaml::Value::Map(entries) = &mut node.value else {
             // The schema validation reports a content that is not a mapping.
-            return Ok((records.diags, records.reported));
+            return Ok(attached);
         };
         let found = entries.iter().position(|(k, _)| &k.name == seg);
         let index = match found {
@@ -231,5 +262,5 @@ fn attach(
         };
         node = &mut entries[index].1;
     }
-    Ok((records.diags, records.reported))
+    Ok(attached)
 }

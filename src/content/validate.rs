@@ -547,41 +547,74 @@ impl Validator<'_> {
         }
     }
 
+    /// References to an item that does not exist: one problem per missing
+    /// key, at its first reference, with the other places in its hint (a
+    /// member's row missing makes every answer that names it dangle, and
+    /// that is one cause).
     fn check_refs(&mut self, data: &Data) {
         let refs = std::mem::take(&mut self.refs);
         // The keys of each referenced list, gathered once per list and key
         // (in list order, without repeats, for the hints): thousands of
         // references to a list of thousands stay linear.
         let mut lists: HashMap<(Vec<String>, String), ListKeys> = HashMap::new();
-        for r in refs {
-            let (keys, known) = lists
+        // The dangling references, grouped by what they name, in order.
+        let mut dangling: Vec<(&PendingRef, Vec<Range<usize>>)> = Vec::new();
+        let mut seen: HashMap<(&[String], &str, &str), usize> = HashMap::new();
+        for r in &refs {
+            let (_, known) = lists
                 .entry((r.list.clone(), r.key.clone()))
-                .or_insert_with(|| {
-                    let mut known = HashSet::new();
-                    let keys = match data.at_path(&r.list) {
-                        Some(Data::List(items)) => items
-                            .iter()
-                            .filter_map(|i| i.get(&r.key)?.plain())
-                            .filter(|k| known.insert(k.clone()))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    (keys, known)
-                });
-            if !known.contains(&r.value) {
-                let list = r.list.join(".");
-                let d = self.error(
-                    r.range.clone(),
-                    format!("`{}` is not the {} of any item of `{list}`", r.value, r.key),
-                );
-                match did_you_mean(&r.value, keys.iter().map(String::as_str)) {
-                    Some(s) => d.hints.push(format!("did you mean `{s}`?")),
-                    None if keys.is_empty() => d.hints.push(format!("`{list}` has no items")),
-                    None => d.hints.push(format!("known: {}", keys.join(", "))),
+                .or_insert_with(|| list_keys(data, &r.list, &r.key));
+            if known.contains(&r.value) {
+                continue;
+            }
+            match seen.get(&(r.list.as_slice(), r.key.as_str(), r.value.as_str())) {
+                Some(&i) => dangling[i].1.push(r.range.clone()),
+                None => {
+                    seen.insert((&r.list, &r.key, &r.value), dangling.len());
+                    dangling.push((r, Vec::new()));
                 }
             }
         }
+        for (r, others) in dangling {
+            let list = r.list.join(".");
+            let keys = &lists[&(r.list.clone(), r.key.clone())].0;
+            let others: Vec<String> = others
+                .into_iter()
+                .map(|range| self.file.position(range).place())
+                .collect();
+            let d = self.error(
+                r.range.clone(),
+                format!("`{}` is not the {} of any item of `{list}`", r.value, r.key),
+            );
+            match did_you_mean(&r.value, keys.iter().map(String::as_str)) {
+                Some(s) => d.hints.push(format!("did you mean `{s}`?")),
+                None if keys.is_empty() => d.hints.push(format!("`{list}` has no items")),
+                None => d.hints.push(format!("known: {}", keys.join(", "))),
+            }
+            if !others.is_empty() {
+                d.hints.push(format!(
+                    "`{}` is also named on {}",
+                    r.value,
+                    others.join(", ")
+                ));
+            }
+        }
     }
+}
+
+/// The keys of the list at `list` (their `key` field): in list order
+/// without repeats, and as a set.
+fn list_keys(data: &Data, list: &[String], key: &str) -> ListKeys {
+    let mut known = HashSet::new();
+    let keys = match data.at_path(list) {
+        Some(Data::List(items)) => items
+            .iter()
+            .filter_map(|i| i.get(key)?.plain())
+            .filter(|k| known.insert(k.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (keys, known)
 }
 
 impl Validator<'_> {

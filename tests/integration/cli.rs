@@ -312,7 +312,11 @@ fn exit_statuses_say_whose_problem_it_is() {
     );
     let out = run_in(p, &["build", "--png", "--ppi", "0"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("error: --ppi 0 is out of range (1 to 1200)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: --ppi 0 is out of range (1 to 1200)"),
+        "{}",
+        stderr(&out)
+    );
     // I/O: the preview's port is taken.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
@@ -337,9 +341,17 @@ fn exit_statuses_say_whose_problem_it_is() {
         );
     }
     // Input: a manifest with a problem is shown at its line.
-    edit(&p.join("pamphlet.toml"), "[publications.flyer]", "[publications.flyer]\nlayot = \"x\"");
+    edit(
+        &p.join("pamphlet.toml"),
+        "[publications.flyer]",
+        "[publications.flyer]\nlayot = \"x\"",
+    );
     let out = run_in(p, &["check", "--diagnostic-format", "short"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("pamphlet.toml:"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("unknown key `layot`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown key `layot`"),
+        "{}",
+        stderr(&out)
+    );
 }

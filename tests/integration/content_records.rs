@@ -463,3 +463,279 @@ fn the_cli_shows_the_csv_line_and_the_records_table_is_checked() {
         "{stderr}"
     );
 }
+
+/// `rows` as a spreadsheet program writes them: `separator` between
+/// fields, `eol` after every line, fields quoted when they must be (or
+/// always, `quote_all`), and `extra_columns` empty columns with empty
+/// headers at the end of every line (what a sheet with formatted but empty
+/// columns exports).
+fn export(
+    rows: &[Vec<String>],
+    separator: &str,
+    eol: &str,
+    quote_all: bool,
+    extra_columns: usize,
+) -> String {
+    let cell = |v: &str| {
+        if quote_all || v.contains(separator) || v.contains('"') || v.contains('\n') {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    let line = |fields: Vec<String>| {
+        let mut cells: Vec<String> = fields.iter().map(|f| cell(f)).collect();
+        cells.extend(std::iter::repeat_n(String::new(), extra_columns));
+        cells.join(separator) + eol
+    };
+    let mut out = line(COLUMNS.iter().map(|c| c.to_string()).collect());
+    for r in rows {
+        out += &line(r.clone());
+    }
+    out
+}
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+/// The handouts built from the default project with the members in YAML,
+/// by record key.
+fn yaml_handouts() -> &'static Vec<(String, Vec<u8>)> {
+    static BUILT: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = tempfile::tempdir().unwrap();
+        let report = build_into(session(), out.path(), |r| {
+            r.publications = vec!["handout".into()]
+        });
+        assert_success(&report);
+        ["sotetsu", "ntt-east", "itoen"]
+            .iter()
+            .map(|id| {
+                let pdf = std::fs::read(out.path().join(format!("handouts/{id}.pdf"))).unwrap();
+                (id.to_string(), pdf)
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn exports_as_excel_libreoffice_and_sheets_write_them_build_the_yaml_handouts() {
+    let rows = member_rows();
+    let crlf = export(&rows, ",", "\r\n", false, 0);
+    let mut excel_utf8 = b"\xEF\xBB\xBF".to_vec();
+    excel_utf8.extend_from_slice(crlf.as_bytes());
+    let (excel_cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&crlf);
+    assert!(!unmappable);
+    let mut trailing = export(&rows, ",", "\n", false, 2);
+    trailing += ",,,,,,\n,,,,,,\n";
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "Excel, CSV UTF-8 (BOM, CR LF)",
+            "content/members.csv",
+            excel_utf8,
+        ),
+        (
+            "Excel, CSV (Shift_JIS, CR LF)",
+            "content/members.csv",
+            excel_cp932.to_vec(),
+        ),
+        (
+            "Excel, Unicode text (UTF-16 LE, BOM, tabs, CR LF)",
+            "content/members.txt",
+            utf16le_with_bom(&export(&rows, "\t", "\r\n", false, 0)),
+        ),
+        (
+            "LibreOffice, every field quoted (LF)",
+            "content/members.csv",
+            export(&rows, ",", "\n", true, 0).into_bytes(),
+        ),
+        (
+            "empty columns and rows of delimiters at the end",
+            "content/members.csv",
+            trailing.into_bytes(),
+        ),
+        (
+            "old Mac (lone CR)",
+            "content/members.csv",
+            export(&rows, ",", "\r", false, 0).into_bytes(),
+        ),
+    ];
+    for (name, file, bytes) in cases {
+        let dir = project_with_records(file, &bytes, "");
+        let out = tempfile::tempdir().unwrap();
+        let report = build_into(&open(dir.path()), out.path(), |_| {});
+        assert!(
+            report.success(),
+            "{name}: {:#?}",
+            described(&report.diagnostics.0)
+        );
+        for (id, yaml) in yaml_handouts() {
+            let pdf = std::fs::read(out.path().join(format!("handouts/{id}.pdf"))).unwrap();
+            assert!(
+                pdf == *yaml,
+                "{name}: handouts/{id}.pdf differs from the YAML's"
+            );
+        }
+    }
+}
+
+#[test]
+fn positions_follow_physical_lines_through_crlf_and_quoted_line_breaks() {
+    // Row 2 holds a cell with a line break (Alt+Enter in Excel), so the
+    // itoen row is physical line 5; its last cell is left empty.
+    let csv = "id,bureau,department,section,dispatched_to\r\n\
+               sotetsu,政策経営局,シティプロモーション推進室,\"広報戦略・\nプロモーション課\",相模鉄道株式会社\r\n\
+               ntt-east,市民局,区政支援部,区政イノベーション推進課,東日本電信電話株式会社\r\n\
+               itoen,経済局,ビジネスイノベーション部,イノベーション推進課,\r\n";
+    let (cp932, _, _) = encoding_rs::SHIFT_JIS.encode(csv);
+    let empty_at = "itoen,経済局,ビジネスイノベーション部,イノベーション推進課,"
+        .chars()
+        .count()
+        + 1;
+    for (encoding, bytes) in [
+        ("UTF-8", csv.as_bytes().to_vec()),
+        ("CP932", cp932.to_vec()),
+    ] {
+        let dir = project_with_records("content/members.csv", &bytes, "");
+        let diags = handout_data(dir.path()).unwrap_err();
+        let got = described(&diags);
+        assert_eq!(
+            got,
+            [format!(
+                "content/members.csv:5:{empty_at}: `members[2].dispatched_to` is empty, but it is required"
+            )],
+            "{encoding}"
+        );
+        // The report shows the row's own line.
+        let p = diags[0].position.as_ref().unwrap();
+        assert_eq!((p.line, p.end_line), (5, 5), "{encoding}");
+    }
+    // With the cell filled, the line break stays in its cell.
+    let fixed = csv.replace("推進課,\r\n", "推進課,株式会社伊藤園\r\n");
+    let dir = project_with_records("content/members.csv", fixed.as_bytes(), "");
+    let data = handout_data(dir.path()).unwrap_or_else(|d| panic!("{:#?}", described(&d)));
+    let Data::List(members) = data.get("members").unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        members[0].get("section").unwrap().plain().unwrap(),
+        "広報戦略・\nプロモーション課"
+    );
+}
+
+#[test]
+fn one_check_finds_every_problem_of_a_csv_each_at_its_cell() {
+    // A misspelt extra column next to the right one, an error value and a
+    // duplicate id: all three in one run (a header problem does not hide
+    // the cells), the misspelt column left out.
+    let csv = "id,bureau,department,section,dispatched_to,dispached_to\r\n\
+               sotetsu,政策経営局,シティプロモーション推進室,広報戦略・プロモーション課,相模鉄道株式会社,\r\n\
+               ntt-east,市民局,#REF!,区政イノベーション推進課,東日本電信電話株式会社,\r\n\
+               sotetsu,経済局,ビジネスイノベーション部,イノベーション推進課,株式会社伊藤園,伊藤園\r\n";
+    let dir = project_with_records("content/members.csv", csv.as_bytes(), "");
+    let diags = handout_data(dir.path()).unwrap_err();
+    let got = described(&diags);
+    for w in [
+        "content/members.csv:1:44: unknown column `dispached_to`: the items of `members` have no such field",
+        "content/members.csv:3:14: the cell holds the error value #REF!",
+        "content/members.csv:4:1: duplicate id `sotetsu` in `members`",
+    ] {
+        assert!(
+            got.iter().any(|g| g == w),
+            "missing `{w}` in:\n{}",
+            got.join("\n")
+        );
+    }
+    let typo = diags
+        .iter()
+        .find(|d| d.message.contains("dispached_to"))
+        .unwrap();
+    assert_eq!(typo.hints, ["did you mean `dispatched_to`?"]);
+    // A required column missing is one problem at the header, not one per
+    // row, and the rows' own problems are still found.
+    let csv = "id,bureau,department,section\n\
+               sotetsu,政策経営局,シティプロモーション推進室,広報戦略・プロモーション課\n\
+               ntt-east,市民局,#N/A,区政イノベーション推進課\n";
+    let dir = project_with_records("content/members.csv", csv.as_bytes(), "");
+    let got = described(&handout_data(dir.path()).unwrap_err());
+    assert!(
+        got.iter().any(|g| g.starts_with(
+            "content/members.csv:1:1: no column `dispatched_to`: every item of `members` needs one"
+        )),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|g| g == "content/members.csv:3:14: the cell holds the error value #N/A"),
+        "{got:#?}"
+    );
+    assert!(!got.iter().any(|g| g.contains("missing field")), "{got:#?}");
+}
+
+#[test]
+fn one_check_finds_every_problem_of_a_workbook_each_at_its_cell() {
+    let rows = member_rows();
+    let bytes = xlsx(&rows, |s| {
+        // A misspelt extra header next to the right one.
+        s.write_string(0, 5, "dispached_to").unwrap();
+        // An error value, and the third member's id made the first's.
+        let f = rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!");
+        s.write_formula(2, 1, f).unwrap();
+        s.write_string(3, 0, "sotetsu").unwrap();
+    });
+    let dir = project_with_records("content/staff.xlsx", &bytes, "sheet = \"名簿\"\n");
+    let diags = handout_data(dir.path()).unwrap_err();
+    let got = described(&diags);
+    for w in [
+        "content/staff.xlsx: sheet 名簿, cell F1: unknown column `dispached_to`: the items of `members` have no such field",
+        "content/staff.xlsx: sheet 名簿, cell B3: the cell holds the error value #DIV/0!",
+        "content/staff.xlsx: sheet 名簿, cell A4: duplicate id `sotetsu` in `members`",
+    ] {
+        assert!(
+            got.iter().any(|g| g == w),
+            "missing `{w}` in:\n{}",
+            got.join("\n")
+        );
+    }
+}
+
+#[test]
+fn a_member_missing_from_the_sheet_is_one_problem_naming_every_answer() {
+    // The itoen row left out: its five answers name a member that is not
+    // there. One problem, at the first answer, the others in its hint.
+    let rows: Vec<Vec<String>> = member_rows().into_iter().take(2).collect();
+    let dir = project_with_records(
+        "content/members.csv",
+        export(&rows, ",", "\r\n", false, 0).as_bytes(),
+        "",
+    );
+    let diags = handout_data(dir.path()).unwrap_err();
+    let dangling: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.message.starts_with("`itoen` is not the id"))
+        .collect();
+    assert_eq!(dangling.len(), 1, "{:#?}", described(&diags));
+    let yaml = std::fs::read_to_string(dir.path().join("content/crosstalk.yaml")).unwrap();
+    let lines: Vec<usize> = yaml
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "- member: itoen")
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(lines.len(), 5);
+    let d = dangling[0];
+    assert_eq!(d.position.as_ref().unwrap().line, lines[0]);
+    let others: Vec<String> = lines[1..].iter().map(|l| format!("line {l}")).collect();
+    assert!(
+        d.hints
+            .iter()
+            .any(|h| h == &format!("`itoen` is also named on {}", others.join(", "))),
+        "{:?}",
+        d.hints
+    );
+}

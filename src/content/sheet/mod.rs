@@ -155,6 +155,9 @@ pub struct Records {
     /// Cells already reported (error values): the schema's complaint about
     /// the value left in their place is not repeated.
     pub reported: Vec<Position>,
+    /// Required fields (dotted) that have no column: reported once at the
+    /// header, not again as missing from every row.
+    pub absent: Vec<String>,
 }
 
 /// Reads `input` as the records of the list whose items `item` describes;
@@ -173,7 +176,7 @@ pub fn read(input: &SheetInput, item: &Spec, base: usize) -> Result<Records, Vec
             ),
         )]);
     };
-    build(table, fields, input.list)
+    Ok(build(table, fields, input.list))
 }
 
 /// The field a column names (`photo_focus.x`): its path and spec, or why
@@ -258,21 +261,14 @@ type Column<'s> = Option<(Vec<String>, &'s Spec)>;
 
 /// Types `table`'s rows by the schema's `fields` into the records of
 /// `list`: the header first (each column names a field once, every
-/// required field has a column), then the rows.
-fn build(
-    mut table: Table,
-    fields: &[(String, Spec)],
-    list: &str,
-) -> Result<Records, Vec<Diagnostic>> {
+/// required field has a column), then the rows. A column the header gets
+/// wrong is reported and left out, and the rows are still read, so that
+/// every problem of the sheet is found in one run.
+fn build(mut table: Table, fields: &[(String, Spec)], list: &str) -> Records {
     let origin = Arc::new(table.origin.clone());
     let mut diags = std::mem::take(&mut table.diags);
-    let before = diags.len();
     let columns = header_columns(&table, &origin, fields, list, &mut diags);
-    let header_ok = diags.len() == before;
-    let missing = missing_columns(&table, &origin, &columns, fields, list, &mut diags);
-    if !header_ok || missing {
-        return Err(diags);
-    }
+    let absent = missing_columns(&table, &origin, &columns, fields, list, &mut diags);
     let header_range = table
         .header
         .first()
@@ -282,12 +278,13 @@ fn build(
         value: Value::Seq(items),
         range: header_range,
     };
-    Ok(Records {
+    Records {
         node,
         origin,
         diags,
         reported,
-    })
+        absent,
+    }
 }
 
 /// The field each header cell names; a column without a name but with
@@ -352,8 +349,9 @@ fn header_columns<'s>(
     columns
 }
 
-/// Reports each required field without a column (unless a misspelt
-/// column was already reported for it); whether any is missing.
+/// Reports each required field without a column once, at the header
+/// (unless a misspelt column was already reported for it); the fields
+/// without a column, which the rows then lack.
 fn missing_columns(
     table: &Table,
     origin: &Origin,
@@ -361,7 +359,7 @@ fn missing_columns(
     fields: &[(String, Spec)],
     list: &str,
     diags: &mut Vec<Diagnostic>,
-) -> bool {
+) -> Vec<String> {
     let mut required = Vec::new();
     required_columns(fields, "", &mut required);
     let present: Vec<String> = columns.iter().flatten().map(|(p, _)| p.join(".")).collect();
@@ -369,9 +367,9 @@ fn missing_columns(
         .header
         .first()
         .map_or(origin.base..origin.base, |(_, r)| r.clone());
-    let mut missing = false;
+    let mut missing = Vec::new();
     for name in required.iter().filter(|r| !present.contains(r)) {
-        missing = true;
+        missing.push(name.clone());
         // A misspelt column was reported as unknown, with this name.
         let suggested = table.header.iter().any(|(n, _)| {
             !present.contains(n) && did_you_mean(n, std::iter::once(name.as_str())).is_some()
@@ -407,7 +405,8 @@ fn rows(
             let (cell, range) = cells
                 .get(i)
                 .cloned()
-                .unwrap_or((Cell::Empty, row_range.start..row_range.start));
+                // A row cut short: where the cell would be, at its end.
+                .unwrap_or((Cell::Empty, row_range.end..row_range.end));
             if let Cell::Error(e) = &cell {
                 diags.push(
                     Diagnostic::error(Some(origin.position(range.clone())), format!("the cell holds the error value {e}"))
@@ -416,7 +415,10 @@ fn rows(
                 reported.push(origin.position(range.clone()));
             }
             let value = typed(cell, &spec.kind);
-            let key_range = table.header[i].1.clone();
+            // The field's key in this row is its cell: a problem with the
+            // value (an empty required cell) is placed there, not at the
+            // header.
+            let key_range = range.clone();
             insert(
                 &mut entries,
                 path,
