@@ -305,7 +305,15 @@ impl Session {
         };
         let prepared = &prep.prepared[job.publication];
         let inputs = compile::inputs(prepared, job);
-        let compiled = compile::compile(&self.world, prepared, job, inputs, &options, &job.output);
+        let compiled = compile::compile(
+            &self.world,
+            prepared,
+            job,
+            inputs,
+            &options,
+            &job.output,
+            compile::Wanted::default(),
+        );
         match compiled.pdf {
             Some(pdf) => Ok(pdf),
             None => Err(Error::Problems {

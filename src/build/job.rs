@@ -9,59 +9,124 @@ use std::time::Instant;
 use super::schedule::CompileSlot;
 use super::state::{self, OutputStamp, StampUpdate};
 use super::{Context, JobReport, JobStatus, fingerprint};
-use crate::compile::{self, Job};
+use crate::compile::{self, Job, Staged, Wanted};
 use crate::diag::{Diagnostic, Position, Sources};
 use crate::output;
+
+/// A job as a build runs it: the job, whether its own file is written,
+/// and whether its pages also go into a merged file.
+#[derive(Debug, Clone)]
+pub(super) struct Task {
+    /// The job.
+    pub job: Job,
+    /// Whether the job's own file is one of the build's outputs (else its
+    /// pages only go into a merged file, with `merge = …` and `separate =
+    /// false`, or from another CI shard).
+    pub write: bool,
+    /// The merged file its staged pages go to.
+    pub merge: Option<MergeSlot>,
+}
+
+/// Where a record's pages go in a merged file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MergeSlot {
+    /// The merged file (index into the build's merged files).
+    pub file: usize,
+    /// The record's place in it.
+    pub position: usize,
+    /// The PDF/X part the file is made for (its pages are staged for it).
+    pub pdfx: Option<crate::project::PdfX>,
+}
 
 /// A job's report with its diagnostics, their sources, and the update to
 /// its fingerprint.
 pub(super) struct JobResult {
-    /// How it ended.
-    pub report: JobReport,
+    /// How it ended (`None` for a record whose pages only go into a merged
+    /// file: it is no output of its own).
+    pub report: Option<JobReport>,
     /// What it found.
     pub diagnostics: Vec<Diagnostic>,
     /// Texts the diagnostics point into.
     pub sources: Sources,
     /// What to record of its output.
     pub stamp: StampUpdate,
+    /// For a merged file: the record's staged pages.
+    pub staged: Option<StagedRecord>,
 }
 
-/// Runs `job`: skips it when up to date, else compiles it in `slot` and
-/// writes what it made.
-pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult {
+/// A record's pages staged for its merged file, and what they were made
+/// from.
+pub(super) struct StagedRecord {
+    /// The pages (`None` when the record failed).
+    pub staged: Option<Staged>,
+    /// The project files they were made from, with their hashes.
+    pub deps: Vec<(String, String)>,
+}
+
+/// Runs `task`: skips its own file when up to date, compiles it in `slot`
+/// (for its file, for its merged file, or both) and writes what it made.
+pub(super) fn run(task: &Task, ctx: &Context, slot: &mut CompileSlot) -> JobResult {
     let start = Instant::now();
+    let job = &task.job;
     let prepared = &ctx.prepared[job.publication];
     let path = ctx.out_dir.join(&job.output);
     let key = state::key(&job.output);
     // The template's data, made once: fingerprinted, then compiled.
     let inputs = compile::inputs(prepared, job);
-    let fingerprint = ctx
-        .request
-        .write
-        .then(|| fingerprint::of(job, prepared, &inputs, ctx));
-    if let Some(fp) = &fingerprint
-        && !ctx.request.force
-        && let Some(stamp) = ctx.state.outputs.get(&key)
-        && stamp.inputs == *fp
-        && state::output_intact(&path, stamp, ctx.out_dir)
-        && ctx.hashes.unchanged(&stamp.deps)
-    {
+    let fingerprint =
+        (ctx.request.write && task.write).then(|| fingerprint::of(job, prepared, &inputs, ctx));
+    let fresh = fingerprint.as_ref().is_some_and(|fp| {
+        !ctx.request.force
+            && ctx.state.outputs.get(&key).is_some_and(|stamp| {
+                stamp.inputs == *fp
+                    && state::output_intact(&path, stamp, ctx.out_dir)
+                    && ctx.hashes.unchanged(&stamp.deps)
+            })
+    });
+    let skipped = |start: Instant| JobReport {
+        job: job.clone(),
+        path: path.clone(),
+        status: JobStatus::Skipped,
+        duration: start.elapsed(),
+        phases: Default::default(),
+    };
+    if (fresh || !task.write) && task.merge.is_none() {
         return JobResult {
-            report: JobReport {
-                job: job.clone(),
-                path,
-                status: JobStatus::Skipped,
-                duration: start.elapsed(),
-                phases: Default::default(),
-            },
+            report: task.write.then(|| skipped(start)),
             diagnostics: Vec::new(),
             sources: Sources::new(),
             stamp: StampUpdate::Keep,
+            staged: None,
         };
     }
     let root = ctx.world.root();
     let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-    let compiled = slot.compile(prepared, job, inputs, ctx, &shown);
+    let wanted = Wanted {
+        pdf: task.write && !fresh,
+        staged: task.merge.map(|m| m.pdfx),
+    };
+    let compiled = slot.compile(prepared, job, inputs, ctx, &shown, wanted);
+    let deps: Vec<(String, String)> = compiled
+        .accessed
+        .iter()
+        .filter_map(|p| {
+            let rel = state::key(p);
+            ctx.hashes.get(&rel).map(|h| (rel, h))
+        })
+        .collect();
+    let staged = task.merge.map(|_| StagedRecord {
+        staged: compiled.staged,
+        deps: deps.clone(),
+    });
+    if !wanted.pdf {
+        return JobResult {
+            report: task.write.then(|| skipped(start)),
+            diagnostics: compiled.diagnostics,
+            sources: compiled.sources,
+            stamp: StampUpdate::Keep,
+            staged,
+        };
+    }
     let mut phases = compiled.phases;
     let mut diagnostics = compiled.diagnostics;
     let mut status = JobStatus::Failed;
@@ -86,14 +151,6 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
                 written,
             };
             if let (Some(fp), Some((len, mtime))) = (fingerprint, state::stat(&path)) {
-                let deps = compiled
-                    .accessed
-                    .iter()
-                    .filter_map(|p| {
-                        let rel = state::key(p);
-                        ctx.hashes.get(&rel).map(|h| (rel, h))
-                    })
-                    .collect();
                 let pngs = compiled.pngs.iter().map(|(p, _)| state::key(p)).collect();
                 stamp = StampUpdate::Record(
                     key,
@@ -103,28 +160,30 @@ pub(super) fn run(job: &Job, ctx: &Context, slot: &mut CompileSlot) -> JobResult
                         len,
                         mtime,
                         pngs,
+                        pages: Vec::new(),
                     },
                 );
             }
         }
     }
     JobResult {
-        report: JobReport {
+        report: Some(JobReport {
             job: job.clone(),
             path,
             status,
             duration: start.elapsed(),
             phases,
-        },
+        }),
         diagnostics,
         sources: compiled.sources,
         stamp,
+        staged,
     }
 }
 
 /// Writes `bytes` to `rel` in the output folder unless the file already
 /// holds them; returns whether it wrote. A failure is an error diagnostic.
-fn write(
+pub(super) fn write(
     ctx: &Context,
     job: &Job,
     rel: &Path,

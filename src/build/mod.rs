@@ -16,6 +16,7 @@
 
 pub mod fingerprint;
 mod job;
+mod merge;
 pub mod plan;
 mod schedule;
 pub mod state;
@@ -220,8 +221,43 @@ pub fn run(
     if plan_failed {
         return report.finish(start);
     }
-    let (jobs, select_diags) = plan::select(jobs, request);
+    // Merged files: of all the records (not when records are picked), in
+    // the shard their own path falls in.
+    let (merged, merge_diags) = if request.records.is_empty() {
+        plan::merged(&prepared, &jobs)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let merge_failed = merge_diags.iter().any(Diagnostic::is_error);
+    report.diagnostics.extend(merge_diags);
+    if merge_failed {
+        return report.finish(start);
+    }
+    let merged: Vec<plan::MergedFile> = merged
+        .into_iter()
+        .filter(|f| {
+            request
+                .shard
+                .is_none_or(|(k, n)| plan::in_shard(&f.job(&prepared), k, n))
+        })
+        .collect();
+    let (selected, select_diags) = plan::select(jobs.clone(), request);
     report.diagnostics.extend(select_diags);
+    // Which jobs' own files are outputs of this build: selected, and not
+    // left out by their publication's merge (`separate = false`).
+    let selected: std::collections::HashSet<Job> = selected.into_iter().collect();
+    let jobs: Vec<(Job, bool)> = jobs
+        .into_iter()
+        .map(|j| {
+            let separate = prepared[j.publication]
+                .publication
+                .merge
+                .as_ref()
+                .is_none_or(|m| m.separate);
+            let write = separate && selected.contains(&j);
+            (j, write)
+        })
+        .collect();
 
     let root = world.root();
     let out_dir = request.out_dir.clone().unwrap_or_else(|| root.join("out"));
@@ -256,13 +292,20 @@ pub fn run(
         fonts,
         tool: request.tool_id.clone().unwrap_or_else(state::tool_id),
     };
-    let results = schedule::run(&jobs, &ctx, progress);
+    let (merging, skipped) = merge::Merging::new(&merged, &ctx);
+    let tasks = merging.tasks(&jobs, &ctx);
+    let outputs = jobs.iter().filter(|(_, w)| *w).count() + merged.len();
+    let mut results = schedule::run(&tasks, &merging, outputs, &ctx, progress);
+    results.extend(skipped);
     let mut updates = Vec::new();
     for result in results {
-        report.jobs.push(result.report);
+        report.jobs.extend(result.report);
         report.diagnostics.extend(result.diagnostics);
         report.sources.merge(result.sources);
         updates.push(result.stamp);
+    }
+    if request.write {
+        merge::sidecars(&merged, &updates, &state, &ctx, &mut report);
     }
     if request.write {
         state.update(updates);

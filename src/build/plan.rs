@@ -81,8 +81,18 @@ pub fn plan(prepared: &[Prepared], variants: Option<&[Variant]>) -> (Vec<Job>, V
             }
         }
     }
-    // Two jobs must never write the same file.
+    // Two jobs must never write the same file (nor a merged file one of
+    // theirs).
     let mut seen = std::collections::BTreeMap::new();
+    for p in prepared {
+        if let Some(m) = &p.publication.merge {
+            for variant in &p.publication.variants {
+                let name = format!("the merged file of publication `{}`", p.publication.name);
+                seen.insert(m.file(*variant, 0), name.clone());
+                seen.insert(m.sidecar(*variant), name);
+            }
+        }
+    }
     for job in &jobs {
         if let Some(other) = seen.insert(job.output.clone(), job.describe()) {
             diags.push(
@@ -151,4 +161,95 @@ pub fn in_shard(job: &Job, k: usize, n: usize) -> bool {
     let mut h = siphasher::sip::SipHasher13::new_with_keys(0, 0);
     h.write(job.output.to_string_lossy().as_bytes());
     (h.finish() % n as u64) as usize == k - 1
+}
+
+/// A merged file to make (`merge`): one file of a publication's records in
+/// one variant, or one chunk of them (`split`).
+#[derive(Debug, Clone)]
+pub struct MergedFile {
+    /// Index of the publication in the prepared list.
+    pub publication: usize,
+    /// Print or screen.
+    pub variant: Variant,
+    /// Which chunk of the records (0 when they are not split).
+    pub chunk: usize,
+    /// The file, relative to the output folder.
+    pub output: PathBuf,
+    /// Its records' jobs, in the file's order (their `output` is their
+    /// separate file's, written or not).
+    pub records: Vec<Job>,
+}
+
+impl MergedFile {
+    /// The job that stands for the file in a build's report.
+    pub fn job(&self, prepared: &[Prepared]) -> Job {
+        Job {
+            publication: self.publication,
+            name: prepared[self.publication].publication.name.clone(),
+            variant: self.variant,
+            record: None,
+            output: self.output.clone(),
+        }
+    }
+}
+
+/// The merged files of the publications with `merge`, their records taken
+/// from `jobs` (every record job, written separately or not) and ordered by
+/// the merge's `sort` field (else as in the data), then split into chunks.
+/// A `sort` field that a record lacks is an error at the manifest line.
+pub fn merged(prepared: &[Prepared], jobs: &[Job]) -> (Vec<MergedFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for (pi, p) in prepared.iter().enumerate() {
+        let Some(merge) = &p.publication.merge else {
+            continue;
+        };
+        let each = p.publication.each.as_deref().unwrap_or_default();
+        let items = p.content.records(each).unwrap_or_default();
+        for variant in [Variant::Print, Variant::Screen] {
+            let mut records: Vec<Job> = jobs
+                .iter()
+                .filter(|j| j.publication == pi && j.variant == variant && j.record.is_some())
+                .cloned()
+                .collect();
+            if records.is_empty() {
+                continue;
+            }
+            if let Some(field) = &merge.sort {
+                let value = |j: &Job| {
+                    let index = j.record.as_ref().map_or(0, |r| r.index);
+                    items
+                        .get(index)
+                        .and_then(|i| i.get(field))
+                        .and_then(Data::plain)
+                };
+                if let Some(lacking) = records.iter().find(|j| value(j).is_none()) {
+                    diags.push(
+                        Diagnostic::error(
+                            merge.sort_at.clone(),
+                            format!(
+                                "`sort = \"{field}\"`: record `{}` has no text field `{field}` to sort by",
+                                lacking.record_key().unwrap_or_default()
+                            ),
+                        )
+                        .with_hint("sort by a field every record has, like `id`"),
+                    );
+                    continue;
+                }
+                // Stable: records with the same value keep the data's order.
+                records.sort_by_cached_key(|j| value(j).unwrap_or_default());
+            }
+            let size = merge.split.unwrap_or(records.len()).max(1);
+            for (chunk, part) in records.chunks(size).enumerate() {
+                files.push(MergedFile {
+                    publication: pi,
+                    variant,
+                    chunk,
+                    output: merge.file(variant, chunk),
+                    records: part.to_vec(),
+                });
+            }
+        }
+    }
+    (files, diags)
 }

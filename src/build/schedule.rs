@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SendError};
 use std::sync::{Arc, Mutex};
 
-use super::job::{self, JobResult};
+use super::job::{self, JobResult, Task};
+use super::merge::Merging;
 use super::{Context, DEFAULT_TIMEOUT, Progress};
-use crate::compile::{self, CompileOptions, Compiled, Inputs, Job};
+use crate::compile::{self, CompileOptions, Compiled, Inputs, Job, Wanted};
 use crate::diag::{Diagnostic, Sources};
 use crate::prepare::Prepared;
 use crate::world::ProjectWorld;
@@ -26,10 +27,18 @@ use crate::world::ProjectWorld;
 /// Jobs between two evictions of Typst's caches.
 const CHUNK: usize = 32;
 
-/// Runs `jobs` on the request's number of worker threads and returns their
-/// results in plan order.
-pub(super) fn run(jobs: &[Job], ctx: &Context, progress: &mut dyn Progress) -> Vec<JobResult> {
-    progress.start(jobs.len());
+/// Runs `tasks` on the request's number of worker threads and returns their
+/// results in task order, then those of the merged files `merging` made
+/// (each made by the worker that finished its last record).
+pub(super) fn run(
+    tasks: &[Task],
+    merging: &Merging,
+    outputs: usize,
+    ctx: &Context,
+    progress: &mut dyn Progress,
+) -> Vec<JobResult> {
+    let jobs = tasks;
+    progress.start(outputs);
     let threads = match ctx.request.jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -37,6 +46,7 @@ pub(super) fn run(jobs: &[Job], ctx: &Context, progress: &mut dyn Progress) -> V
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<JobResult>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let merged: Mutex<Vec<JobResult>> = Mutex::new(Vec::new());
     let progress = Mutex::new(progress);
     // Fewer jobs than threads (one pamphlet): each compile thread's pool
     // gets the spare cores, for Typst's own parallel page layout.
@@ -48,13 +58,24 @@ pub(super) fn run(jobs: &[Job], ctx: &Context, progress: &mut dyn Progress) -> V
             let mut slot = CompileSlot::new(pool_size);
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let result = job::run(job, ctx, &mut slot);
-                if let Ok(mut p) = progress.lock() {
-                    p.done(&result.report);
+                let Some(task) = jobs.get(i) else { break };
+                let mut result = job::run(task, ctx, &mut slot);
+                if let (Some(report), Ok(mut p)) = (&result.report, progress.lock()) {
+                    p.done(report);
                 }
+                let staged = result.staged.take();
                 if let Ok(mut slots) = slots.lock() {
                     slots[i] = Some(result);
+                }
+                if let (Some(merge), Some(staged)) = (task.merge, staged)
+                    && let Some(made) = merging.put(merge, staged, ctx)
+                {
+                    if let (Some(report), Ok(mut p)) = (&made.report, progress.lock()) {
+                        p.done(report);
+                    }
+                    if let Ok(mut merged) = merged.lock() {
+                        merged.push(made);
+                    }
                 }
                 if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(CHUNK) {
                     comemo::evict(2);
@@ -79,12 +100,20 @@ pub(super) fn run(jobs: &[Job], ctx: &Context, progress: &mut dyn Progress) -> V
     if let Ok(mut p) = progress.lock() {
         p.finish();
     }
-    slots
+    let mut results: Vec<JobResult> = slots
         .into_inner()
         .unwrap_or_default()
         .into_iter()
         .flatten()
-        .collect()
+        .collect();
+    let mut merged = merged.into_inner().unwrap_or_default();
+    // In the order of the files, whichever worker made them.
+    merged.sort_by(|a, b| {
+        let path = |r: &JobResult| r.report.as_ref().map(|r| r.path.clone());
+        path(a).cmp(&path(b))
+    });
+    results.extend(merged);
+    results
 }
 
 /// A worker's compile thread: started on first use, kept across the
@@ -132,9 +161,11 @@ impl CompileSlot {
         inputs: Inputs,
         ctx: &Context,
         shown: &Path,
+        wanted: Wanted,
     ) -> Compiled {
         let timeout = ctx.request.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let here = |inputs| compile::compile(ctx.world, prepared, job, inputs, ctx.options, shown);
+        let here =
+            |inputs| compile::compile(ctx.world, prepared, job, inputs, ctx.options, shown, wanted);
         let Some(thread) = self.get() else {
             // No thread to spare (a tight memory limit): compile here,
             // without the timeout.
@@ -147,6 +178,7 @@ impl CompileSlot {
             inputs,
             options: ctx.options.clone(),
             shown: shown.to_path_buf(),
+            wanted,
         };
         if let Err(SendError(task)) = thread.tasks.send(task) {
             self.abandon();
@@ -154,6 +186,7 @@ impl CompileSlot {
         }
         let failed = |message: String, hint: &str| Compiled {
             pdf: None,
+            staged: None,
             pages: 0,
             diagnostics: vec![
                 Diagnostic::error(prepared.publication.layout.named_at.clone(), message)
@@ -201,6 +234,7 @@ struct CompileTask {
     inputs: Inputs,
     options: CompileOptions,
     shown: PathBuf,
+    wanted: Wanted,
 }
 
 /// A long-lived thread that compiles the tasks it is sent, one at a time.
@@ -247,6 +281,7 @@ impl CompileThread {
                         t.inputs,
                         &t.options,
                         &t.shown,
+                        t.wanted,
                     )
                 }));
                 let Ok(compiled) = compiled else { break };

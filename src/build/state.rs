@@ -90,6 +90,10 @@ pub struct OutputStamp {
     /// PNG pages written with it (relative to the output folder).
     #[serde(default)]
     pub pngs: Vec<String>,
+    /// For a merged file: each record's key, first and last page (the
+    /// sidecar CSV is written from these).
+    #[serde(default)]
+    pub pages: Vec<(String, usize, usize)>,
 }
 
 /// What a job did to its output's stamp.

@@ -58,7 +58,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Check PDFs as a print shop would: fonts, boxes, encryption, images, colour.
     #[command(
-        after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf\n  pamphlet preflight --standard x-4 out/crosstalk.pdf"
+        after_help = "Examples:\n  pamphlet preflight out/crosstalk.pdf\n  pamphlet preflight --trim a4 --bleed 3mm out/*.pdf\n  pamphlet preflight --standard x-4 out/crosstalk.pdf\n  pamphlet preflight --standard vt-1 out/handouts.pdf"
     )]
     Preflight(PreflightArgs),
     /// Create a new project: manifest, content, a starter layout and fonts.
@@ -358,7 +358,7 @@ impl From<VariantArg> for Variant {
     }
 }
 
-/// A PDF/X part on the command line.
+/// A print standard on the command line: a PDF/X part, or PDF/VT-1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StandardArg {
     /// PDF/X-4 (PDF 1.6; CMYK, ICC-based and spot colour; transparency).
@@ -367,12 +367,16 @@ pub enum StandardArg {
     /// PDF/X-1a:2003 (PDF 1.4; CMYK and spot colour only; no transparency).
     #[value(name = "x-1a")]
     X1a,
+    /// PDF/VT-1: PDF/X-4 with its records marked (a document part tree).
+    #[value(name = "vt-1")]
+    Vt1,
 }
 
-impl From<StandardArg> for pamphlet::project::PdfX {
-    fn from(s: StandardArg) -> Self {
-        match s {
-            StandardArg::X4 => pamphlet::project::PdfX::X4,
+impl StandardArg {
+    /// The PDF/X part the standard is, or builds on.
+    pub fn pdfx(self) -> pamphlet::project::PdfX {
+        match self {
+            StandardArg::X4 | StandardArg::Vt1 => pamphlet::project::PdfX::X4,
             StandardArg::X1a => pamphlet::project::PdfX::X1a,
         }
     }

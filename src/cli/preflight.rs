@@ -9,7 +9,7 @@ use pamphlet::Error;
 use pamphlet::diag::{Diagnostics, Sources};
 use pamphlet::print::preflight::{Expectations, check};
 
-use super::args::PreflightArgs;
+use super::args::{PreflightArgs, StandardArg};
 use super::terminal;
 
 /// Runs the command.
@@ -34,10 +34,11 @@ pub fn run(args: &PreflightArgs) -> Result<ExitCode, Error> {
             exact: args.pages,
             ..Default::default()
         },
-        standard: args.standard.map(Into::into),
+        standard: args.standard.map(StandardArg::pdfx),
         max_ink: (args.standard.is_some() || bleed.is_some()).then_some(args.max_ink),
         reported_images: Default::default(),
         images: Default::default(),
+        vt: args.standard == Some(StandardArg::Vt1),
     };
     let mut all = Diagnostics::new();
     let mut out = std::io::stdout().lock();

@@ -12,6 +12,7 @@
 
 pub mod diagnose;
 pub mod inputs;
+pub mod merged;
 pub mod preview;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ pub use self::inputs::{Inputs, RESERVED_INPUTS, inputs, inputs_json};
 use crate::diag::{Diagnostic, Sources};
 use crate::prepare::Prepared;
 use crate::print::{self, preflight};
-use crate::project::Variant;
+use crate::project::{PdfX, Variant};
 use crate::world::{JobWorld, ProjectWorld};
 
 /// The item a job repeats over.
@@ -80,11 +81,46 @@ pub struct CompileOptions {
     pub png_ppi: Option<f64>,
 }
 
+/// What a compilation is asked to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// The job's own PDF.
+    pub pdf: bool,
+    /// Its pages staged for a merged file (`merge`) of this PDF/X part (or
+    /// none): sized and coloured for it, with their marks.
+    pub staged: Option<Option<PdfX>>,
+}
+
+impl Default for Wanted {
+    /// The job's PDF, nothing else.
+    fn default() -> Self {
+        Wanted {
+            pdf: true,
+            staged: None,
+        }
+    }
+}
+
+/// A job's pages after the print stage, ready to be exported with other
+/// records' into a merged file.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// The pages: images sized and coloured for the output, colours in
+    /// the output profile's CMYK for PDF/X, marks and bleed for print;
+    /// without introspection tags and internal links (they would mix
+    /// between records).
+    pub document: PagedDocument,
+    /// What preflight needs to know of the pages (print variants).
+    pub findings: Option<preflight::Findings>,
+}
+
 /// The result of compiling one job.
 #[derive(Debug)]
 pub struct Compiled {
     /// The PDF, when compilation succeeded.
     pub pdf: Option<Vec<u8>>,
+    /// The staged pages, when asked for and compilation succeeded.
+    pub staged: Option<Staged>,
     /// Number of pages.
     pub pages: usize,
     /// Warnings and errors.
@@ -127,7 +163,8 @@ impl std::ops::AddAssign for Phases {
     }
 }
 
-/// Compiles one job to PDF bytes with its `inputs` (from [`inputs()`]).
+/// Compiles one job with its `inputs` (from [`inputs()`]) to what is
+/// `wanted`: its PDF bytes, its pages staged for a merged file, or both.
 /// Nothing is written.
 pub fn compile(
     world: &ProjectWorld,
@@ -136,6 +173,7 @@ pub fn compile(
     inputs: Inputs,
     options: &CompileOptions,
     shown: &Path,
+    wanted: Wanted,
 ) -> Compiled {
     let start = Instant::now();
     let job_world = job_world(world, p, inputs);
@@ -146,7 +184,7 @@ pub fn compile(
         mut diagnostics,
     } = typeset(&job_world, p, job, &mut sources, &mut phases);
     let mut clock = Clock(Instant::now());
-    let (mut pdf, mut pages, mut pngs) = (None, 0, Vec::new());
+    let (mut pdf, mut staged, mut pages, mut pngs) = (None, None, 0, Vec::new());
     if let Some(document) = document {
         pages = document.pages().len();
         if let Some(ppi) = options.png_ppi {
@@ -161,20 +199,33 @@ pub fn compile(
             phases: &mut phases,
             clock: &mut clock,
         };
-        match exporting.pdf(&document, shown) {
-            Ok((bytes, found)) => {
-                diagnostics.extend(found);
-                pdf = Some(bytes);
+        if wanted.pdf {
+            match exporting.pdf(&document, shown) {
+                Ok((bytes, found)) => {
+                    diagnostics.extend(found);
+                    pdf = Some(bytes);
+                }
+                Err(errors) => {
+                    // A character without a glyph is reported once, at its
+                    // place in the content (or page): not again by the PDF
+                    // standard that refuses it.
+                    let glyphs_reported = !p.uncovered.is_empty()
+                        || diagnostics.iter().any(|d| d.message.contains(NO_GLYPH));
+                    diagnostics.extend(errors.into_iter().filter(|e| {
+                        !(glyphs_reported && e.message.contains("could not be displayed with"))
+                    }));
+                }
             }
-            Err(errors) => {
-                // A character without a glyph is reported once, at its
-                // place in the content (or page): not again by the PDF
-                // standard that refuses it.
-                let glyphs_reported = !p.uncovered.is_empty()
-                    || diagnostics.iter().any(|d| d.message.contains(NO_GLYPH));
-                diagnostics.extend(errors.into_iter().filter(|e| {
-                    !(glyphs_reported && e.message.contains("could not be displayed with"))
-                }));
+        }
+        if let Some(part) = wanted.staged {
+            match exporting.stage(&document, part) {
+                Ok(mut s) => {
+                    s.document = merged::detached(&s.document);
+                    staged = Some(s);
+                }
+                // Said once: the PDF's own staging reported the same.
+                Err(errors) if wanted.pdf && pdf.is_none() => drop(errors),
+                Err(errors) => diagnostics.extend(errors),
             }
         }
     }
@@ -185,9 +236,11 @@ pub fn compile(
         .collect();
     if diagnostics.iter().any(Diagnostic::is_error) {
         pdf = None;
+        staged = None;
     }
     Compiled {
         pdf,
+        staged,
         pages,
         diagnostics,
         sources,
@@ -280,21 +333,19 @@ struct Exporting<'a, 'w> {
 }
 
 impl Exporting<'_, '_> {
-    /// Runs the print stage on the frames, exports, and for print variants
-    /// writes the page boxes and runs preflight. Returns the bytes and what
-    /// preflight found, or the errors that stopped the export.
-    fn pdf(
+    /// The print stage on the frames, for an output of PDF/X `part` (or
+    /// none): images sized (and for print, CMYK), for PDF/X the colours in
+    /// the output profile's CMYK, what preflight needs to know of the
+    /// pages, and for print the marks and bleed.
+    fn stage(
         &mut self,
         document: &PagedDocument,
-        shown: &Path,
-    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        part: Option<PdfX>,
+    ) -> Result<Staged, Vec<Diagnostic>> {
         let publication = &self.p.publication;
         let print = self.job.variant == Variant::Print;
         // PDF/X: RGB colours become the output profile's CMYK.
-        let pdfx = publication
-            .pdfx
-            .filter(|_| print)
-            .zip(self.p.output_profile.as_deref());
+        let pdfx = part.filter(|_| print).zip(self.p.output_profile.as_deref());
         let images = print::images::Target::new(
             &self.p.images,
             print,
@@ -311,6 +362,24 @@ impl Exporting<'_, '_> {
         // What preflight sees on the frames: the pages as they will print.
         let findings = print.then(|| preflight::findings(document, publication.print.safe));
         let document = print::apply(document, &publication.print.for_variant(self.job.variant));
+        Ok(Staged { document, findings })
+    }
+
+    /// Runs the print stage on the frames, exports, and for print variants
+    /// writes the page boxes and runs preflight. Returns the bytes and what
+    /// preflight found, or the errors that stopped the export.
+    fn pdf(
+        &mut self,
+        document: &PagedDocument,
+        shown: &Path,
+    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let publication = &self.p.publication;
+        let print = self.job.variant == Variant::Print;
+        let pdfx = publication
+            .pdfx
+            .filter(|_| print)
+            .zip(self.p.output_profile.as_deref());
+        let Staged { document, findings } = self.stage(document, publication.pdfx)?;
         let exported = export(&document, self.p, self.job, self.options);
         self.phases.export = self.clock.lap();
         let bytes = exported.map_err(|errors| self.standard_errors(&errors))?;
@@ -327,6 +396,7 @@ impl Exporting<'_, '_> {
             max_ink: pdfx.map(|_| publication.print.max_ink),
             reported_images: (*self.p.reported_images).clone(),
             images: self.p.images,
+            vt: false,
         };
         let output = pdfx.map(|(part, profile)| print::PdfXOutput {
             part,
@@ -350,7 +420,7 @@ impl Exporting<'_, '_> {
         &mut self,
         document: &PagedDocument,
         profile: &print::profile::OutputProfile,
-        part: crate::project::PdfX,
+        part: PdfX,
     ) -> Result<PagedDocument, Vec<Diagnostic>> {
         let (converted, problems) = print::colour::to_cmyk(document, profile, part);
         self.report(problems)?;
@@ -410,6 +480,26 @@ fn export(
         (Variant::Print, None) => p.publication.print_standards.clone(),
         (Variant::Screen, _) => p.publication.screen_standards.clone(),
     };
+    let ident = format!(
+        "pamphlet/{}/{}/{}",
+        job.name,
+        job.record.as_ref().map_or("-", |r| r.key.as_str()),
+        job.variant
+    );
+    // Print PDFs go to a print shop; the tag tree is for the screen variant.
+    let tagged = job.variant == Variant::Screen || (!standards.is_empty() && pdfx.is_none());
+    export_as(document, &standards, ident, tagged, options)
+}
+
+/// Exports `document` to PDF bytes for `standards` (as the manifest names
+/// them), with its identity `ident`, tagged or not.
+fn export_as(
+    document: &PagedDocument,
+    standards: &[String],
+    ident: String,
+    tagged: bool,
+    options: &CompileOptions,
+) -> typst::diag::SourceResult<Vec<u8>> {
     let list: Vec<typst_pdf::PdfStandard> = standards
         .iter()
         .filter_map(|s| serde_json::from_value(serde_json::Value::String(s.clone())).ok())
@@ -420,12 +510,6 @@ fn export(
             e.message().clone()
         )]
     })?;
-    let ident = format!(
-        "pamphlet/{}/{}/{}",
-        job.name,
-        job.record.as_ref().map_or("-", |r| r.key.as_str()),
-        job.variant
-    );
     let timestamp = options.creation_timestamp.and_then(timestamp);
     let pdf_options = typst_pdf::PdfOptions {
         ident: Smart::Custom(ident),
@@ -435,8 +519,7 @@ fn export(
         ))),
         timestamp,
         standards,
-        // Print PDFs go to a print shop; the tag tree is for the screen variant.
-        tagged: job.variant == Variant::Screen || (!list.is_empty() && pdfx.is_none()),
+        tagged,
         ..Default::default()
     };
     typst_pdf::pdf(document, &pdf_options)

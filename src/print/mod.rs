@@ -22,6 +22,8 @@
 pub mod colour;
 pub mod images;
 pub mod lint;
+pub mod merged;
+pub mod pdfvt;
 pub mod pdfx;
 pub mod preflight;
 pub mod profile;

@@ -34,6 +34,19 @@ pub fn write(
     profile: &OutputProfile,
     timestamp: i64,
 ) -> Result<(), String> {
+    write_as(doc, part, profile, timestamp, false)
+}
+
+/// Like [`write()`]; with `vt`, the XMP metadata also says the file is
+/// PDF/VT-1 (ISO 16612-2): `GTS_PDFVTVersion`, and `GTS_PDFVTModDate` equal
+/// to `xmp:ModifyDate`. The document part tree is [`super::pdfvt`]'s.
+pub fn write_as(
+    doc: &mut Document,
+    part: PdfX,
+    profile: &OutputProfile,
+    timestamp: i64,
+    vt: bool,
+) -> Result<(), String> {
     doc.version = part.pdf_version().to_string();
     let catalog_id = doc
         .trailer
@@ -43,7 +56,7 @@ pub fn write(
     let intent = output_intent(doc, profile);
     let info = info(doc, part, timestamp);
     let (document_id, instance_id) = ids(doc);
-    let xmp = xmp(&info, part, timestamp, &document_id, &instance_id);
+    let xmp = xmp(&info, part, timestamp, &document_id, &instance_id, vt);
     let mut meta = Dictionary::new();
     meta.set("Type", Object::Name(b"Metadata".to_vec()));
     meta.set("Subtype", Object::Name(b"XML".to_vec()));
@@ -160,8 +173,16 @@ fn uuid(bytes: &[u8]) -> String {
     )
 }
 
-/// The XMP packet: the Info dictionary's values and the PDF/X keys.
-fn xmp(info: &Info, part: PdfX, timestamp: i64, document_id: &str, instance_id: &str) -> String {
+/// The XMP packet: the Info dictionary's values and the PDF/X keys (and
+/// with `vt`, the PDF/VT-1 keys).
+fn xmp(
+    info: &Info,
+    part: PdfX,
+    timestamp: i64,
+    document_id: &str,
+    instance_id: &str,
+    vt: bool,
+) -> String {
     let date = xmp_date(timestamp);
     let mut fields = String::new();
     fields.push_str("   <dc:format>application/pdf</dc:format>\n");
@@ -180,7 +201,7 @@ fn xmp(info: &Info, part: PdfX, timestamp: i64, document_id: &str, instance_id: 
     for (key, value) in [
         ("xmp:CreateDate", Some(date.clone())),
         ("xmp:ModifyDate", Some(date.clone())),
-        ("xmp:MetadataDate", Some(date)),
+        ("xmp:MetadataDate", Some(date.clone())),
         ("xmp:CreatorTool", info.creator.clone()),
         ("pdf:Producer", info.producer.clone()),
         ("pdf:Trapped", Some("False".into())),
@@ -195,11 +216,18 @@ fn xmp(info: &Info, part: PdfX, timestamp: i64, document_id: &str, instance_id: 
             },
             Some(part.version_key().into()),
         ),
+        ("pdfvtid:GTS_PDFVTVersion", vt.then(|| "PDF/VT-1".into())),
+        ("pdfvtid:GTS_PDFVTModDate", vt.then(|| date.clone())),
     ] {
         if let Some(v) = value {
             fields.push_str(&format!("   <{key}>{}</{key}>\n", escape(&v)));
         }
     }
+    let vt_ns = if vt {
+        "\n    xmlns:pdfvtid=\"http://www.npes.org/pdfvt/ns/id/\""
+    } else {
+        ""
+    };
     format!(
         "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
 <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
@@ -210,7 +238,7 @@ fn xmp(info: &Info, part: PdfX, timestamp: i64, document_id: &str, instance_id: 
     xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n\
     xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\"\n\
     xmlns:pdfx=\"http://ns.adobe.com/pdfx/1.3/\"\n\
-    xmlns:pdfxid=\"http://www.npes.org/pdfx/ns/id/\">\n\
+    xmlns:pdfxid=\"http://www.npes.org/pdfx/ns/id/\"{vt_ns}>\n\
 {fields}  </rdf:Description>\n\
  </rdf:RDF>\n\
 </x:xmpmeta>\n\

@@ -174,6 +174,72 @@ pub struct Publication {
     /// A list of the content read from a spreadsheet
     /// (`[publications.NAME.records]`).
     pub records: Option<RecordSource>,
+    /// One file with every record of an `each` publication (`merge`).
+    pub merge: Option<Merge>,
+}
+
+/// One file with every record of an `each` publication, for a print shop's
+/// digital press (PDF/VT-1 when the file is PDF/X-4) or the office printer
+/// (`merge` and its keys in the manifest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merge {
+    /// The print variant's file, inside the output folder (`handouts.pdf`).
+    pub output: String,
+    /// The screen variant's file (`handouts.screen.pdf`).
+    pub screen_output: String,
+    /// Where `merge` is written in the manifest.
+    pub at: Option<Position>,
+    /// The print variant's PDF standards for the merged file
+    /// (`merge_pdf_standard`; default: the print variant's).
+    pub print_standards: Vec<String>,
+    /// Its PDF/X part, if its standards name one: the file is then PDF/VT-1.
+    pub pdfx: Option<PdfX>,
+    /// Also write one file per record (`separate`, default `true`).
+    pub separate: bool,
+    /// Each record is padded with blank pages to a multiple of this
+    /// (`pad_to`; 2 starts every record on a new sheet in duplex).
+    pub pad_to: usize,
+    /// At most this many records per file (`split`): the files are then
+    /// numbered, `handouts-0001.pdf`, `handouts-0002.pdf`, …
+    pub split: Option<usize>,
+    /// The record field that orders the records (`sort`; default: their
+    /// order in the data).
+    pub sort: Option<String>,
+    /// Where `sort` is written in the manifest.
+    pub sort_at: Option<Position>,
+    /// Record fields written into each record's document part metadata
+    /// besides its key (`record_metadata`; none by default: no personal
+    /// data leaves the content unless asked for).
+    pub metadata: Vec<String>,
+    /// Where `record_metadata` is written in the manifest.
+    pub metadata_at: Option<Position>,
+}
+
+impl Merge {
+    /// The merged file of `variant`: `output` (or `screen_output`),
+    /// numbered `-0001`… for chunk `chunk` when the records are split.
+    pub fn file(&self, variant: Variant, chunk: usize) -> PathBuf {
+        let base = match variant {
+            Variant::Print => &self.output,
+            Variant::Screen => &self.screen_output,
+        };
+        if self.split.is_none() {
+            return PathBuf::from(base);
+        }
+        let stem = base.strip_suffix(".pdf").unwrap_or(base);
+        PathBuf::from(format!("{stem}-{:04}.pdf", chunk + 1))
+    }
+
+    /// The CSV beside the merged files of `variant` that lists each
+    /// record's file and pages: `handouts.pages.csv`.
+    pub fn sidecar(&self, variant: Variant) -> PathBuf {
+        let base = match variant {
+            Variant::Print => &self.output,
+            Variant::Screen => &self.screen_output,
+        };
+        let stem = base.strip_suffix(".pdf").unwrap_or(base);
+        PathBuf::from(format!("{stem}.pages.csv"))
+    }
 }
 
 /// What the template of one record of an `each` publication sees

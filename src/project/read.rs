@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DEFAULT_PRINT_STANDARDS, ImageSettings, LintRule, LintSettings, MANIFEST, PDF_STANDARDS,
+    DEFAULT_PRINT_STANDARDS, ImageSettings, LintRule, LintSettings, MANIFEST, Merge, PDF_STANDARDS,
     PageRule, PdfX, PrintSettings, ProjectPath, Publication, RecordSource, RenderingIntent, Scope,
     Variant, check_output_pattern,
 };
@@ -123,6 +123,20 @@ pub(super) struct PublicationToml {
     pub(super) lint: Option<LintToml>,
     #[serde(default)]
     pub(super) records: Option<Spanned<RecordsToml>>,
+    #[serde(default)]
+    pub(super) merge: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) merge_pdf_standard: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub(super) separate: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(super) pad_to: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) split: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) sort: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) record_metadata: Option<Spanned<Vec<String>>>,
 }
 
 /// `[publications.NAME.records]`: a list of the content read from a
@@ -326,6 +340,7 @@ impl Reader<'_> {
         self.check_output(name, p, &output, &output_at, diags);
         let print = self.print_variant(name, p.print.as_ref(), diags);
         let screen = self.screen_variant(name, p.screen.as_ref(), &output, diags);
+        let merge = self.merge(name, p, &print.standards, diags);
         let mut variants = p.variants.clone().unwrap_or_else(|| vec![Variant::Print]);
         variants.sort();
         variants.dedup();
@@ -359,7 +374,115 @@ impl Reader<'_> {
                 .records
                 .as_ref()
                 .and_then(|r| self.records(r, p.each.as_ref(), diags)),
+            merge,
         }
+    }
+
+    /// A publication's `merge` and the keys that shape the merged file;
+    /// they are errors without `merge` (and `merge` without `each`).
+    fn merge(
+        &self,
+        name: &str,
+        p: &PublicationToml,
+        print_standards: &[String],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Merge> {
+        let keys: [(&str, Option<Range<usize>>); 6] = [
+            (
+                "merge_pdf_standard",
+                p.merge_pdf_standard.as_ref().map(|s| s.span()),
+            ),
+            ("separate", p.separate.as_ref().map(|s| s.span())),
+            ("pad_to", p.pad_to.as_ref().map(|s| s.span())),
+            ("split", p.split.as_ref().map(|s| s.span())),
+            ("sort", p.sort.as_ref().map(|s| s.span())),
+            (
+                "record_metadata",
+                p.record_metadata.as_ref().map(|s| s.span()),
+            ),
+        ];
+        let Some(merge) = &p.merge else {
+            for (key, span) in keys {
+                if let Some(span) = span {
+                    diags.push(
+                        Diagnostic::error(
+                            Some(self.pos(span)),
+                            format!(
+                                "`{key}` shapes the merged file, but the publication has no `merge`"
+                            ),
+                        )
+                        .with_hint(
+                            "add `merge = \"<file>.pdf\"` to write every record into one file",
+                        ),
+                    );
+                }
+            }
+            return None;
+        };
+        let at = Some(self.pos(merge.span()));
+        let output = merge.get_ref().clone();
+        if p.each.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    at.clone(),
+                    "`merge` puts every record in one file, but the publication has no `each`",
+                )
+                .with_hint("`merge` is for publications with one PDF per record"),
+            );
+        }
+        if output.contains('{') {
+            diags.push(
+                Diagnostic::error(at.clone(), format!("`merge = \"{output}\"` is one file for every record; it cannot use `{{…}}` fields"))
+                    .with_hint(format!("name the file, like `merge = \"{name}.pdf\"`")),
+            );
+        } else if let Err(msg) = check_output_pattern(&output) {
+            diags.push(Diagnostic::error(at.clone(), msg));
+        }
+        let (mut standards, standards_at) =
+            self.standards(name, p.merge_pdf_standard.as_ref(), diags);
+        if p.merge_pdf_standard.is_none() {
+            standards = print_standards.to_vec();
+        }
+        let pdfx = self.pdfx(&standards, &standards_at, diags);
+        let count = |v: &Option<Spanned<i64>>, key: &str, diags: &mut Vec<Diagnostic>| {
+            let v = v.as_ref()?;
+            match usize::try_from(*v.get_ref()) {
+                Ok(n) if n >= 1 => Some(n),
+                _ => {
+                    diags.push(Diagnostic::error(
+                        Some(self.pos(v.span())),
+                        format!(
+                            "`{key}` must be a whole number of 1 or more, not {}",
+                            v.get_ref()
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        let separate = p.separate.as_ref().is_none_or(|s| *s.get_ref());
+        let screen_output = match output.strip_suffix(".pdf") {
+            Some(stem) => format!("{stem}.screen.pdf"),
+            None => format!("{output}.screen.pdf"),
+        };
+        Some(Merge {
+            pad_to: count(&p.pad_to, "pad_to", diags).unwrap_or(1),
+            split: count(&p.split, "split", diags),
+            sort: p.sort.as_ref().map(|s| s.get_ref().clone()),
+            sort_at: p.sort.as_ref().map(|s| self.pos(s.span())),
+            metadata: p
+                .record_metadata
+                .as_ref()
+                .map(|m| m.get_ref().clone())
+                .unwrap_or_default(),
+            metadata_at: p.record_metadata.as_ref().map(|m| self.pos(m.span())),
+            output,
+            screen_output,
+            at,
+            print_standards: standards,
+            pdfx,
+            separate,
+        })
     }
 
     /// A publication's `scope`: `"record"` (the default) or `"all"`.

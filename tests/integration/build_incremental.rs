@@ -31,6 +31,7 @@ const ALL: &[&str] = &[
     "handouts/sotetsu.pdf",
     "handouts/ntt-east.pdf",
     "handouts/itoen.pdf",
+    "handouts.pdf",
     "flyer.pdf",
     "flyer.screen.pdf",
 ];
@@ -42,6 +43,7 @@ const CROSSTALK: &[&str] = &[
     "handouts/sotetsu.pdf",
     "handouts/ntt-east.pdf",
     "handouts/itoen.pdf",
+    "handouts.pdf",
 ];
 
 /// A copy of the default project, with its own fonts folder.
@@ -81,7 +83,7 @@ fn a_second_build_with_no_change_writes_nothing() {
     std::thread::sleep(Duration::from_millis(20));
     let report = build_into(&open_own(dir.path()), &out, |_| {});
     assert!(rebuilt(&report).is_empty(), "nothing rebuilt");
-    assert_eq!(report.skipped(), 7);
+    assert_eq!(report.skipped(), 8);
     assert_eq!(
         stamps(&out),
         before,
@@ -99,7 +101,7 @@ fn a_second_build_with_no_change_writes_nothing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("built 0 of 7 output(s): 0 written, 0 unchanged, 7 skipped, 0 failed"),
+        stderr.contains("built 0 of 8 output(s): 0 written, 0 unchanged, 8 skipped, 0 failed"),
         "{stderr}"
     );
     assert!(
@@ -130,7 +132,9 @@ fn one_answer_rebuilds_the_pamphlet_and_that_members_handout() {
         set(&[
             "crosstalk.pdf",
             "crosstalk.screen.pdf",
-            "handouts/ntt-east.pdf"
+            "handouts/ntt-east.pdf",
+            // The file with every handout: made again with ntt-east's pages.
+            "handouts.pdf"
         ])
     );
     assert!(
@@ -152,7 +156,8 @@ fn one_answer_rebuilds_the_pamphlet_and_that_members_handout() {
         set(&[
             "crosstalk.pdf",
             "crosstalk.screen.pdf",
-            "handouts/itoen.pdf"
+            "handouts/itoen.pdf",
+            "handouts.pdf"
         ]),
     );
 }
@@ -174,7 +179,8 @@ fn layout_font_and_tool_changes_invalidate_what_depends_on_them() {
         set(&[
             "handouts/sotetsu.pdf",
             "handouts/ntt-east.pdf",
-            "handouts/itoen.pdf"
+            "handouts/itoen.pdf",
+            "handouts.pdf"
         ])
     );
     // The shared style: everything.
@@ -238,7 +244,8 @@ fn layout_font_and_tool_changes_invalidate_what_depends_on_them() {
         set(&[
             "handouts/sotetsu.pdf",
             "handouts/ntt-east.pdf",
-            "handouts/itoen.pdf"
+            "handouts/itoen.pdf",
+            "handouts.pdf"
         ])
     );
 
@@ -331,7 +338,7 @@ fn watch_rebuilds_what_changed_and_keeps_the_last_good_pdf() {
         panic!("no rebuild after {what}; saw: {seen:?}");
     };
     let first = next_round("start");
-    assert!(first.contains("7 written"), "{first}");
+    assert!(first.contains("8 written"), "{first}");
     let pdf = dir.path().join("out/handouts/itoen.pdf");
     let good = std::fs::read(&pdf).unwrap();
 
@@ -343,7 +350,7 @@ fn watch_rebuilds_what_changed_and_keeps_the_last_good_pdf() {
     let line = next_round("an answer edit");
     assert!(
         line.contains(
-            "3 written (crosstalk.pdf, crosstalk.screen.pdf, handouts/itoen.pdf), 4 skipped"
+            "4 written (crosstalk.pdf, crosstalk.screen.pdf, handouts/itoen.pdf, handouts.pdf), 4 skipped"
         ),
         "{line}"
     );

@@ -135,6 +135,14 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
         &["python3", "-c", "import pikepdf"],
         "PyPI's pikepdf",
     ),
+    (
+        "pdf.js",
+        &[
+            "node",
+            "tests/pdfjs/node_modules/pdfjs-dist/legacy/build/pdf.mjs",
+        ],
+        "npm's pdfjs-dist, in tests/pdfjs",
+    ),
 ];
 
 /// Fails the test in one line when a tool it reads our output with is
@@ -147,6 +155,7 @@ pub fn require(name: &str) {
         .unwrap_or_else(|| panic!("require({name:?}): add the tool to TOOLS in common.rs"));
     let found = Command::new(check[0])
         .args(&check[1..])
+        .current_dir(repo())
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(

@@ -7,6 +7,7 @@
 
 mod build_handouts;
 mod build_incremental;
+mod build_merged;
 mod cli;
 mod cli_preview;
 mod common;

@@ -16,6 +16,7 @@ mod frames;
 pub mod ink;
 mod pdf;
 mod pdfx;
+mod vt;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -52,6 +53,9 @@ pub struct Expectations {
     /// The manifest's `[images]`: a placed image under `min_ppi` is an
     /// error, under `warn_ppi` a warning.
     pub images: ImageSettings,
+    /// The PDF must also be PDF/VT-1 (a PDF/X-4 file whose records are
+    /// marked): its document part tree and XMP keys are checked.
+    pub vt: bool,
 }
 
 /// One embedded (or not) font.
@@ -184,6 +188,25 @@ pub struct Findings {
     pub unsafe_text: Vec<(usize, String, f64)>,
 }
 
+impl Findings {
+    /// Adds `other`'s findings, their pages `by` pages later (a record's
+    /// pages in a merged file).
+    pub fn extend_shifted(&mut self, other: &Findings, by: usize) {
+        self.images.extend(other.images.iter().map(|i| ImageReport {
+            page: i.page + by,
+            ..*i
+        }));
+        self.rgb_pages
+            .extend(other.rgb_pages.iter().map(|p| p + by));
+        self.unsafe_text.extend(
+            other
+                .unsafe_text
+                .iter()
+                .map(|(p, t, d)| (p + by, t.clone(), *d)),
+        );
+    }
+}
+
 /// Runs preflight on `bytes`, the PDF shown as `path`.
 pub fn check(path: &Path, bytes: &[u8], expect: &Expectations) -> Report {
     match Document::load_mem(bytes) {
@@ -229,6 +252,9 @@ pub fn check_document(
     }
     if let Some(part) = expect.standard {
         pdfx::check_pdfx(doc, part, &mut run.report.diagnostics, path);
+    }
+    if expect.vt {
+        vt::check(doc, &mut run.report.diagnostics, path);
     }
     run.image_resolution(expect);
     if expect.print && !run.report.rgb_pages.is_empty() {

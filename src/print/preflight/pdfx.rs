@@ -18,18 +18,18 @@ use crate::project::PdfX;
 
 /// What the document-level checks read of a PDF, once: its catalog, its
 /// Info dictionary (and `Trapped` in it), and its XMP metadata.
-struct Facts<'a> {
+pub(super) struct Facts<'a> {
     catalog: Option<&'a Dictionary>,
     info: Option<&'a Dictionary>,
     /// The Info dictionary's `Trapped`, as a name.
     trapped: Option<String>,
     /// The XMP packet, decompressed.
-    xmp: Option<String>,
+    pub(super) xmp: Option<String>,
 }
 
 impl<'a> Facts<'a> {
     /// Reads them from `doc`.
-    fn read(doc: &'a Document) -> Facts<'a> {
+    pub(super) fn read(doc: &'a Document) -> Facts<'a> {
         let catalog = doc.catalog().ok();
         let info = doc
             .trailer
@@ -68,19 +68,19 @@ impl<'a> Facts<'a> {
 }
 
 /// Reports a document-level error of `path`.
-struct Errors<'d> {
+pub(super) struct Errors<'d> {
     diags: &'d mut Vec<Diagnostic>,
     path: &'d Path,
 }
 
 impl<'d> Errors<'d> {
     /// Errors go to `diags`, placed at `path`.
-    fn new(diags: &'d mut Vec<Diagnostic>, path: &'d Path) -> Self {
+    pub(super) fn new(diags: &'d mut Vec<Diagnostic>, path: &'d Path) -> Self {
         Errors { diags, path }
     }
 
     /// One error with its hint.
-    fn error(&mut self, message: String, hint: &str) {
+    pub(super) fn error(&mut self, message: String, hint: &str) {
         self.diags
             .push(Diagnostic::error(Some(Position::file(self.path)), message).with_hint(hint));
     }
@@ -353,7 +353,7 @@ pub(super) fn check_page(
 }
 
 /// The value of `key` in an XMP packet, as an element or an attribute.
-fn xmp_value(xmp: &str, key: &str) -> Option<String> {
+pub(super) fn xmp_value(xmp: &str, key: &str) -> Option<String> {
     let local = key.rsplit(':').next().unwrap_or(key);
     // An element <ns:key>value</ns:key> (any prefix).
     let mut rest = xmp;
