@@ -22,8 +22,8 @@ use super::job::{self, JobResult, MergeSlot, StagedRecord, Task};
 use super::plan::MergedFile;
 use super::state::{self, OutputStamp, StampUpdate, hex};
 use super::{Context, JobReport, JobStatus, fingerprint};
-use crate::compile::merged::{self, Part};
 use crate::compile;
+use crate::compile::merged::{self, Part};
 use crate::content::Data;
 use crate::diag::{Diagnostic, Sources};
 
@@ -224,38 +224,44 @@ fn make(
     }
     let each = prepared.publication.each.as_deref().unwrap_or_default();
     let items = prepared.content.records(each).unwrap_or_default();
-    let parts: Vec<Part> = file
-        .records
-        .iter()
-        .zip(&slots)
-        .filter_map(|(j, s)| {
-            let staged = s.as_ref()?.staged.as_ref()?;
-            let record = j.record.as_ref()?;
-            let metadata = merge
-                .metadata
-                .iter()
-                .filter_map(|field| {
-                    let value = items.get(record.index)?.get(field).and_then(Data::plain)?;
-                    Some((field.clone(), value))
-                })
-                .collect();
-            Some(Part {
-                key: &record.key,
-                metadata,
-                staged,
+    let mut deps: Vec<(String, String)> = Vec::new();
+    let mut parts = Vec::with_capacity(slots.len());
+    for (j, slot) in file.records.iter().zip(slots) {
+        let Some(StagedRecord {
+            staged: Some(staged),
+            deps: own,
+        }) = slot
+        else {
+            continue;
+        };
+        deps.extend(own);
+        let Some(record) = &j.record else { continue };
+        let metadata = merge
+            .metadata
+            .iter()
+            .filter_map(|field| {
+                let value = items.get(record.index)?.get(field).and_then(Data::plain)?;
+                Some((field.clone(), value))
             })
-        })
-        .collect();
+            .collect();
+        parts.push(Part {
+            key: record.key.clone(),
+            metadata,
+            staged,
+        });
+    }
     let merged = merged::merge(
         prepared,
         merge,
         file.variant,
         file.chunk,
-        &parts,
+        parts,
         ctx.options,
         &shown,
     );
-    drop(parts);
+    if let Some(report) = &mut result.report {
+        report.phases = merged.phases;
+    }
     result.diagnostics.extend(
         merged
             .diagnostics
@@ -284,11 +290,6 @@ fn make(
         };
     }
     if let (Some(fp), Some((len, mtime))) = (fingerprint, state::stat(&path)) {
-        let mut deps: Vec<(String, String)> = slots
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s.deps)
-            .collect();
         deps.sort();
         deps.dedup();
         result.stamp = StampUpdate::Record(

@@ -59,14 +59,14 @@ pub fn detached(document: &PagedDocument) -> PagedDocument {
 
 /// One record of a merged file.
 #[derive(Debug)]
-pub struct Part<'a> {
+pub struct Part {
     /// Its key (the record's `id`).
-    pub key: &'a str,
+    pub key: String,
     /// The record fields the manifest asks to carry into the file's
     /// document part metadata (`record_metadata`).
     pub metadata: Vec<(String, String)>,
     /// Its pages.
-    pub staged: &'a Staged,
+    pub staged: Staged,
 }
 
 /// A merged file made.
@@ -80,28 +80,39 @@ pub struct Merged {
     pub ranges: Vec<(String, usize, usize)>,
     /// What the export and preflight found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Time joining and exporting (`export`), and in the print stage's
+    /// work on the PDF and preflight (`finish`).
+    pub phases: super::Phases,
 }
 
 /// Joins `parts` (in order) into one file of `p` in `variant`, each record
 /// padded with blank pages to a multiple of the merge's `pad_to`, exported
 /// once and finished by the print stage. `chunk` numbers the file among the
-/// merge's files; `shown` is its path as users see it.
+/// merge's files; `shown` is its path as users see it. The records' pages
+/// leave memory once exported, before the print stage reads the PDF.
 pub fn merge(
     p: &Prepared,
     merge: &Merge,
     variant: Variant,
     chunk: usize,
-    parts: &[Part],
+    parts: Vec<Part>,
     options: &CompileOptions,
     shown: &Path,
 ) -> Merged {
     let publication = &p.publication;
     let print = variant == Variant::Print;
     let settings = publication.print.for_variant(variant);
+    let mut clock = super::Clock(std::time::Instant::now());
+    let mut phases = super::Phases::default();
     let mut pages: EcoVec<Page> = EcoVec::new();
     let mut ranges = Vec::with_capacity(parts.len());
     let mut findings = preflight::Findings::default();
     let mut records = Vec::with_capacity(parts.len());
+    let count_parts = parts.len();
+    let mut info = parts
+        .first()
+        .map(|p| p.staged.document.info().clone())
+        .unwrap_or_default();
     for part in parts {
         let first = pages.len() + 1;
         let own = part.staged.document.pages();
@@ -114,20 +125,16 @@ pub fn merge(
             let blank = blank_page(own.last(), &settings);
             pages.extend(std::iter::repeat_n(blank, padding));
         }
-        ranges.push((part.key.to_string(), first, pages.len()));
+        ranges.push((part.key.clone(), first, pages.len()));
         records.push(RecordPages {
-            key: part.key.to_string(),
-            metadata: part.metadata.clone(),
+            key: part.key,
+            metadata: part.metadata,
             first,
             last: pages.len(),
         });
     }
     let count = pages.len();
-    let mut info = parts
-        .first()
-        .map(|p| p.staged.document.info().clone())
-        .unwrap_or_default();
-    info.title = Some(format!("{} ({} records)", publication.name, parts.len()).into());
+    info.title = Some(format!("{} ({count_parts} records)", publication.name).into());
     let document = PagedDocument::new(pages, info);
     let pdfx = merge.pdfx.filter(|_| print);
     let standards: Vec<String> = match (variant, pdfx) {
@@ -162,10 +169,12 @@ pub fn merge(
                 pages: count,
                 ranges,
                 diagnostics,
+                phases,
             };
         }
     };
     drop(document);
+    phases.export = clock.lap();
     let profile = p.output_profile.as_deref();
     let expect = preflight::Expectations {
         trim: Some((publication.print.trim_width, publication.print.trim_height)),
@@ -190,25 +199,24 @@ pub fn merge(
         job: &publication.name,
         preflight: print.then_some((&expect, findings)),
     };
-    match print::merged::finish(&bytes, finish, shown) {
+    let finished = print::merged::finish(&bytes, finish, shown);
+    phases.finish = clock.lap();
+    let pdf = match finished {
         Ok((pdf, found)) => {
             diagnostics.extend(found);
-            Merged {
-                pdf: Some(pdf),
-                pages: count,
-                ranges,
-                diagnostics,
-            }
+            Some(pdf)
         }
         Err(msg) => {
             diagnostics.push(Diagnostic::error(merge.at.clone(), msg));
-            Merged {
-                pdf: None,
-                pages: count,
-                ranges,
-                diagnostics,
-            }
+            None
         }
+    };
+    Merged {
+        pdf,
+        pages: count,
+        ranges,
+        diagnostics,
+        phases,
     }
 }
 

@@ -43,6 +43,7 @@ pub fn finish(
     if finish.preflight.is_some() {
         set_page_boxes(&mut doc, finish.settings)?;
     }
+    recompress_contents(&mut doc);
     match finish.pdfx {
         Some(x) => {
             let vt = x.part == PdfX::X4;
@@ -63,6 +64,57 @@ pub fn finish(
     doc.save_to(&mut out)
         .map_err(|e| format!("cannot write the merged PDF: {e}"))?;
     Ok((out, diagnostics))
+}
+
+/// Deflate level of a merged file's page content.
+const CONTENT_LEVEL: u32 = 6;
+
+/// The pages' content streams compressed harder than the fast level every
+/// PDF is exported with (`vendor/krilla`: Deflate level 1, chosen for the
+/// time of a batch of small files): a merged file is written once and sent
+/// whole, and its thousands of pages are most of it. On every core; a
+/// stream that does not decompress stays as it is.
+fn recompress_contents(doc: &mut Document) {
+    use rayon::prelude::*;
+    use std::io::Write;
+    let mut ids: Vec<ObjectId> = Vec::new();
+    for (_, page) in doc.get_pages() {
+        match doc.get_dictionary(page).and_then(|p| p.get(b"Contents")) {
+            Ok(Object::Reference(id)) => ids.push(*id),
+            Ok(Object::Array(parts)) => {
+                ids.extend(parts.iter().filter_map(|p| p.as_reference().ok()))
+            }
+            _ => {}
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let streams: Vec<(ObjectId, &lopdf::Stream)> = ids
+        .iter()
+        .filter_map(|&id| Some((id, doc.get_object(id).ok()?.as_stream().ok()?)))
+        .filter(|(_, s)| {
+            s.dict.get(b"Filter").ok().and_then(|f| f.as_name().ok()) == Some(b"FlateDecode")
+                && !s.dict.has(b"DecodeParms")
+        })
+        .collect();
+    let smaller: Vec<(ObjectId, Vec<u8>)> = streams
+        .par_iter()
+        .filter_map(|(id, stream)| {
+            let plain = stream.decompressed_content().ok()?;
+            let mut e = flate2::write::ZlibEncoder::new(
+                Vec::with_capacity(stream.content.len()),
+                flate2::Compression::new(CONTENT_LEVEL),
+            );
+            e.write_all(&plain).ok()?;
+            let packed = e.finish().ok()?;
+            (packed.len() < stream.content.len()).then_some((*id, packed))
+        })
+        .collect();
+    for (id, packed) in smaller {
+        if let Ok(stream) = doc.get_object_mut(id).and_then(Object::as_stream_mut) {
+            stream.set_content(packed);
+        }
+    }
 }
 
 /// One bookmark per record, titled with its key, at its first page (the

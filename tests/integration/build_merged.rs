@@ -1,7 +1,7 @@
 //! Merged files (`merge`): every record of a per-record publication in one
 //! PDF — PDF/VT-1 when it is PDF/X-4 — read back with tools we did not
 //! write: pikepdf walks the document part tree and the XMP metadata, qpdf
-//! checks the file, pdffonts lists each font once, pdf.js opens it, poppler
+//! checks the file, pdffonts lists each font once, pdf.js opens it, MuPDF
 //! renders each record's pages to compare them with the record's own file;
 //! and our preflight rejects files whose tree or metadata is wrong.
 
@@ -238,17 +238,19 @@ fn project_with(lines: &str) -> tempfile::TempDir {
     dir
 }
 
-/// The pages of `pdf` rendered by poppler at `ppi`, as RGB pixels.
+/// The pages of `pdf` rendered by MuPDF at `ppi`, as RGB pixels.
 fn rendered(pdf: &Path, ppi: u32) -> Vec<image::RgbImage> {
     let dir = tempfile::tempdir().unwrap();
     tool(
-        "pdftoppm",
+        "mutool",
         &[
+            "draw",
+            "-q",
             "-r",
             &ppi.to_string(),
-            "-png",
+            "-o",
+            dir.path().join("p%03d.png").to_str().unwrap(),
             pdf.to_str().unwrap(),
-            dir.path().join("p").to_str().unwrap(),
         ],
     );
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())

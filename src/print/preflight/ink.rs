@@ -63,9 +63,15 @@ struct State {
 
 /// Scans one page for the findings, limiting ink to `max_ink` percent;
 /// `trim` is the page's TrimBox (objects wholly outside it are left out).
-pub fn scan(doc: &Document, page: ObjectId, trim: [f32; 4], max_ink: f64) -> Vec<Finding> {
+pub fn scan(
+    doc: &Document,
+    page: ObjectId,
+    content: Option<&Content>,
+    trim: [f32; 4],
+    max_ink: f64,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Ok(content) = Content::decode(&doc.get_page_content(page)) {
+    if let Some(content) = content {
         let resources = super::pdf::resources(doc, page);
         let state = State {
             ctm: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
@@ -76,7 +82,7 @@ pub fn scan(doc: &Document, page: ObjectId, trim: [f32; 4], max_ink: f64) -> Vec
         };
         run(
             doc,
-            &content,
+            content,
             &resources,
             state,
             trim,

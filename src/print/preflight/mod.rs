@@ -247,8 +247,21 @@ pub fn check_document(
     if let Some(f) = findings {
         run.findings(f);
     }
-    for (&number, &id) in &doc.get_pages() {
-        run.page(doc, id, number as usize, expect, scan_content);
+    // Pages are read on every core (a merged file has thousands), their
+    // findings kept in page order.
+    let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
+    let read: Vec<PageRead> = {
+        use rayon::prelude::*;
+        pages
+            .par_iter()
+            .map(|&(number, id)| read_page(doc, id, number as usize, expect, scan_content, path))
+            .collect()
+    };
+    for r in read {
+        run.report.diagnostics.extend(r.diagnostics);
+        run.report.images.extend(r.images);
+        run.report.rgb_pages.extend(r.rgb.then_some(r.page));
+        run.report.boxes.push(r.boxes);
     }
     if let Some(part) = expect.standard {
         pdfx::check_pdfx(doc, part, &mut run.report.diagnostics, path);
@@ -264,6 +277,66 @@ pub fn check_document(
             .push("define colours with cmyk(…) for print; RGB is converted by the printer, often with dull results".into());
     }
     run.report
+}
+
+/// What preflight read of one page.
+struct PageRead {
+    page: usize,
+    boxes: PageBoxes,
+    /// Images and RGB colour, when the content streams were scanned for
+    /// them.
+    images: Vec<ImageReport>,
+    rgb: bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// One page: its boxes, what PDF/X requires of it (and, without findings
+/// from the frames, its images and colours), its ink.
+fn read_page(
+    doc: &Document,
+    id: lopdf::ObjectId,
+    page: usize,
+    expect: &Expectations,
+    scan_content: bool,
+    path: &Path,
+) -> PageRead {
+    let mut diags = Vec::new();
+    let boxes = page_boxes(doc, id);
+    check_boxes(page, &boxes, expect, &mut diags, path);
+    let mut images = Vec::new();
+    let mut rgb = false;
+    // PDF/X's colour rules are about what the PDF says, so its pages are
+    // read even when the laid-out document told us the rest.
+    let scan = scan_content || expect.standard.is_some();
+    let content = (scan || expect.max_ink.is_some())
+        .then(|| pdf::page_content(doc, id))
+        .flatten();
+    if scan {
+        let scan = pdf::scan_page(doc, id, content.as_ref());
+        if scan_content {
+            images.extend(scan.images.iter().map(|&(pixels, ppi)| ImageReport {
+                page,
+                pixels,
+                ppi,
+            }));
+            rgb = scan.rgb;
+        }
+        if let Some(part) = expect.standard {
+            pdfx::check_page(doc, id, part, page, &boxes, &scan, &mut diags, path);
+        }
+    }
+    if let Some(max_ink) = expect.max_ink {
+        let trim = boxes.trim.unwrap_or(boxes.media);
+        let findings = ink::scan(doc, id, content.as_ref(), trim, max_ink);
+        report_ink(page, &findings, max_ink, &mut diags, path);
+    }
+    PageRead {
+        page,
+        boxes,
+        images,
+        rgb,
+        diagnostics: diags,
+    }
 }
 
 /// One preflight of one file: the report so far.
@@ -338,44 +411,6 @@ impl Run<'_> {
             .hints
             .push("keep text at least `print.safe` (3 mm) inside the trim: use page-setup margins".into());
         }
-    }
-
-    /// One page: its boxes, what PDF/X requires of it (and, without
-    /// findings from the frames, its images and colours), its ink.
-    fn page(
-        &mut self,
-        doc: &Document,
-        id: lopdf::ObjectId,
-        page: usize,
-        expect: &Expectations,
-        scan_content: bool,
-    ) {
-        let (diags, path) = (&mut self.report.diagnostics, self.path);
-        let boxes = page_boxes(doc, id);
-        check_boxes(page, &boxes, expect, diags, path);
-        // PDF/X's colour rules are about what the PDF says, so its pages
-        // are read even when the laid-out document told us the rest.
-        if scan_content || expect.standard.is_some() {
-            let scan = pdf::scan_page(doc, id);
-            if scan_content {
-                for &(pixels, ppi) in &scan.images {
-                    self.report.images.push(ImageReport { page, pixels, ppi });
-                }
-                if scan.rgb {
-                    self.report.rgb_pages.push(page);
-                }
-            }
-            if let Some(part) = expect.standard {
-                let diags = &mut self.report.diagnostics;
-                pdfx::check_page(doc, id, part, page, &boxes, &scan, diags, path);
-            }
-        }
-        if let Some(max_ink) = expect.max_ink {
-            let trim = boxes.trim.unwrap_or(boxes.media);
-            let findings = ink::scan(doc, id, trim, max_ink);
-            report_ink(page, &findings, max_ink, &mut self.report.diagnostics, path);
-        }
-        self.report.boxes.push(boxes);
     }
 
     /// Placed images sharp enough for print, unless the content check

@@ -124,7 +124,7 @@ pub(super) struct PageScan {
 }
 
 /// Scans a page's content stream and the forms it draws.
-pub(super) fn scan_page(doc: &Document, id: ObjectId) -> PageScan {
+pub(super) fn scan_page(doc: &Document, id: ObjectId, content: Option<&Content>) -> PageScan {
     let mut scan = PageScan::default();
     if let Ok(page) = doc.get_dictionary(id)
         && let Ok(group) = page.get(b"Group").map(|g| deref(doc, g))
@@ -135,11 +135,16 @@ pub(super) fn scan_page(doc: &Document, id: ObjectId) -> PageScan {
         scan.transparency
             .insert("a transparency group on the page".into());
     }
-    if let Ok(content) = Content::decode(&doc.get_page_content(id)) {
+    if let Some(content) = content {
         let resources = resources(doc, id);
-        scan.run(doc, &content, &resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
+        scan.run(doc, content, &resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
     }
     scan
+}
+
+/// A page's content stream, decoded once for every check that reads it.
+pub(super) fn page_content(doc: &Document, id: ObjectId) -> Option<Content> {
+    Content::decode(&doc.get_page_content(id)).ok()
 }
 
 /// The family of a colour space object: `DeviceRGB`, `ICCBased CMYK`, ….
