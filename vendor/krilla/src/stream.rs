@@ -27,7 +27,6 @@
 use std::borrow::Cow;
 use std::ops::DerefMut;
 
-use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use pdf_writer::{Array, Dict, Name};
 
@@ -361,14 +360,48 @@ fn deflate_encode_memoized(data: &[u8]) -> Vec<u8> {
 }
 
 pub(crate) fn deflate_encode(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
+    use flate2::{Compress, FlushCompress, Status};
 
     // pamphlet: level 1 (zlib-rs' deflate_quick) instead of 6: a PDF 17–20 %
     // larger, written in less than half the time (see vendor/README.md).
     const COMPRESSION_LEVEL: u8 = 1;
-    let mut e = ZlibEncoder::new(Vec::new(), Compression::new(COMPRESSION_LEVEL as u32));
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
+
+    // pamphlet: one compressor per thread, reset for each stream, instead of
+    // a new one (a few hundred KB of zeroed tables) for each of the dozens
+    // of streams of every document. The same input fed the same way (all of
+    // it, then the end) gives the same bytes as `ZlibEncoder`.
+    thread_local! {
+        static COMPRESS: std::cell::RefCell<Compress> = std::cell::RefCell::new(
+            Compress::new(Compression::new(COMPRESSION_LEVEL as u32), true),
+        );
+    }
+    COMPRESS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        let start = c.total_in();
+        loop {
+            let consumed = (c.total_in() - start) as usize;
+            if consumed == data.len() {
+                break;
+            }
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity().max(4096));
+            }
+            c.compress_vec(&data[consumed..], &mut out, FlushCompress::None)
+                .unwrap();
+        }
+        loop {
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity().max(4096));
+            }
+            let status = c.compress_vec(&[], &mut out, FlushCompress::Finish).unwrap();
+            if status == Status::StreamEnd {
+                break;
+            }
+        }
+        out
+    })
 }
 
 fn hex_encode(data: &[u8]) -> Vec<u8> {
