@@ -1,12 +1,14 @@
 //! Handouts with portraits: `cargo bench --bench photos`.
 //!
-//! Builds N synthetic handouts (`PAMPHLET_BENCH_N`, default 1000) three
+//! Builds N synthetic handouts (`PAMPHLET_BENCH_N`, default 1000) four
 //! ways in one run, alternating, median of three whole-process builds each:
 //! without photos (the baseline), every member with the same 12-megapixel
 //! JPEG, and every member with a distinct one (the same picture with a
 //! distinct comment, so that nothing is shared: each is decoded and
-//! downsampled on its own). Reports time per handout and its ratio to the
-//! baseline, peak RSS, and the handouts' mean and largest size.
+//! downsampled on its own) — cold (the output folder's cache of reduced
+//! images emptied before each build) and warm (kept from the build
+//! before). Reports time per handout and its ratio to the baseline, peak
+//! RSS, and the handouts' mean and largest size.
 
 use std::path::Path;
 use std::process::Command;
@@ -100,7 +102,12 @@ fn main() {
         jpeg.len() as f64 / 1024.0
     );
     let dir = tempfile::tempdir().unwrap();
-    let cases = ["no photo", "same 12 MP JPEG", "distinct 12 MP JPEGs"];
+    let cases = [
+        "no photo",
+        "same 12 MP JPEG",
+        "distinct 12 MP JPEGs, cold cache",
+        "distinct 12 MP JPEGs, warm cache",
+    ];
     let projects: Vec<_> = cases
         .iter()
         .enumerate()
@@ -108,14 +115,21 @@ fn main() {
             let p = dir.path().join(format!("case{k}"));
             pamphlet::synth::write_handout_project(&p, &repo.join("layouts"), n, 42).unwrap();
             if k > 0 {
-                add_photos(&p, n, k == 2, &jpeg);
+                add_photos(&p, n, k >= 2, &jpeg);
             }
             p
         })
         .collect();
     let mut runs: Vec<Vec<(Duration, i64)>> = vec![Vec::new(); cases.len()];
+    // The warm case's cache, made by a build before the measured ones.
+    build(&projects[3], &fonts);
     for _ in 0..3 {
         for (k, p) in projects.iter().enumerate() {
+            if k == 2 {
+                let _ = std::fs::remove_dir_all(
+                    p.join("out").join(pamphlet::print::reduce::Reduced::FOLDER),
+                );
+            }
             runs[k].push(build(p, &fonts));
         }
     }

@@ -211,8 +211,12 @@ pub struct ProjectWorld {
     root: PathBuf,
     fonts: Arc<Fonts>,
     files: FileStore<SandboxLoader>,
+    /// Reads the content's photos without keeping them: what is kept is
+    /// what [`Self::reduced`] made of them (a thousand distinct 12 MP
+    /// portraits would otherwise stay in memory, 400 MB).
+    uncached: SandboxLoader,
     today: Option<Datetime>,
-    reduced: crate::raster::Reduced,
+    reduced: crate::print::reduce::Reduced,
     images: crate::print::images::Cache,
 }
 
@@ -222,10 +226,12 @@ impl ProjectWorld {
     /// output; `None` makes it fail).
     pub fn new(root: PathBuf, fonts: Arc<Fonts>, today: Option<Datetime>) -> Self {
         let files = FileStore::new(SandboxLoader { root: root.clone() });
+        let uncached = SandboxLoader { root: root.clone() };
         Self {
             root,
             fonts,
             files,
+            uncached,
             today,
             reduced: Default::default(),
             images: Default::default(),
@@ -240,6 +246,11 @@ impl ProjectWorld {
     /// The fonts.
     pub fn fonts(&self) -> &Arc<Fonts> {
         &self.fonts
+    }
+
+    /// Image files reduced to their frames, shared by every compilation.
+    pub fn reduced(&self) -> &crate::print::reduce::Reduced {
+        &self.reduced
     }
 
     /// Images processed for the output, shared by every compilation.
@@ -324,15 +335,20 @@ pub struct JobWorld<'a> {
     library: Arc<LazyHash<Library>>,
     data: Bytes,
     accessed: Mutex<HashSet<FileId>>,
-    reduce: Option<(Arc<ImageFrames>, f64)>,
+    reduce: Option<(Arc<ImageFrames>, crate::print::images::Target)>,
 }
 
 impl JobWorld<'_> {
-    /// Serves the content's images in `frames` reduced to what their frame
-    /// shows at `ppi` ([`crate::raster::reduce()`], cached for the
-    /// session): Typst then never decodes a camera-sized photo.
-    pub fn reducing(mut self, frames: Arc<ImageFrames>, ppi: f64) -> Self {
-        self.reduce = Some((frames, ppi));
+    /// Serves the content's images in `frames` made into what their frame
+    /// shows in `output` ([`crate::print::reduce::reduce()`], cached for
+    /// the session): Typst then never decodes a camera-sized photo, and the
+    /// print stage finds it ready.
+    pub fn reducing(
+        mut self,
+        frames: Arc<ImageFrames>,
+        output: crate::print::images::Target,
+    ) -> Self {
+        self.reduce = Some((frames, output));
         self
     }
 
@@ -381,13 +397,18 @@ impl World for JobWorld<'_> {
         if let Ok(mut a) = self.accessed.lock() {
             a.insert(id);
         }
-        let bytes = self.base.files.file(id)?;
         match &self.reduce {
-            Some((frames, ppi)) => match frames.get(&id) {
-                Some(frame) => Ok(self.base.reduced.get(bytes, *frame, *ppi)),
-                None => Ok(bytes),
+            Some((frames, output)) => match frames.get(&id) {
+                Some(frame) => {
+                    let bytes = self.base.uncached.load(id)?;
+                    Ok(self
+                        .base
+                        .reduced
+                        .get(bytes, *frame, output, &self.base.images))
+                }
+                None => self.base.files.file(id),
             },
-            None => Ok(bytes),
+            None => self.base.files.file(id),
         }
     }
 

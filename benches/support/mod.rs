@@ -145,12 +145,57 @@ pub fn typst_cmd(
         .arg(fonts)
         .arg("--ignore-system-fonts")
         .arg("--input")
-        .arg("pamphlet-data=/out/inputs/data.json");
+        .arg(format!("pamphlet-data={}", data_for(record)));
     if let Some(r) = record {
         cmd.arg("--input").arg(format!("pamphlet-record={r}"));
     }
     cmd.arg(project.join(layout)).arg(out);
     cmd
+}
+
+/// Where the typst CLI reads a job's data: the whole content
+/// (`/out/inputs/data.json`), or with `PER_RECORD` set, the record's own file
+/// that [`write_per_record_inputs`] wrote.
+fn data_for(record: Option<&str>) -> String {
+    match record {
+        Some(r) if PER_RECORD.with(|p| p.get()) => format!("/out/inputs/records/{r}.json"),
+        _ => "/out/inputs/data.json".to_string(),
+    }
+}
+
+std::thread_local! {
+    /// Whether [`typst_cmd`] gives each record its own data file.
+    pub static PER_RECORD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Writes one data file per record beside `out/inputs/data.json`, as a
+/// careful user of the typst CLI would, so that each compilation reads only
+/// what its record needs: the content with only the record's own answers
+/// (the members list stays whole: the layout takes a member's colour from
+/// its place in it). `list` is the list of records, `refs` the lists whose
+/// items name a record in their `member` field.
+pub fn write_per_record_inputs(project: &Path, ids: &[String]) {
+    let data: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(project.join("out/inputs/data.json")).expect("data.json"),
+    )
+    .expect("data.json is JSON");
+    let dir = project.join("out/inputs/records");
+    std::fs::create_dir_all(&dir).unwrap();
+    for id in ids {
+        let mut own = data.clone();
+        if let Some(questions) = own["content"]["questions"].as_array_mut() {
+            for q in questions {
+                if let Some(answers) = q["answers"].as_array_mut() {
+                    answers.retain(|a| a["member"] == serde_json::Value::String(id.clone()));
+                }
+            }
+        }
+        std::fs::write(
+            dir.join(format!("{id}.json")),
+            serde_json::to_vec(&own).unwrap(),
+        )
+        .unwrap();
+    }
 }
 
 pub fn mib(kib: i64) -> String {

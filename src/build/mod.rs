@@ -61,6 +61,10 @@ pub struct BuildRequest {
     pub timeout: Option<Duration>,
 }
 
+/// The most the reduced images kept in an output folder may take (the
+/// oldest go first).
+pub const IMAGE_CACHE_BYTES: u64 = 512 << 20;
+
 /// How long one document may take to compile unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -269,6 +273,12 @@ pub fn run(
         // Temporary files left by an interrupted build.
         output::clean_temporaries(&out_dir);
     }
+    // Photos reduced to their frames are kept in the output folder between
+    // builds (a check or a preview writes nothing, and keeps them in memory).
+    let image_cache = request
+        .write
+        .then(|| out_dir.join(crate::print::reduce::Reduced::FOLDER));
+    world.reduced().keep_in(image_cache.clone());
     // Incremental: what every output was built from last time. Fingerprints
     // are only kept (and fonts only hashed) when writing.
     let mut state = if request.write {
@@ -306,6 +316,10 @@ pub fn run(
     }
     if request.write {
         merge::sidecars(&merged, &updates, &state, &ctx, &mut report);
+    }
+    world.reduced().keep_in(None);
+    if let Some(folder) = &image_cache {
+        crate::print::reduce::prune(folder, IMAGE_CACHE_BYTES);
     }
     if request.write {
         state.update(updates);

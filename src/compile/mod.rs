@@ -176,7 +176,7 @@ pub fn compile(
     wanted: Wanted,
 ) -> Compiled {
     let start = Instant::now();
-    let job_world = job_world(world, p, inputs);
+    let job_world = job_world(world, p, image_target(p, job.variant), inputs);
     let mut sources = Sources::new();
     let mut phases = Phases::default();
     let Typeset {
@@ -188,7 +188,13 @@ pub fn compile(
     if let Some(document) = document {
         pages = document.pages().len();
         if let Some(ppi) = options.png_ppi {
-            pngs = crate::render::files(&document, &job.output, ppi);
+            // CMYK photos (print's, made as they were read) as they print.
+            let proofed = p
+                .output_profile
+                .as_deref()
+                .filter(|_| job.variant == Variant::Print)
+                .map(|profile| print::images::proofed(&document, profile, world.images()));
+            pngs = crate::render::files(proofed.as_ref().unwrap_or(&document), &job.output, ppi);
         }
         let mut exporting = Exporting {
             world: &job_world,
@@ -265,12 +271,24 @@ pub struct Typeset {
 }
 
 /// The world a job of `p` is typeset in: the project's, with the job's
-/// library and data, and the content's images served reduced to their
-/// frames.
-fn job_world<'w>(world: &'w ProjectWorld, p: &Prepared, inputs: Inputs) -> JobWorld<'w> {
+/// library and data, and the content's images served made for their
+/// frames in `images`.
+fn job_world<'w>(
+    world: &'w ProjectWorld,
+    p: &Prepared,
+    images: print::images::Target,
+    inputs: Inputs,
+) -> JobWorld<'w> {
     world
         .job(p.main, inputs.library, inputs.data)
-        .reducing(p.image_frames.clone(), p.images.print_ppi)
+        .reducing(p.image_frames.clone(), images)
+}
+
+/// How the images of `p` come out in `variant`: resolution, quality and,
+/// for print, the output profile's CMYK.
+fn image_target(p: &Prepared, variant: Variant) -> print::images::Target {
+    let print = variant == Variant::Print;
+    print::images::Target::new(&p.images, print, p.output_profile.clone().filter(|_| print))
 }
 
 /// Typesets `job` in `job_world` and checks the laid-out pages; the texts
@@ -346,11 +364,7 @@ impl Exporting<'_, '_> {
         let print = self.job.variant == Variant::Print;
         // PDF/X: RGB colours become the output profile's CMYK.
         let pdfx = part.filter(|_| print).zip(self.p.output_profile.as_deref());
-        let images = print::images::Target::new(
-            &self.p.images,
-            print,
-            self.p.output_profile.clone().filter(|_| print),
-        );
+        let images = image_target(self.p, self.job.variant);
         let (sized, problems) =
             print::images::convert(document, &images, self.world.base().images());
         self.report(problems)?;

@@ -12,10 +12,12 @@ use serde::Serialize;
 use typst::WorldExt;
 use typst_layout::PagedDocument;
 
-use super::{Inputs, Job, Phases, Typeset, diagnose, job_world, typeset};
+use super::{Inputs, Job, Phases, Typeset, diagnose, image_target, job_world, typeset};
 use crate::diag::{Diagnostic, Sources};
 use crate::prepare::Prepared;
+use crate::print::images::Target;
 use crate::print::lint::{Line, Pages};
+use crate::project::Variant;
 use crate::world::{JobWorld, ProjectWorld};
 
 /// A document rendered for the screen.
@@ -67,7 +69,12 @@ pub struct Spot {
 /// Typesets `job` and renders its pages at `ppi`, with the same checks on
 /// the laid-out pages as a build (export and preflight are left out).
 pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi: f64) -> Rendered {
-    let job_world = job_world(world, p, inputs);
+    // Photos in RGB at print resolution: the page shown on a screen.
+    let images = Target {
+        cmyk: None,
+        ..image_target(p, Variant::Print)
+    };
+    let job_world = job_world(world, p, images, inputs);
     let mut sources = Sources::new();
     let Typeset {
         document,

@@ -27,6 +27,7 @@ pub mod pdfvt;
 pub mod pdfx;
 pub mod preflight;
 pub mod profile;
+pub mod reduce;
 
 use std::sync::Arc;
 

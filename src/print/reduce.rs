@@ -1,20 +1,41 @@
-//! Camera-sized photos reduced to their frame before Typst decodes them.
+//! Camera-sized photos made into the image the output needs before Typst
+//! decodes them, kept in memory for the session and on disk between builds.
+//!
+//! A JPEG is decoded at a reduced scale (1/8, 2/8 … in the DCT domain, by
+//! libjpeg-turbo as `mozjpeg`): a 12-megapixel portrait for a 50 mm frame
+//! is never held at full size. It is then sized to its frame at the
+//! output's resolution and encoded as the print stage would
+//! ([`images::encode`]: for print, a CMYK JPEG in the output profile), so
+//! that a photo placed at its frame's size passes the print stage as it
+//! is. The result is kept by the hash of the file's bytes, the frame and
+//! the output: in memory ([`Reduced::BUDGET`]) and, during a build, in the
+//! output folder (`.pamphlet-cache/images/`), so the next build reads a
+//! small JPEG instead of decoding the photo again.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use image::DynamicImage;
+use image::metadata::Orientation;
 use typst::foundations::Bytes;
 
-use super::jpeg_components;
+use super::images::{self, Cache, Target};
+use crate::raster::jpeg_components;
+
+/// Bumped when what [`reduce`] makes changes: cached files from before are
+/// not used.
+const VERSION: u32 = 3;
 
 /// Image files already reduced, by content, frame and resolution: shared
 /// by the compilations of a session. Holds at most [`Reduced::BUDGET`]
-/// bytes; beyond that it starts again (a batch of distinct photos does not
-/// keep them all).
+/// bytes in memory; beyond that it starts again (a batch of distinct photos
+/// does not keep them all). With a folder ([`Reduced::keep_in`]), reduced
+/// files are also kept there between builds.
 #[derive(Default)]
 pub struct Reduced {
     files: Mutex<Files>,
+    folder: Mutex<Option<PathBuf>>,
 }
 
 #[derive(Default)]
@@ -30,15 +51,35 @@ impl std::fmt::Debug for Reduced {
 }
 
 impl Reduced {
-    /// Bytes kept before the cache is emptied: 128 MB.
-    pub const BUDGET: usize = 128 << 20;
+    /// Bytes kept in memory before the cache is emptied: 32 MB (a photo
+    /// used again in a batch is found on disk as well).
+    pub const BUDGET: usize = 32 << 20;
+
+    /// The folder, inside an output folder, where reduced images are kept
+    /// between builds.
+    pub const FOLDER: &str = ".pamphlet-cache/images";
+
+    /// Keeps reduced images in `folder` from now on, and reads them from
+    /// there (`None`: in memory only, as `check` and `preview` do).
+    pub fn keep_in(&self, folder: Option<PathBuf>) {
+        if let Ok(mut f) = self.folder.lock() {
+            *f = folder;
+        }
+    }
 
     /// `bytes` of an image file, reduced to what a `frame` (width and
-    /// height in points) filled at `ppi` can show ([`reduce`]), once per
-    /// content and frame.
-    pub fn get(&self, bytes: Bytes, frame: (f64, f64), ppi: f64) -> Bytes {
-        let key =
-            typst::utils::hash128(&(&bytes, frame.0.to_bits(), frame.1.to_bits(), ppi.to_bits()));
+    /// height in points) can show in `output` ([`reduce`]), once per
+    /// content, frame and output; `cache` holds the colour transforms.
+    pub fn get(&self, bytes: Bytes, frame: (f64, f64), output: &Target, cache: &Cache) -> Bytes {
+        let key = typst::utils::hash128(&(
+            VERSION,
+            &bytes,
+            frame.0.to_bits(),
+            frame.1.to_bits(),
+            output.max_ppi.to_bits(),
+            output.quality,
+            output.cmyk.as_ref().map(|(p, i)| (p.hash, *i)),
+        ));
         if let Some(hit) = self
             .files
             .lock()
@@ -47,7 +88,23 @@ impl Reduced {
         {
             return hit;
         }
-        let out = reduce(&bytes, frame, ppi).map_or(bytes, Bytes::new);
+        let folder = self.folder.lock().ok().and_then(|f| f.clone());
+        let file = folder.as_ref().map(|f| f.join(format!("{key:032x}.img")));
+        let kept = file.as_ref().and_then(|f| std::fs::read(f).ok());
+        let out = match kept {
+            Some(kept) => Bytes::new(kept),
+            None => match reduce(&bytes, frame, output, cache) {
+                Some(small) => {
+                    if let Some(file) = &file {
+                        // A cache: a failure to keep it costs the next
+                        // build time, nothing else.
+                        let _ = crate::output::write_atomic(file, &small);
+                    }
+                    small
+                }
+                None => bytes,
+            },
+        };
         if let Ok(mut files) = self.files.lock() {
             if files.bytes + out.len() > Self::BUDGET {
                 files.map.clear();
@@ -60,82 +117,171 @@ impl Reduced {
     }
 }
 
-/// An image file (JPEG or PNG, not CMYK) reduced to what a `frame` (points)
-/// can show at `ppi` when the image covers it, before Typst decodes it: a
-/// 12-megapixel photo for a 57 mm frame becomes about 1,000 pixels wide.
-/// Turned upright (EXIF), its profile kept, re-encoded without visible
-/// loss (JPEG quality 95, or PNG); the print stage then sizes it exactly
-/// for its placement. `None` when it is small enough, or not one pamphlet
-/// reduces (Typst then reads the file as it is).
-pub fn reduce(bytes: &[u8], frame: (f64, f64), ppi: f64) -> Option<Vec<u8>> {
-    use image::ImageDecoder;
+/// Removes the oldest files of the image cache in `folder` until what is
+/// left is at most `limit` bytes.
+pub fn prune(folder: &Path, limit: u64) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let m = e.metadata().ok()?;
+            Some((m.modified().ok()?, m.len(), e.path())).filter(|_| m.is_file())
+        })
+        .collect();
+    let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+    files.sort();
+    for (_, len, path) in files {
+        if total <= limit {
+            break;
+        }
+        if crate::output::remove(&path).is_ok() {
+            total -= len;
+        }
+    }
+}
+
+/// An image file (JPEG or PNG, not CMYK) reduced to what a `frame`
+/// (points) can show in `output` when the image covers it, before Typst
+/// decodes it: a 12-megapixel photo for a 50 mm frame at 450 ppi becomes
+/// 886 pixels wide. Turned upright (EXIF) and encoded for the output
+/// ([`images::encode`]: a CMYK JPEG for print, its profile kept
+/// otherwise). `None` when it is small enough, or not one pamphlet reduces
+/// (Typst then reads the file as it is, and the print stage sizes it).
+pub fn reduce(bytes: &[u8], frame: (f64, f64), output: &Target, cache: &Cache) -> Option<Bytes> {
     if jpeg_components(bytes) == Some(4) {
         return None;
     }
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
+    let format = image::guess_format(bytes).ok()?;
+    let target = (
+        frame.0 / 72.0 * output.max_ppi,
+        frame.1 / 72.0 * output.max_ppi,
+    );
+    let (img, icc) = match format {
+        image::ImageFormat::Jpeg => decode_jpeg(bytes, target)?,
+        image::ImageFormat::Png => decode_png(bytes, target)?,
+        _ => return None,
+    };
+    // The image covers the frame: the scale that fills both of its sides
+    // (none when it was decoded at that size already, give or take the 5 %
+    // the print stage allows).
+    let (w, h) = (img.width(), img.height());
+    let scale = (target.0 / f64::from(w)).max(target.1 / f64::from(h));
+    let (nw, nh) = if scale >= 1.0 / 1.05 {
+        (w, h)
+    } else {
+        (
+            ((f64::from(w) * scale).ceil() as u32).max(1),
+            ((f64::from(h) * scale).ceil() as u32).max(1),
+        )
+    };
+    let was_png = format == image::ImageFormat::Png;
+    // A PNG stays a PNG (Typst reads a file by its name's extension): its
+    // colour is the print stage's to convert. An image the output cannot
+    // take (an RGB one with transparency, for a CMYK print) is reduced as it
+    // is: the print stage says why at the layout line that places it.
+    let screen = Target {
+        cmyk: None,
+        ..output.clone()
+    };
+    let first = if was_png { &screen } else { output };
+    images::encode(&img, icc.clone(), was_png, (nw, nh), first, cache)
+        .or_else(|_| images::encode(&img, icc, was_png, (nw, nh), &screen, cache))
+        .ok()
+        .map(|(bytes, _)| bytes)
+}
+
+/// Decodes a JPEG at the smallest scale of 1/8, 2/8 … 8/8 that still
+/// covers `target` (pixels, upright), in the DCT domain (libjpeg-turbo, as
+/// `mozjpeg`), turned upright; `None` when it needs no reducing or cannot
+/// be read (Typst then reads it, and says what is wrong).
+fn decode_jpeg(bytes: &[u8], target: (f64, f64)) -> Option<(DynamicImage, Option<Vec<u8>>)> {
+    let (orientation, icc) = jpeg_metadata(bytes);
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    // The frame's sides in the file's own axes.
+    let (tw, th) = if turned { (target.1, target.0) } else { target };
+    // libjpeg reports a broken file by unwinding (without the panic hook):
+    // caught here, the file is left to Typst.
+    let decoded = std::panic::catch_unwind(|| -> Option<(u32, u32, bool, Vec<u8>)> {
+        let mut decoder = mozjpeg::Decompress::new_mem(bytes).ok()?;
+        let (w, h) = decoder.size();
+        let scale = (tw / w as f64).max(th / h as f64);
+        if scale > 0.8 {
+            return None;
+        }
+        // Ask for a tenth less than the frame needs, so that a photo a few
+        // pixels short of a scale step is decoded at that step (445 ppi
+        // where 450 was asked: not to be seen) instead of at the next one.
+        decoder.scale((8.0 * scale * 0.9).ceil().clamp(1.0, 8.0) as u8);
+        let grey = decoder.color_space() == mozjpeg::ColorSpace::JCS_GRAYSCALE;
+        let mut started = if grey {
+            decoder.grayscale()
+        } else {
+            decoder.rgb()
+        }
         .ok()?;
-    let format = reader.format()?;
-    if !matches!(format, image::ImageFormat::Jpeg | image::ImageFormat::Png) {
-        return None;
+        let (dw, dh) = (started.width() as u32, started.height() as u32);
+        let pixels: Vec<u8> = started.read_scanlines().ok()?;
+        started.finish().ok()?;
+        Some((dw, dh, grey, pixels))
+    });
+    let (dw, dh, grey, pixels) = decoded.ok().flatten()?;
+    let mut img = if grey {
+        DynamicImage::ImageLuma8(image::GrayImage::from_raw(dw, dh, pixels)?)
+    } else {
+        DynamicImage::ImageRgb8(image::RgbImage::from_raw(dw, dh, pixels)?)
+    };
+    img.apply_orientation(orientation);
+    Some((img, icc))
+}
+
+/// A JPEG's EXIF orientation and its ICC profile (APP2 chunks, joined in
+/// their order).
+fn jpeg_metadata(bytes: &[u8]) -> (Orientation, Option<Vec<u8>>) {
+    let mut orientation = Orientation::NoTransforms;
+    let mut chunks: Vec<(u8, &[u8])> = Vec::new();
+    for (marker, body) in crate::raster::segments(bytes) {
+        if marker == 0xE1
+            && let Some(exif) = body.strip_prefix(b"Exif\0\0")
+        {
+            orientation = Orientation::from_exif_chunk(exif).unwrap_or(orientation);
+        } else if marker == 0xE2
+            && let Some(chunk) = body.strip_prefix(b"ICC_PROFILE\0")
+            && chunk.len() > 2
+        {
+            chunks.push((chunk[0], &chunk[2..]));
+        }
     }
+    chunks.sort_by_key(|(n, _)| *n);
+    let icc =
+        (!chunks.is_empty()).then(|| chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect());
+    (orientation, icc)
+}
+
+/// Decodes a PNG that is larger than `target` needs, turned upright.
+fn decode_png(bytes: &[u8], target: (f64, f64)) -> Option<(DynamicImage, Option<Vec<u8>>)> {
+    use image::ImageDecoder;
+    let reader =
+        image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Png);
     let (w, h) = reader.into_dimensions().ok()?;
-    let (tw, th) = (frame.0 / 72.0 * ppi, frame.1 / 72.0 * ppi);
-    let scale = (tw / f64::from(w)).max(th / f64::from(h));
+    let scale = (target.0 / f64::from(w)).max(target.1 / f64::from(h));
     if scale > 0.8 {
         return None;
     }
-    let mut decoder = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_decoder()
-        .ok()?;
+    let mut decoder =
+        image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Png)
+            .into_decoder()
+            .ok()?;
     let orientation = decoder.orientation().ok()?;
     let icc = decoder.icc_profile().ok().flatten();
     let mut img = DynamicImage::from_decoder(decoder).ok()?;
     img.apply_orientation(orientation);
-    let (w, h) = (img.width(), img.height());
-    let (nw, nh) = (
-        ((f64::from(w) * scale).ceil() as u32).max(1),
-        ((f64::from(h) * scale).ceil() as u32).max(1),
-    );
-    let small = match &img {
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_) => {
-            DynamicImage::ImageLuma8(image::imageops::thumbnail(&img.to_luma8(), nw, nh))
-        }
-        i if i.color().has_alpha() => {
-            DynamicImage::ImageRgba8(image::imageops::thumbnail(&img.to_rgba8(), nw, nh))
-        }
-        _ => DynamicImage::ImageRgb8(image::imageops::thumbnail(&img.to_rgb8(), nw, nh)),
-    };
-    let mut out = Vec::new();
-    if format == image::ImageFormat::Jpeg {
-        let colour = if small.color().channel_count() == 1 {
-            jpeg_encoder::ColorType::Luma
-        } else {
-            jpeg_encoder::ColorType::Rgb
-        };
-        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 95);
-        if let Some(icc) = &icc {
-            encoder.add_icc_profile(icc).ok()?;
-        }
-        encoder
-            .encode(
-                small.as_bytes(),
-                u16::try_from(nw).ok()?,
-                u16::try_from(nh).ok()?,
-                colour,
-            )
-            .ok()?;
-    } else {
-        use image::ImageEncoder;
-        let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
-        if let Some(icc) = icc {
-            let _ = encoder.set_icc_profile(icc);
-        }
-        encoder
-            .write_image(small.as_bytes(), nw, nh, small.color().into())
-            .ok()?;
-    }
-    Some(out)
+    Some((img, icc))
 }

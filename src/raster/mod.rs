@@ -2,12 +2,7 @@
 //! them: the content's image checks ([`crate::prepare`]), the reduced
 //! images the Typst World serves ([`crate::world`]), and the print stage
 //! that sizes and colours them ([`crate::print`]). Here: walking a JPEG's
-//! marker segments, its components and Adobe marker, and
-//! [`reduce`](reduce::reduce)ing a camera-sized photo to its frame.
-
-pub mod reduce;
-
-pub use self::reduce::{Reduced, reduce};
+//! marker segments, its components and Adobe marker.
 
 /// A JPEG's marker segments, up to and including its start of scan (SOS,
 /// whose body is the scan header): `(marker, body)`. Markers without a

@@ -382,3 +382,137 @@ fn a_members_photo_shows_in_the_pamphlet_and_in_their_handout_only() {
     // The text is all still there (the pamphlet keeps its four pages).
     assert_eq!(pdf_pages(&out.join("crosstalk.pdf")).len(), 4);
 }
+
+/// `jpeg` with an EXIF APP1 segment saying `orientation` (1–8), as cameras
+/// write it right after SOI.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    // TIFF header (big-endian), one IFD entry: 0x0112 SHORT 1 = orientation.
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut body = b"Exif\0\0".to_vec();
+    body.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// The first image of page 1 of `pdf` as poppler extracts it, in RGB.
+fn extracted(pdf: &Path) -> image::RgbImage {
+    let root = pdf.with_extension("img");
+    tool(
+        "pdfimages",
+        &[
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf.to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+    );
+    let file = format!("{}-000.png", root.display());
+    image::open(file).unwrap().to_rgb8()
+}
+
+#[test]
+fn a_camera_photo_is_turned_upright_decoded_small_and_kept_for_the_next_build() {
+    // A landscape file, red on the left and blue on the right, that the
+    // camera says to turn 90° clockwise (EXIF orientation 6): upright, it
+    // is a portrait with red at the top.
+    let file = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(2400, 1800, |x, _| {
+        if x < 1200 {
+            image::Rgb([220, 30, 30])
+        } else {
+            image::Rgb([30, 30, 220])
+        }
+    }));
+    let jpeg = with_exif_orientation(&encode(file, image::ImageFormat::Jpeg), 6);
+    let dir = sheet_with_photo("photo.jpg", &jpeg, 1);
+    let (print, screen) = build(dir.path());
+    // Upright in the 30 × 40 mm frame: portrait, at each variant's ppi.
+    at_ppi(print[0].width, 30.0, 450.0);
+    at_ppi(print[0].height, 40.0, 450.0);
+    at_ppi(screen[0].width, 30.0, 150.0);
+    at_ppi(screen[0].height, 40.0, 150.0);
+    for pdf in ["out/sheet.pdf", "out/sheet.screen.pdf"] {
+        let img = extracted(&dir.path().join(pdf));
+        let (top, bottom) = (
+            img.get_pixel(img.width() / 2, img.height() / 8),
+            img.get_pixel(img.width() / 2, img.height() * 7 / 8),
+        );
+        assert!(top[0] > 150 && top[2] < 100, "{pdf}: top {top:?}");
+        assert!(
+            bottom[2] > 150 && bottom[0] < 100,
+            "{pdf}: bottom {bottom:?}"
+        );
+    }
+    // What was made of the photo is kept in the output folder, one file per
+    // variant, and read from there by the next build: replaced by a green
+    // picture, the next build shows green without decoding the photo.
+    let cache = dir
+        .path()
+        .join("out")
+        .join(pamphlet::print::reduce::Reduced::FOLDER);
+    let kept: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    for file in &kept {
+        let size = image::ImageReader::open(file)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .into_dimensions()
+            .unwrap();
+        let green = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            size.0,
+            size.1,
+            image::Rgb([30, 200, 30]),
+        ));
+        std::fs::write(file, encode(green, image::ImageFormat::Jpeg)).unwrap();
+    }
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |r| {
+        r.force = true
+    });
+    assert_success(&report);
+    for pdf in ["out/sheet.pdf", "out/sheet.screen.pdf"] {
+        let img = extracted(&dir.path().join(pdf));
+        let p = img.get_pixel(img.width() / 2, img.height() / 2);
+        assert!(p[1] > 150 && p[0] < 100 && p[2] < 100, "{pdf}: {p:?}");
+    }
+}
+
+#[test]
+fn a_print_photo_in_a_png_page_looks_as_it_prints() {
+    // A flat olive photo, large enough to be reduced as it is read: for
+    // print it becomes a CMYK JPEG, which the PNG page shows through the
+    // output profile (a soft proof), close to the photo's own colour.
+    let olive = [120u8, 140, 90];
+    let photo =
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(1800, 2400, image::Rgb(olive)));
+    let dir = sheet_with_photo("photo.jpg", &encode(photo, image::ImageFormat::Jpeg), 1);
+    let out = dir.path().join("out");
+    let report = build_into(&open(dir.path()), &out, |r| {
+        r.variants = Some(vec![pamphlet::Variant::Print]);
+        r.png_ppi = Some(72.0);
+    });
+    assert_success(&report);
+    let (print, _) = (images(&out.join("sheet.pdf")), ());
+    assert_eq!(print[0].colour, "cmyk", "{print:?}");
+    let png = image::open(out.join("png/sheet-1.png")).unwrap().to_rgb8();
+    let close = png
+        .pixels()
+        .filter(|p| (0..3).all(|c| (i32::from(p[c]) - i32::from(olive[c])).abs() <= 10))
+        .count();
+    // 30 × 40 mm at 72 ppi is 85 × 113 pixels.
+    assert!(
+        close > 85 * 113 * 3 / 4,
+        "{close} pixels of the photo's colour"
+    );
+}
