@@ -21,5 +21,6 @@ mod print_lint;
 mod print_marks;
 mod print_pdfx;
 mod print_photos;
+mod release_install;
 mod render_visual;
 mod rooms;
