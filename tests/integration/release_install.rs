@@ -85,7 +85,11 @@ fn an_archive_holds_the_binary_the_readme_and_every_licence_and_is_reproducible(
         std::fs::read(&again).unwrap(),
         "the same inputs pack to the same bytes"
     );
-    let list = Command::new("tar").arg("-tJvf").arg(&archive).output().unwrap();
+    let list = Command::new("tar")
+        .arg("-tJvf")
+        .arg(&archive)
+        .output()
+        .unwrap();
     assert!(list.status.success(), "{}", stderr(&list));
     let list = String::from_utf8(list.stdout).unwrap();
     let root = format!("pamphlet-{VERSION}-{TARGET}");
@@ -99,7 +103,10 @@ fn an_archive_holds_the_binary_the_readme_and_every_licence_and_is_reproducible(
         "licenses/fonts/OFL-NotoSansSymbols2.txt",
         "licenses/profiles/JapanColor2011Coated.md",
     ] {
-        assert!(list.contains(&format!("{root}/{file}\n")), "{file} in\n{list}");
+        assert!(
+            list.contains(&format!("{root}/{file}\n")),
+            "{file} in\n{list}"
+        );
     }
     // Owned by root, the binary executable, dated SOURCE_DATE_EPOCH.
     let binary = list
@@ -123,10 +130,15 @@ fn an_archive_holds_the_binary_the_readme_and_every_licence_and_is_reproducible(
         .unwrap();
     let names = String::from_utf8(names.stdout).unwrap();
     assert!(
-        names.contains(&format!("pamphlet-{VERSION}-x86_64-pc-windows-msvc/pamphlet.exe\n")),
+        names.contains(&format!(
+            "pamphlet-{VERSION}-x86_64-pc-windows-msvc/pamphlet.exe\n"
+        )),
         "{names}"
     );
-    assert!(names.contains("/licenses/THIRD-PARTY-LICENSES.html"), "{names}");
+    assert!(
+        names.contains("/licenses/THIRD-PARTY-LICENSES.html"),
+        "{names}"
+    );
 }
 
 #[test]
@@ -141,12 +153,21 @@ fn the_install_script_installs_a_verified_release_and_refuses_a_tampered_one() {
     let out = install(base, &to, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains(&format!("installed pamphlet {VERSION} to {}", to.join("pamphlet").display())),
+        stderr(&out).contains(&format!(
+            "installed pamphlet {VERSION} to {}",
+            to.join("pamphlet").display()
+        )),
         "{}",
         stderr(&out)
     );
-    let version = Command::new(to.join("pamphlet")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&version.stdout), format!("pamphlet {VERSION}\n"));
+    let version = Command::new(to.join("pamphlet"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout),
+        format!("pamphlet {VERSION}\n")
+    );
     let to_url = dir.path().join("bin-url");
     let out = install(&format!("file://{base}"), &to_url, &["--version", VERSION]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -159,21 +180,41 @@ fn the_install_script_installs_a_verified_release_and_refuses_a_tampered_one() {
     let other = dir.path().join("other");
     let out = install(base, &other, &["--version", "v1.0.0"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains(&format!("asked for 1.0.0, but the release at {base} is {VERSION}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "asked for 1.0.0, but the release at {base} is {VERSION}"
+        )),
+        "{}",
+        stderr(&out)
+    );
     let out = Command::new("sh")
         .arg(repo().join("install.sh"))
-        .args(["--base-url", base, "--target", "riscv64gc-unknown-linux-gnu", "--to"])
+        .args([
+            "--base-url",
+            base,
+            "--target",
+            "riscv64gc-unknown-linux-gnu",
+            "--to",
+        ])
         .arg(&other)
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("has no build for riscv64gc-unknown-linux-gnu"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no build for riscv64gc-unknown-linux-gnu"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!other.exists(), "nothing installed");
 
     // Plain HTTP is refused before anything is downloaded.
     let out = install("http://example.invalid/release", &other, &[]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("refusing to download over plain HTTP"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to download over plain HTTP"),
+        "{}",
+        stderr(&out)
+    );
 
     // One byte of the archive changed: refused, and the pamphlet already
     // installed there is left as it was.
@@ -187,11 +228,18 @@ fn the_install_script_installs_a_verified_release_and_refuses_a_tampered_one() {
     assert!(!out.status.success(), "a tampered archive must be refused");
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("checksum mismatch for pamphlet-{VERSION}-{TARGET}.tar.xz"))
-            && err.contains("nothing was installed"),
+        err.contains(&format!(
+            "checksum mismatch for pamphlet-{VERSION}-{TARGET}.tar.xz"
+        )) && err.contains("nothing was installed"),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(to.join("pamphlet")).unwrap(), "the old one");
-    let left: Vec<_> = std::fs::read_dir(&to).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(
+        std::fs::read_to_string(to.join("pamphlet")).unwrap(),
+        "the old one"
+    );
+    let left: Vec<_> = std::fs::read_dir(&to)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["pamphlet"], "no temporary file left");
 }
