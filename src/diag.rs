@@ -28,6 +28,8 @@ pub enum Severity {
     Error,
     /// The input builds, but something is likely wrong.
     Warning,
+    /// Information, not a problem (what a change did, for a reviewer).
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -35,6 +37,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }
@@ -223,6 +226,14 @@ impl Diagnostic {
         }
     }
 
+    /// A note at `position`: information for the reader, not a problem.
+    pub fn note(position: Option<Position>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Note,
+            ..Self::error(position, message)
+        }
+    }
+
     /// Adds a hint.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -291,7 +302,10 @@ impl Diagnostics {
 
     /// Number of warnings.
     pub fn warnings(&self) -> usize {
-        self.0.len() - self.errors()
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     /// Whether there are none at all.
@@ -455,6 +469,7 @@ pub fn github_annotation(d: &Diagnostic) -> String {
     let command = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "notice",
     };
     let mut props = Vec::new();
     if let Some(p) = &d.position {
@@ -518,6 +533,7 @@ fn render_human(
         let mut cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
+            Severity::Note => CsDiagnostic::note(),
         }
         .with_message(&d.message);
         let mut notes: Vec<String> = d.hints.iter().map(|h| format!("hint: {h}")).collect();

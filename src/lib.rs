@@ -14,6 +14,7 @@
 //! | one document | [`compile`] | a job's inputs, typesetting, diagnostics of the laid-out pages, export |
 //! | print | [`print`](mod@print) | marks, bleed and page boxes on frames and PDFs; preflight |
 //! | a build | [`build`] | plan, schedule (workers, timeouts, cache eviction), fingerprints, state |
+//! | comparison | [`diff`] | two sides' outputs compared by fields and pages; report, 赤字 proof, summary |
 //! | output | [`output`] | the only place that writes files, atomically |
 //! | diagnostics | [`diag`] | problems as data, and one renderer for all of them |
 //! | PNG pages | [`render`] | pages rendered to PNG, contact sheets |
@@ -45,6 +46,7 @@ pub mod build;
 pub mod compile;
 pub mod content;
 pub mod diag;
+pub mod diff;
 pub mod output;
 pub mod paths;
 pub mod prepare;
@@ -116,6 +118,10 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The base of a comparison could not be read from git
+    /// (`pamphlet diff`).
+    #[error(transparent)]
+    Git(#[from] diff::git::GitError),
     /// A server could not listen at an address (`pamphlet preview`).
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -137,6 +143,7 @@ impl Error {
             | Error::UnknownRecord { .. }
             | Error::Usage(_)
             | Error::Io { .. }
+            | Error::Git(_)
             | Error::Listen { .. } => 2,
         }
     }
@@ -165,6 +172,70 @@ pub struct Preview {
     /// The pages (none when the content or layout is broken) and every
     /// problem found on the way, content's included.
     pub rendered: compile::preview::Rendered,
+}
+
+/// What [`Session::diff`] compares the working tree with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DiffBase {
+    /// The merge base with the default branch, or `HEAD` when the
+    /// project's files have changes not committed.
+    #[default]
+    Default,
+    /// A git revision (`HEAD~1`, a branch, a commit id).
+    Revision(String),
+    /// Another copy of the project: a folder with its own `pamphlet.toml`.
+    Folder(PathBuf),
+}
+
+/// What to compare, and where the report goes ([`Session::diff`]).
+#[derive(Debug, Clone)]
+pub struct DiffRequest {
+    /// The base.
+    pub base: DiffBase,
+    /// Only these publications (all when empty).
+    pub publications: Vec<String>,
+    /// Only these records of `each` publications (all when empty).
+    pub records: Vec<String>,
+    /// The head's output folder (default: `out/` in the project); the
+    /// head is built there first, incrementally.
+    pub out_dir: Option<PathBuf>,
+    /// Where the report and proofs go (default: `diff/` in the output
+    /// folder).
+    pub report_dir: Option<PathBuf>,
+    /// Also write the Markdown summary here.
+    pub summary: Option<PathBuf>,
+    /// Pixels per inch of the compared pages.
+    pub ppi: f64,
+    /// Parallel jobs of the head's build (0: one per core).
+    pub jobs: usize,
+}
+
+impl Default for DiffRequest {
+    fn default() -> Self {
+        DiffRequest {
+            base: DiffBase::Default,
+            publications: Vec::new(),
+            records: Vec::new(),
+            out_dir: None,
+            report_dir: None,
+            summary: None,
+            ppi: diff::DiffOptions::default().ppi,
+            jobs: 0,
+        }
+    }
+}
+
+/// What [`Session::diff`] found and wrote.
+#[derive(Debug)]
+pub struct Diff {
+    /// The comparison.
+    pub report: diff::DiffReport,
+    /// The head's build (problems in it are the head's problems).
+    pub build: BuildReport,
+    /// The texts the report's places point into (the head's content).
+    pub sources: Sources,
+    /// The files written: the HTML report, the proofs, the summary.
+    pub written: Vec<PathBuf>,
 }
 
 /// Options for opening a project.
@@ -378,6 +449,174 @@ impl Session {
         preview.rendered.diagnostics.extend(rendered.diagnostics);
         preview.rendered.sources.merge(rendered.sources);
         Ok(preview)
+    }
+
+    /// Compares the outputs of this project with those of a base
+    /// ([`DiffRequest::base`]): builds the head incrementally into its
+    /// output folder, reads the base (a git revision into a temporary
+    /// folder, or another copy of the project), typesets and renders only
+    /// the outputs whose inputs differ, and writes the HTML report
+    /// (`index.html`), a 赤字 proof per changed publication
+    /// (`NAME.proof.pdf`) and, when asked, the Markdown summary. The head's
+    /// problems are an [`Error::Problems`].
+    pub fn diff(&self, request: &DiffRequest, progress: &mut dyn Progress) -> Result<Diff, Error> {
+        let start = Instant::now();
+        // The head: built (incrementally) first, so that its state records
+        // which files each output read.
+        let prep = self.prepare(&request.publications)?;
+        let head_prepared = prep.prepared.clone();
+        let head_sources = prep.sources.clone();
+        let build_request = BuildRequest {
+            publications: request.publications.clone(),
+            records: request.records.clone(),
+            out_dir: request.out_dir.clone(),
+            write: true,
+            jobs: request.jobs,
+            ..BuildRequest::default()
+        };
+        let build = build::run(
+            &self.world,
+            prep,
+            self.options.creation_timestamp,
+            &build_request,
+            progress,
+            start,
+        );
+        if !build.success() {
+            return Err(Error::Problems {
+                diagnostics: build.diagnostics,
+                sources: build.sources,
+            });
+        }
+        let out_dir = request
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| self.project.root.join("out"));
+        // The base: its own session, with the same options.
+        let (checkout, base_dir, label) = match &request.base {
+            DiffBase::Folder(dir) => {
+                if !dir.join(project::MANIFEST).is_file()
+                    && dir.join(build::state::STATE_FILE).is_file()
+                {
+                    return Err(Error::Usage(format!(
+                        "{} is an output folder: it holds PDFs, not the content they came from; compare with a git revision (--base REV) or a copy of the project (a folder with {})",
+                        dir.display(),
+                        project::MANIFEST
+                    )));
+                }
+                (None, dir.clone(), dir.display().to_string())
+            }
+            DiffBase::Default | DiffBase::Revision(_) => {
+                let rev = match &request.base {
+                    DiffBase::Revision(rev) => Some(rev.as_str()),
+                    _ => None,
+                };
+                let c = diff::git::checkout(&self.project.root, rev)?;
+                let dir = c.dir.path().to_path_buf();
+                let label = c.label.clone();
+                (Some(c), dir, label)
+            }
+        };
+        // Fonts given by the caller are the base's too; otherwise the base
+        // reads its own font folders (a font change is then seen).
+        let base = Session::open(&base_dir, &self.options)?;
+        // Publications the base does not declare are all added.
+        let names: Vec<String> = request
+            .publications
+            .iter()
+            .filter(|n| base.project.publications.iter().any(|p| &p.name == *n))
+            .cloned()
+            .collect();
+        let base_prep = if names.is_empty() && !request.publications.is_empty() {
+            Preparation::default()
+        } else {
+            base.prepare(&names)?
+        };
+        let mut report = diff::compare(
+            &diff::Side {
+                world: &base.world,
+                prepared: &base_prep.prepared,
+                label,
+                stamps: Default::default(),
+            },
+            &diff::Side {
+                world: &self.world,
+                prepared: &head_prepared,
+                label: "working tree".into(),
+                stamps: build::state::State::load(&out_dir).outputs,
+            },
+            &diff::DiffOptions {
+                records: request.records.clone(),
+                ppi: request.ppi,
+                creation_timestamp: self.options.creation_timestamp,
+            },
+        );
+        if base_prep.diagnostics.has_errors() {
+            report.diagnostics.push(Diagnostic::warning(
+                None,
+                format!(
+                    "the base ({}) has problems in its content; its publications with errors are missing from the comparison, their outputs reported as added",
+                    report.base
+                ),
+            ));
+        }
+        drop(checkout);
+        let written = self.write_diff(&report, request, &out_dir)?;
+        Ok(Diff {
+            report,
+            build,
+            sources: head_sources,
+            written,
+        })
+    }
+
+    /// Writes what [`Session::diff`] presents: the HTML report, the proofs,
+    /// the summary; proofs of an earlier comparison that has none now are
+    /// removed, so that the folder never shows a stale one.
+    fn write_diff(
+        &self,
+        report: &diff::DiffReport,
+        request: &DiffRequest,
+        out_dir: &Path,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let dir = request
+            .report_dir
+            .clone()
+            .unwrap_or_else(|| out_dir.join("diff"));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        let mut written = Vec::new();
+        let index = dir.join("index.html");
+        output::write_atomic(&index, diff::html::render(report).as_bytes()).map_err(io(&index))?;
+        written.push(index);
+        let mut proofs = std::collections::BTreeSet::new();
+        for name in report.changed_publications() {
+            let pdf =
+                diff::proof::proof(report, name, self.fonts(), self.options.creation_timestamp)
+                    .map_err(|message| Error::problems(vec![Diagnostic::error(None, message)]))?;
+            if let Some(pdf) = pdf {
+                let path = dir.join(format!("{name}.proof.pdf"));
+                output::write_atomic(&path, &pdf).map_err(io(&path))?;
+                proofs.insert(path.clone());
+                written.push(path);
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.to_string_lossy().ends_with(".proof.pdf") && !proofs.contains(&path) {
+                    output::remove(&path).map_err(io(&path))?;
+                }
+            }
+        }
+        if let Some(summary) = &request.summary {
+            output::write_atomic(summary, diff::summary::render(report).as_bytes())
+                .map_err(io(summary))?;
+            written.push(summary.clone());
+        }
+        Ok(written)
     }
 
     /// Validates, plans and compiles; writes PDFs when `request.write`.

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(&args),
         Command::Preflight(args) => cli::preflight::run(&args),
         Command::Inputs(args) => cli::inputs::run(&args),
+        Command::Diff(args) => cli::diff::run(&args),
         Command::Schema(args) => cli::schema::run(&args),
         Command::Watch(args) => cli::watch::run(&args),
         Command::Preview(args) => cli::preview::run(&args),

@@ -11,9 +11,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Context;
 use super::state::hex;
-use crate::compile::{Inputs, Job};
+use crate::compile::{CompileOptions, Inputs, Job};
 use crate::prepare::Prepared;
 use crate::project::{PageRule, PrintSettings, Variant};
 
@@ -61,14 +60,25 @@ struct BuildSettings {
     png_ppi: Option<f64>,
 }
 
-/// The fingerprint of `job` (of `prepared`, with `inputs`) in this build,
-/// as a hex string.
-pub(super) fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, ctx: &Context) -> String {
+/// What the fingerprints of one build's jobs share.
+#[derive(Debug, Clone, Copy)]
+pub struct Shared<'a> {
+    /// The tool's identity ([`super::state::tool_id`]).
+    pub tool: &'a str,
+    /// The fonts' fingerprint ([`super::fonts_fingerprint`]).
+    pub fonts: &'a str,
+    /// The options every compilation of the build has.
+    pub options: &'a CompileOptions,
+}
+
+/// The fingerprint of `job` (of `prepared`, with `inputs`) in a build that
+/// shares `shared`, as a hex string.
+pub fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, shared: &Shared) -> String {
     let p = &prepared.publication;
     let fingerprint = Fingerprint {
         format: FORMAT,
-        tool: &ctx.tool,
-        fonts: &ctx.fonts,
+        tool: shared.tool,
+        fonts: shared.fonts,
         variant: job.variant,
         publication: PublicationSettings {
             layout: &p.layout.rel,
@@ -84,8 +94,8 @@ pub(super) fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, ctx: &Context)
             output_profile: prepared.output_profile.as_ref().map(|o| hex(o.hash)),
         },
         build: BuildSettings {
-            creation_timestamp: ctx.options.creation_timestamp,
-            png_ppi: ctx.options.png_ppi,
+            creation_timestamp: shared.options.creation_timestamp,
+            png_ppi: shared.options.png_ppi,
         },
         shared: hex(inputs.shared),
         data: hex(typst::utils::hash128(inputs.data.as_slice())),

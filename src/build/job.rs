@@ -73,8 +73,8 @@ pub(super) fn run(task: &Task, ctx: &Context, slot: &mut CompileSlot) -> JobResu
     let key = state::key(&job.output);
     // The template's data, made once: fingerprinted, then compiled.
     let inputs = compile::inputs(prepared, job);
-    let fingerprint =
-        (ctx.request.write && task.write).then(|| fingerprint::of(job, prepared, &inputs, ctx));
+    let fingerprint = (ctx.request.write && task.write)
+        .then(|| fingerprint::of(job, prepared, &inputs, &ctx.shared()));
     let fresh = fingerprint.as_ref().is_some_and(|fp| {
         !ctx.request.force
             && ctx.state.outputs.get(&key).is_some_and(|stamp| {

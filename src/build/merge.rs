@@ -348,7 +348,7 @@ fn of(file: &MergedFile, ctx: &Context) -> String {
         .iter()
         .map(|job| {
             let inputs = compile::inputs(prepared, job);
-            fingerprint::of(job, prepared, &inputs, ctx)
+            fingerprint::of(job, prepared, &inputs, &ctx.shared())
         })
         .collect();
     let fingerprint = Fingerprint {

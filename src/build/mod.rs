@@ -195,6 +195,51 @@ pub(crate) struct Context<'a> {
     pub tool: String,
 }
 
+impl Context<'_> {
+    /// What every job's fingerprint shares.
+    fn shared(&self) -> fingerprint::Shared<'_> {
+        fingerprint::Shared {
+            tool: &self.tool,
+            fonts: &self.fonts,
+            options: self.options,
+        }
+    }
+}
+
+/// The fingerprint of every font file `world` sees, by content (each read
+/// once).
+pub fn fonts_fingerprint(world: &ProjectWorld) -> String {
+    state::State::default().fonts_fingerprint(world.fonts().entries(), world.root())
+}
+
+/// The fingerprints `jobs` of `prepared` would have in a build of
+/// `world` with this creation date and no PNG pages, without compiling
+/// anything: two equal fingerprints and equal files read mean equal PDFs.
+/// `fonts` is [`fonts_fingerprint`] of `world`.
+pub fn fingerprints(
+    prepared: &[crate::prepare::Prepared],
+    jobs: &[Job],
+    fonts: &str,
+    creation_timestamp: Option<i64>,
+) -> Vec<String> {
+    let tool = state::tool_id();
+    let options = CompileOptions {
+        creation_timestamp,
+        png_ppi: None,
+    };
+    let shared = fingerprint::Shared {
+        tool: &tool,
+        fonts,
+        options: &options,
+    };
+    jobs.iter()
+        .map(|job| {
+            let p = &prepared[job.publication];
+            fingerprint::of(job, p, &compile::inputs(p, job), &shared)
+        })
+        .collect()
+}
+
 /// Builds what `request` asks for from `prep`: plans the jobs, runs them on
 /// the shared `world`, writes the PDFs (when `request.write`) and the new
 /// state. `start` is when the build began (its preparation included).

@@ -84,6 +84,11 @@ pub enum Command {
         after_help = "Serves a page on 127.0.0.1 (only this machine) that shows the pages and follows\nevery change to content, layouts and fonts, keeping the last good pages while\nthe content is broken and listing its problems. Click on text to see the content\nfield and line it came from. Nothing is written.\n\nExamples:\n  pamphlet preview\n  pamphlet preview handout --record sotetsu --port 0"
     )]
     Preview(PreviewArgs),
+    /// Show what a change did to the outputs: fields, pages, a report and 赤字 proofs.
+    #[command(
+        after_help = "Builds the working tree (incrementally), reads the base with git into a temporary\nfolder (the working tree is not touched), and compares only the outputs whose\ninputs differ. Writes out/diff/index.html (one file, pages side by side, overlay,\nflicker) and out/diff/NAME.proof.pdf (the new pages, each change an annotation).\nExit status: 0 whether or not anything changed (with --exit-code: 1 if it did),\n1 problems in the input, 2 usage or I/O error.\n\nExamples:\n  pamphlet diff\n  pamphlet diff --base HEAD~1 -p handout -r sotetsu\n  pamphlet diff --base origin/main --summary \"$GITHUB_STEP_SUMMARY\" --diagnostic-format github"
+    )]
+    Diff(DiffArgs),
     /// Write the data a layout receives, as JSON, for the typst CLI or an editor.
     #[command(
         after_help = "Examples:\n  pamphlet inputs handout -o out/inputs/handout.json\n  typst compile --root . --font-path fonts --ignore-system-fonts \\\n    --input pamphlet-data=/out/inputs/handout.json --input pamphlet-record=sotetsu \\\n    layouts/crosstalk/handout.typ /tmp/sotetsu.pdf"
@@ -109,6 +114,7 @@ impl Command {
             Command::Watch(a) => a.diagnostics.clone(),
             Command::Preview(a) => a.diagnostics.clone(),
             Command::Inputs(a) => a.diagnostics.clone(),
+            Command::Diff(a) => a.diagnostics.clone(),
             Command::Schema(a) => a.diagnostics.clone(),
             Command::Init(_) | Command::Completions(_) => DiagnosticArgs {
                 diagnostic_format: FormatArg::Human,
@@ -218,6 +224,52 @@ pub struct PreviewArgs {
     #[arg(long, value_name = "PPI", default_value_t = 120.0)]
     pub ppi: f64,
     /// Diagnostics (also printed on the terminal).
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// `pamphlet diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// What to compare with: a git revision, or a folder holding another
+    /// copy of the project (default: the merge base with the default
+    /// branch, or HEAD when the project has changes not committed).
+    #[arg(long, value_name = "REV|DIR")]
+    pub base: Option<String>,
+    /// Only this publication (repeatable).
+    #[arg(long = "publication", short = 'p', value_name = "NAME")]
+    pub publications: Vec<String>,
+    /// Only the record with this id (repeatable).
+    #[arg(long = "record", short = 'r', value_name = "ID")]
+    pub records: Vec<String>,
+    /// Where the report and proofs go (default: diff/ in the output folder).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// The working tree's output folder, built first (default: out/).
+    #[arg(long, value_name = "DIR", env = "PAMPHLET_OUT", hide_env_values = true)]
+    pub out: Option<PathBuf>,
+    /// Also write a Markdown summary here (for `$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Exit with status 1 when anything changed (as `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Resolution of the compared pages, in pixels per inch.
+    #[arg(long, value_name = "PPI", default_value_t = 96.0)]
+    pub ppi: f64,
+    /// Parallel jobs of the build (default: the machine's cores).
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        env = "PAMPHLET_JOBS",
+        hide_env_values = true
+    )]
+    pub jobs: Option<usize>,
+    /// Project location and fonts.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Diagnostics (with `github`, a notice on each changed content line).
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }

@@ -14,6 +14,7 @@ pub mod terminal;
 pub mod build;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod fonts;
 pub mod init;
 pub mod inputs;

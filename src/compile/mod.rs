@@ -539,6 +539,28 @@ fn export_as(
     typst_pdf::pdf(document, &pdf_options)
 }
 
+/// `document` as a plain PDF (no standard, not tagged), dated
+/// `creation_timestamp`: a working document such as `pamphlet diff`'s
+/// proof, not an output.
+pub fn export_plain(
+    document: &PagedDocument,
+    creation_timestamp: Option<i64>,
+) -> Result<Vec<u8>, String> {
+    let pdf_options = typst_pdf::PdfOptions {
+        creator: Smart::Custom(Some(format!(
+            "pamphlet {} (typst 0.15.1)",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        timestamp: creation_timestamp.and_then(timestamp),
+        tagged: false,
+        ..Default::default()
+    };
+    typst_pdf::pdf(document, &pdf_options).map_err(|errors| {
+        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+        format!("cannot export: {}", messages.join("; "))
+    })
+}
+
 fn timestamp(secs: i64) -> Option<typst_pdf::Timestamp> {
     let (year, month, day) = print::pdfx::civil(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);

@@ -64,11 +64,28 @@ pub struct Spot {
     /// Where to edit it: the content's file, line and column, or the
     /// layout's for the layout's own words.
     pub at: Option<String>,
+    /// Where each character of `text` starts and ends, as fractions of the
+    /// page's width (for marking characters, as `pamphlet diff`'s proof
+    /// does).
+    #[serde(skip)]
+    pub chars: Vec<(f64, f64)>,
 }
 
 /// Typesets `job` and renders its pages at `ppi`, with the same checks on
 /// the laid-out pages as a build (export and preflight are left out).
 pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi: f64) -> Rendered {
+    render_document(world, p, job, inputs, ppi).0
+}
+
+/// Like [`render`], also giving the laid-out document (for a PDF made of
+/// its pages, as `pamphlet diff`'s proof is).
+pub fn render_document(
+    world: &ProjectWorld,
+    p: &Prepared,
+    job: &Job,
+    inputs: Inputs,
+    ppi: f64,
+) -> (Rendered, Option<PagedDocument>) {
     // Photos in RGB at print resolution: the page shown on a screen.
     let images = Target {
         cmyk: None,
@@ -85,9 +102,9 @@ pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi
         .into_iter()
         .map(|d| d.with_context(&context))
         .collect();
-    let pages = document.map(|document| {
-        let mut spots = spots(&job_world, p, job, &document, &mut sources);
-        crate::render::pngs(&document, ppi)
+    let pages = document.as_ref().map(|document| {
+        let mut spots = spots(&job_world, p, job, document, &mut sources);
+        crate::render::pngs(document, ppi)
             .into_iter()
             .enumerate()
             .map(|(i, (width, height, png))| Page {
@@ -98,11 +115,14 @@ pub fn render(world: &ProjectWorld, p: &Prepared, job: &Job, inputs: Inputs, ppi
             })
             .collect()
     });
-    Rendered {
-        pages,
-        diagnostics,
-        sources,
-    }
+    (
+        Rendered {
+            pages,
+            diagnostics,
+            sources,
+        },
+        document,
+    )
 }
 
 /// The lines of each page of `document`, with their sources.
@@ -149,6 +169,7 @@ fn spots(
             text: line.text.clone(),
             field,
             at,
+            chars: line.chars.iter().map(|(a, b)| (a / pw, b / pw)).collect(),
         });
         previous = Some(line);
     }
@@ -199,6 +220,7 @@ mod tests {
             size: 10.0,
             bold: false,
             text: text.into(),
+            chars: Vec::new(),
             span: typst::syntax::Span::detached(),
         }
     }

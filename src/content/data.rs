@@ -35,9 +35,13 @@ impl Data {
         }
     }
 
-    /// The value at a dotted path of object fields.
+    /// The value at a path of object fields and list indices
+    /// (`["questions", "0", "answers"]`).
     pub fn at_path(&self, path: &[String]) -> Option<&Data> {
-        path.iter().try_fold(self, |d, seg| d.get(seg))
+        path.iter().try_fold(self, |d, seg| match d {
+            Data::List(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => d.get(seg),
+        })
     }
 
     /// The string, if this is one.

@@ -75,6 +75,9 @@ pub struct Line {
     pub bold: bool,
     /// Its text, without spaces.
     pub text: String,
+    /// Where each character of `text` starts and ends (x, points): the
+    /// glyphs that set it.
+    pub chars: Vec<(f64, f64)>,
     /// Where its first run was set in the layout.
     pub span: typst::syntax::Span,
 }
@@ -204,6 +207,7 @@ struct Run {
     size: f64,
     bold: bool,
     text: String,
+    chars: Vec<(f64, f64)>,
     span: typst::syntax::Span,
 }
 
@@ -249,13 +253,41 @@ fn run(t: &TextItem, pos: Point, ts: Transform) -> Option<Run> {
     if text.is_empty() {
         return None;
     }
+    // Each character's extent: the glyph (cluster) that sets it.
+    let size = t.size.to_pt() * scale;
+    let mut chars = Vec::with_capacity(text.chars().count());
+    let mut x = p.x.to_pt();
+    for glyph in &t.glyphs {
+        let advance = glyph.x_advance.get() * size;
+        let start = x + glyph.x_offset.get() * size;
+        let cluster = t.text.get(glyph.range()).unwrap_or("");
+        for _ in cluster.chars().filter(|c| !c.is_whitespace()) {
+            chars.push((start, start + advance));
+        }
+        x += advance;
+    }
+    // Glyphs that share characters (ligatures) or a cluster the text does
+    // not hold: every character at the run's extent rather than none.
+    let n = text.chars().count();
+    if chars.len() != n {
+        let (x0, w) = (p.x.to_pt(), t.width().to_pt() * scale);
+        chars = (0..n)
+            .map(|i| {
+                (
+                    x0 + w * i as f64 / n as f64,
+                    x0 + w * (i + 1) as f64 / n as f64,
+                )
+            })
+            .collect();
+    }
     Some(Run {
         x: p.x.to_pt(),
         y: p.y.to_pt(),
         w: t.width().to_pt() * scale,
-        size: t.size.to_pt() * scale,
+        size,
         bold: t.font.info().variant.weight.to_number() >= 600,
         text,
+        chars,
         span: t
             .glyphs
             .first()
@@ -281,6 +313,7 @@ fn join(page: usize, mut runs: Vec<Run>) -> Vec<Line> {
                 let l = &mut lines[i];
                 l.x1 = r.x + r.w;
                 l.text.push_str(&r.text);
+                l.chars.extend(r.chars);
                 l.size = l.size.max(r.size);
                 l.bold |= r.bold;
             }
@@ -295,6 +328,7 @@ fn join(page: usize, mut runs: Vec<Run>) -> Vec<Line> {
                     size: r.size,
                     bold: r.bold,
                     text: r.text,
+                    chars: r.chars,
                     span: r.span,
                 });
             }

@@ -153,6 +153,7 @@ fn help_for_every_command_matches_its_snapshot() {
         "completions",
         "schema",
         "preview",
+        "diff",
     ] {
         let mut args: Vec<&str> = cmd.split_whitespace().collect();
         args.push("--help");

@@ -5,6 +5,7 @@
 //! at once; `rooms.rs` checks that no module imports from a stage above
 //! it.
 
+mod browser;
 mod build_handouts;
 mod build_incremental;
 mod build_merged;
@@ -14,6 +15,7 @@ mod common;
 mod content_json_schema;
 mod content_records;
 mod content_validation;
+mod diff;
 mod e2e_hostile;
 mod e2e_pamphlet;
 mod prepare_images;

@@ -19,6 +19,8 @@ const STACK: &[&[&str]] = &[
     &["prepare"],
     &["compile"],
     &["build"],
+    // Comparing two sides' outputs: builds' fingerprints, compiled pages.
+    &["diff"],
     // The library's face (`src/lib.rs`) and what only tools use.
     &["lib", "synth"],
 ];

@@ -1,0 +1,99 @@
+//! The diff as Markdown for a CI job summary (`--summary FILE`): the counts,
+//! then a table of the changed fields with their old and new words
+//! (`<del>`/`<ins>`), the pages they stand on, reflowed pages told apart.
+//! No images (GitHub strips `data:` URIs), and under GitHub's 1 MiB limit
+//! for a step's summary: past [`LIMIT`], the rest is left out with a note.
+
+use std::fmt::Write;
+
+use super::html::{escape, ops_html};
+use super::{DiffReport, PageKind, Status, page_list};
+
+/// The most a summary may take: GitHub's limit for one step, less room for
+/// the note that says what was left out.
+pub const LIMIT: usize = 1024 * 1024 - 4096;
+
+/// The report as Markdown.
+pub fn render(report: &DiffReport) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "## pamphlet diff\n\n{} → {}\n\n| changed | added | removed | unchanged |\n|---:|---:|---:|---:|\n| {} | {} | {} | {} |\n",
+        escape(&report.base),
+        escape(&report.head),
+        report.count(Status::Changed),
+        report.count(Status::Added),
+        report.count(Status::Removed),
+        report.count(Status::Unchanged),
+    );
+    if !report.changed() {
+        md.push_str("No output changed.\n");
+        return md;
+    }
+    let mut left_out = 0;
+    for o in report
+        .outputs
+        .iter()
+        .filter(|o| o.status != Status::Unchanged)
+    {
+        let mut part = String::new();
+        let _ = write!(part, "### `{}` ({})", o.output, o.status);
+        let by_kind = |kind: PageKind| -> Vec<usize> {
+            o.pages
+                .iter()
+                .filter(|p| p.kind == kind)
+                .map(|p| p.page)
+                .collect()
+        };
+        let mut notes = Vec::new();
+        for kind in [
+            PageKind::Edited,
+            PageKind::Reflowed,
+            PageKind::Graphics,
+            PageKind::Added,
+            PageKind::Removed,
+        ] {
+            let pages = by_kind(kind);
+            if !pages.is_empty() {
+                notes.push(format!("{} {kind}", page_list(&pages)));
+            }
+        }
+        if !notes.is_empty() {
+            let _ = write!(part, ": {}", notes.join(", "));
+        }
+        part.push_str("\n\n");
+        for c in &o.causes {
+            let _ = writeln!(part, "- {} changed: `{}`", c.kind, c.path);
+        }
+        if !o.causes.is_empty() {
+            part.push('\n');
+        }
+        if !o.fields.is_empty() {
+            part.push_str("| field | where | change | pages |\n|---|---|---|---|\n");
+            for f in &o.fields {
+                let at = f.new_at.as_deref().or(f.old_at.as_deref()).unwrap_or("");
+                let _ = writeln!(
+                    part,
+                    "| `{}` | {} | {} | {} |",
+                    f.path,
+                    escape(at),
+                    ops_html(&f.ops).replace('|', "&#124;"),
+                    page_list(&f.pages)
+                );
+            }
+            part.push('\n');
+        }
+        if md.len() + part.len() > LIMIT {
+            left_out += 1;
+            continue;
+        }
+        md.push_str(&part);
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            md,
+            "\n{left_out} more changed outputs are left out here (GitHub's 1 MiB limit); the HTML report lists them all."
+        );
+    }
+    md
+}
