@@ -238,6 +238,19 @@ pub struct Diff {
     pub written: Vec<PathBuf>,
 }
 
+/// The base of a comparison, opened and prepared.
+struct Base {
+    /// The temporary folder it was read into from git (removed when
+    /// dropped), if it was.
+    checkout: Option<diff::git::Checkout>,
+    /// Its session.
+    session: Session,
+    /// Its publications, prepared.
+    prep: Preparation,
+    /// What it is, for people.
+    label: String,
+}
+
 /// Options for opening a project.
 #[derive(Debug, Clone, Default)]
 pub struct SessionOptions {
@@ -461,8 +474,6 @@ impl Session {
     /// problems are an [`Error::Problems`].
     pub fn diff(&self, request: &DiffRequest, progress: &mut dyn Progress) -> Result<Diff, Error> {
         let start = Instant::now();
-        // The head: built (incrementally) first, so that its state records
-        // which files each output read.
         let prep = self.prepare(&request.publications)?;
         let head_prepared = prep.prepared.clone();
         let head_sources = prep.sources.clone();
@@ -474,76 +485,55 @@ impl Session {
             jobs: request.jobs,
             ..BuildRequest::default()
         };
-        let build = build::run(
-            &self.world,
-            prep,
-            self.options.creation_timestamp,
-            &build_request,
-            progress,
-            start,
-        );
+        // The head is built (incrementally: its state then records which
+        // files each output read) while the base is read and prepared on
+        // another thread: one changed record leaves a core free.
+        let (build, base) = std::thread::scope(|scope| {
+            let base = scope.spawn(|| self.open_base(request));
+            let build = build::run(
+                &self.world,
+                prep,
+                self.options.creation_timestamp,
+                &build_request,
+                progress,
+                start,
+            );
+            (build, base.join().expect("reading the base does not panic"))
+        });
         if !build.success() {
             return Err(Error::Problems {
                 diagnostics: build.diagnostics,
                 sources: build.sources,
             });
         }
+        let Base {
+            checkout,
+            session: base,
+            prep: base_prep,
+            label,
+        } = base?;
         let out_dir = request
             .out_dir
             .clone()
             .unwrap_or_else(|| self.project.root.join("out"));
-        // The base: its own session, with the same options.
-        let (checkout, base_dir, label) = match &request.base {
-            DiffBase::Folder(dir) => {
-                if !dir.join(project::MANIFEST).is_file()
-                    && dir.join(build::state::STATE_FILE).is_file()
-                {
-                    return Err(Error::Usage(format!(
-                        "{} is an output folder: it holds PDFs, not the content they came from; compare with a git revision (--base REV) or a copy of the project (a folder with {})",
-                        dir.display(),
-                        project::MANIFEST
-                    )));
-                }
-                (None, dir.clone(), dir.display().to_string())
-            }
-            DiffBase::Default | DiffBase::Revision(_) => {
-                let rev = match &request.base {
-                    DiffBase::Revision(rev) => Some(rev.as_str()),
-                    _ => None,
-                };
-                let c = diff::git::checkout(&self.project.root, rev)?;
-                let dir = c.dir.path().to_path_buf();
-                let label = c.label.clone();
-                (Some(c), dir, label)
-            }
-        };
-        // Fonts given by the caller are the base's too; otherwise the base
-        // reads its own font folders (a font change is then seen).
-        let base = Session::open(&base_dir, &self.options)?;
-        // Publications the base does not declare are all added.
-        let names: Vec<String> = request
-            .publications
-            .iter()
-            .filter(|n| base.project.publications.iter().any(|p| &p.name == *n))
-            .cloned()
-            .collect();
-        let base_prep = if names.is_empty() && !request.publications.is_empty() {
-            Preparation::default()
-        } else {
-            base.prepare(&names)?
-        };
+        // What the head's build recorded: each output's fingerprint and
+        // files, the fonts' hashes.
+        let mut state = build::state::State::load(&out_dir);
+        let head_fonts = state.fonts_fingerprint(self.world.fonts().entries(), self.world.root());
         let mut report = diff::compare(
             &diff::Side {
                 world: &base.world,
                 prepared: &base_prep.prepared,
                 label,
                 stamps: Default::default(),
+                fonts: None,
             },
             &diff::Side {
                 world: &self.world,
                 prepared: &head_prepared,
                 label: "working tree".into(),
-                stamps: build::state::State::load(&out_dir).outputs,
+                stamps: state.outputs,
+                fonts: Some(head_fonts),
             },
             &diff::DiffOptions {
                 records: request.records.clone(),
@@ -570,6 +560,70 @@ impl Session {
         })
     }
 
+    /// The base of [`Session::diff`], opened with this session's options
+    /// and prepared. Its fonts are this session's when its font folders are
+    /// unchanged since the base commit (they are then neither written nor
+    /// parsed again).
+    fn open_base(&self, request: &DiffRequest) -> Result<Base, Error> {
+        let font_dirs: Vec<PathBuf> = self
+            .project
+            .font_dirs
+            .iter()
+            .map(|d| d.rel.clone())
+            .collect();
+        let (checkout, dir, label, same_fonts) = match &request.base {
+            DiffBase::Folder(dir) => {
+                if !dir.join(project::MANIFEST).is_file()
+                    && dir.join(build::state::STATE_FILE).is_file()
+                {
+                    return Err(Error::Usage(format!(
+                        "{} is an output folder: it holds PDFs, not the content they came from; compare with a git revision (--base REV) or a copy of the project (a folder with {})",
+                        dir.display(),
+                        project::MANIFEST
+                    )));
+                }
+                (None, dir.clone(), dir.display().to_string(), false)
+            }
+            DiffBase::Default | DiffBase::Revision(_) => {
+                let rev = match &request.base {
+                    DiffBase::Revision(rev) => Some(rev.as_str()),
+                    _ => None,
+                };
+                let c = diff::git::checkout(&self.project.root, rev, &font_dirs)?;
+                let dir = c.dir.path().to_path_buf();
+                let (label, shared) = (c.label.clone(), c.shared);
+                (Some(c), dir, label, shared)
+            }
+        };
+        let options = SessionOptions {
+            fonts: if same_fonts {
+                Some(self.fonts().clone())
+            } else {
+                self.options.fonts.clone()
+            },
+            ..self.options.clone()
+        };
+        let session = Session::open(&dir, &options)?;
+        // Publications the base does not declare are all added.
+        let names: Vec<String> = request
+            .publications
+            .iter()
+            .filter(|n| session.project.publications.iter().any(|p| &p.name == *n))
+            .cloned()
+            .collect();
+        let prep = if names.is_empty() && !request.publications.is_empty() {
+            Preparation::default()
+        } else {
+            session.prepare(&names)?
+        };
+        Ok(Base {
+            checkout,
+            session,
+            prep,
+            label,
+        })
+    }
+
     /// Writes what [`Session::diff`] presents: the HTML report, the proofs,
     /// the summary; proofs of an earlier comparison that has none now are
     /// removed, so that the folder never shows a stale one.
@@ -587,26 +641,38 @@ impl Session {
             let path = path.to_path_buf();
             move |source| Error::Io { path, source }
         };
+        // The page (overlays encoded) and the proofs (exported) at once.
+        let (html, proofs) = std::thread::scope(|scope| {
+            let html = scope.spawn(|| diff::html::render(report));
+            let proofs: Result<Vec<(&str, Option<Vec<u8>>)>, String> = report
+                .changed_publications()
+                .into_iter()
+                .map(|name| {
+                    diff::proof::proof(report, name, self.fonts(), self.options.creation_timestamp)
+                        .map(|pdf| (name, pdf))
+                })
+                .collect();
+            (html.join().expect("the report renders"), proofs)
+        });
+        let proofs =
+            proofs.map_err(|message| Error::problems(vec![Diagnostic::error(None, message)]))?;
         let mut written = Vec::new();
         let index = dir.join("index.html");
-        output::write_atomic(&index, diff::html::render(report).as_bytes()).map_err(io(&index))?;
+        output::write_atomic(&index, html.as_bytes()).map_err(io(&index))?;
         written.push(index);
-        let mut proofs = std::collections::BTreeSet::new();
-        for name in report.changed_publications() {
-            let pdf =
-                diff::proof::proof(report, name, self.fonts(), self.options.creation_timestamp)
-                    .map_err(|message| Error::problems(vec![Diagnostic::error(None, message)]))?;
+        let mut kept = std::collections::BTreeSet::new();
+        for (name, pdf) in proofs {
             if let Some(pdf) = pdf {
                 let path = dir.join(format!("{name}.proof.pdf"));
                 output::write_atomic(&path, &pdf).map_err(io(&path))?;
-                proofs.insert(path.clone());
+                kept.insert(path.clone());
                 written.push(path);
             }
         }
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {
                 let path = e.path();
-                if path.to_string_lossy().ends_with(".proof.pdf") && !proofs.contains(&path) {
+                if path.to_string_lossy().ends_with(".proof.pdf") && !kept.contains(&path) {
                     output::remove(&path).map_err(io(&path))?;
                 }
             }

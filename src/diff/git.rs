@@ -130,9 +130,16 @@ pub fn default_base(root: &Path) -> Result<String, GitError> {
 }
 
 /// Writes the files under `prefix` of `commit` into `dest` (the project as
-/// it was: `dest/<path below prefix>`). Symbolic links and submodules are
-/// left out. Returns the number of files written.
-pub fn extract(top: &Path, commit: &str, prefix: &str, dest: &Path) -> Result<usize, GitError> {
+/// it was: `dest/<path below prefix>`), but for those under one of `skip`
+/// (relative to the project). Symbolic links and submodules are left out.
+/// Returns the number of files written.
+pub fn extract(
+    top: &Path,
+    commit: &str,
+    prefix: &str,
+    dest: &Path,
+    skip: &[PathBuf],
+) -> Result<usize, GitError> {
     let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit];
     if !prefix.is_empty() {
         args.extend(["--", prefix]);
@@ -158,8 +165,10 @@ pub fn extract(top: &Path, commit: &str, prefix: &str, dest: &Path) -> Result<us
             let (meta, path) = entry.split_once('\t')?;
             let mut meta = meta.split(' ');
             let (mode, kind, id) = (meta.next()?, meta.next()?, meta.next()?);
-            let rel = path.strip_prefix(prefix)?;
-            (kind == "blob" && mode != "120000").then(|| (id.to_string(), PathBuf::from(rel)))
+            let rel = PathBuf::from(path.strip_prefix(prefix)?);
+            let wanted =
+                kind == "blob" && mode != "120000" && !skip.iter().any(|s| rel.starts_with(s));
+            wanted.then(|| (id.to_string(), rel))
         })
         .collect();
     let mut child = Command::new("git")
@@ -216,11 +225,35 @@ pub struct Checkout {
     pub dir: tempfile::TempDir,
     /// `REV (1a2b3c4 subject)`, for people.
     pub label: String,
+    /// Whether the folders asked to be shared were unchanged (and so not
+    /// written: the head's are the base's).
+    pub shared: bool,
+}
+
+/// Whether the files under `paths` (relative to the project at `root`) are
+/// in the working tree as they are in `commit`: no change, no file that
+/// git does not track.
+pub fn unchanged_since(root: &Path, commit: &str, paths: &[PathBuf]) -> bool {
+    if paths.is_empty() {
+        return true;
+    }
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let mut diff = vec!["diff", "--quiet", commit, "--"];
+    diff.extend(paths.iter().map(String::as_str));
+    let mut others = vec!["ls-files", "--others", "--exclude-standard", "--"];
+    others.extend(paths.iter().map(String::as_str));
+    git(root, &diff).is_ok() && git(root, &others).is_ok_and(|out| out.is_empty())
 }
 
 /// The project at `root` as it was at `rev` (the default base when
-/// `None`), written into a temporary folder.
-pub fn checkout(root: &Path, rev: Option<&str>) -> Result<Checkout, GitError> {
+/// `None`), written into a temporary folder. `shared` names folders
+/// (relative to the project: the font folders) whose files are to be left
+/// out when they are unchanged since that commit; [`Checkout::shared`]
+/// says whether they were.
+pub fn checkout(root: &Path, rev: Option<&str>, shared: &[PathBuf]) -> Result<Checkout, GitError> {
     let (top, prefix) = locate(root)?;
     let rev = match rev {
         Some(rev) => rev.to_string(),
@@ -231,12 +264,18 @@ pub fn checkout(root: &Path, rev: Option<&str>) -> Result<Checkout, GitError> {
         .prefix("pamphlet-diff-")
         .tempdir()
         .map_err(|e| GitError::Write(std::env::temp_dir().display().to_string(), e.to_string()))?;
-    extract(&top, &commit, &prefix, dir.path())?;
+    let unchanged = unchanged_since(root, &commit, shared);
+    let skip = if unchanged { shared } else { &[] };
+    extract(&top, &commit, &prefix, dir.path(), skip)?;
     let described = describe(root, &commit);
     let label = if described.starts_with(&rev) {
         described
     } else {
         format!("{rev} ({described})")
     };
-    Ok(Checkout { dir, label })
+    Ok(Checkout {
+        dir,
+        label,
+        shared: unchanged,
+    })
 }

@@ -57,6 +57,9 @@ pub struct Side<'a> {
     /// The outputs' stamps from its last build (the head's: which files
     /// each output read), by output key.
     pub stamps: BTreeMap<String, OutputStamp>,
+    /// Its fonts' fingerprint when known ([`crate::build::fonts_fingerprint`];
+    /// the head's state has it from hashes cached by size and date).
+    pub fonts: Option<String>,
 }
 
 /// What to compare and how.
@@ -108,13 +111,14 @@ impl DiffReport {
 
     /// The publications with a changed or added output.
     pub fn changed_publications(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
-            .outputs
-            .iter()
-            .filter(|o| matches!(o.status, Status::Changed | Status::Added))
-            .map(|o| o.publication.as_str())
-            .collect();
-        names.dedup();
+        let mut names: Vec<&str> = Vec::new();
+        for o in &self.outputs {
+            if matches!(o.status, Status::Changed | Status::Added)
+                && !names.contains(&o.publication.as_str())
+            {
+                names.push(&o.publication);
+            }
+        }
         names
     }
 }
@@ -331,16 +335,34 @@ fn outputs<'a>(
                         .is_none_or(|k| options.records.iter().any(|r| r == k)))
         })
         .collect();
-    let owned: Vec<Job> = chosen.iter().map(|j| (*j).clone()).collect();
-    let prints =
-        crate::build::fingerprints(side.prepared, &owned, fonts, options.creation_timestamp);
+    // The head's fingerprints are in its state, from the build just made
+    // (the same settings); the others are computed.
+    let keys: Vec<String> = chosen
+        .iter()
+        .map(|j| crate::build::state::key(&j.output))
+        .collect();
+    let missing: Vec<Job> = chosen
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| !side.stamps.contains_key(*k))
+        .map(|(j, _)| (*j).clone())
+        .collect();
+    let mut computed =
+        crate::build::fingerprints(side.prepared, &missing, fonts, options.creation_timestamp)
+            .into_iter();
     chosen
         .into_iter()
-        .zip(prints)
-        .map(|(job, fingerprint)| Output {
-            job,
-            key: crate::build::state::key(&job.output),
-            fingerprint,
+        .zip(keys)
+        .map(|(job, key)| {
+            let fingerprint = match side.stamps.get(&key) {
+                Some(stamp) => stamp.inputs.clone(),
+                None => computed.next().unwrap_or_default(),
+            };
+            Output {
+                job,
+                key,
+                fingerprint,
+            }
         })
         .collect()
 }
@@ -350,8 +372,19 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
     let (base_jobs, mut diagnostics) = crate::build::plan::plan(base.prepared, None);
     let (head_jobs, more) = crate::build::plan::plan(head.prepared, None);
     diagnostics.extend(more);
-    let base_fonts = crate::build::fonts_fingerprint(base.world);
-    let head_fonts = crate::build::fonts_fingerprint(head.world);
+    // Fonts shared by the two sides are one set of files: one fingerprint
+    // (the base's root is elsewhere, so it would name them otherwise).
+    let fonts_of = |side: &Side| {
+        side.fonts
+            .clone()
+            .unwrap_or_else(|| crate::build::fonts_fingerprint(side.world))
+    };
+    let head_fonts = fonts_of(head);
+    let base_fonts = if Arc::ptr_eq(base.world.fonts(), head.world.fonts()) {
+        head_fonts.clone()
+    } else {
+        fonts_of(base)
+    };
     let fonts_differ = base_fonts != head_fonts;
     let base_outputs = outputs(base, &base_jobs, &base_fonts, options);
     let head_outputs = outputs(head, &head_jobs, &head_fonts, options);
@@ -360,8 +393,6 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
     let head_keys: BTreeSet<&str> = head_outputs.iter().map(|o| o.key.as_str()).collect();
     let base_files = FileHashes::new(base.world.root());
     let head_files = FileHashes::new(head.world.root());
-    let base_paths = StablePaths::new(base.prepared);
-    let head_paths = StablePaths::new(head.prepared);
 
     let mut report = DiffReport {
         base: base.label.clone(),
@@ -369,17 +400,24 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
         ..DiffReport::default()
     };
     // Which outputs changed: cheap, without compiling.
-    let mut todo: Vec<(usize, Option<&Output>, Option<&Output>)> = Vec::new();
+    // Per output to look at: its index, the base's and the head's job,
+    // and whether the base's job reads only files the head has as they
+    // were (then it is typeset in the head's world, whose caches are warm).
+    let mut todo: Vec<(usize, Option<&Output>, Option<&Output>, bool)> = Vec::new();
+    let same = |path: &str| base_files.get(path) == head_files.get(path);
     for h in &head_outputs {
         let publication = head.prepared[h.job.publication].publication.name.clone();
+        let mut share = false;
         let status = match base_by_key.get(h.key.as_str()) {
             None => Status::Added,
             Some(b) => {
-                let same_files = head.stamps.get(&h.key).is_some_and(|s| {
-                    s.deps
-                        .iter()
-                        .all(|(path, _)| base_files.get(path) == head_files.get(path))
-                });
+                let same_files = head
+                    .stamps
+                    .get(&h.key)
+                    .is_some_and(|s| s.deps.iter().all(|(path, _)| same(path)));
+                share = same_files
+                    && files_of(&base.prepared[b.job.publication], b.job)
+                        .all(|f| same(&crate::build::state::key(f)));
                 if same_files && b.fingerprint == h.fingerprint {
                     Status::Unchanged
                 } else {
@@ -403,6 +441,7 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
                 report.outputs.len() - 1,
                 base_by_key.get(h.key.as_str()).copied(),
                 Some(h),
+                share,
             ));
         }
     }
@@ -419,19 +458,35 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
                 page_counts: (0, 0),
                 rendered: None,
             });
-            todo.push((report.outputs.len() - 1, Some(b), None));
+            todo.push((report.outputs.len() - 1, Some(b), None, false));
         }
     }
     // What changed in those, and on which pages: typeset and rendered.
-    for (index, b, h) in todo {
+    for (index, b, h, share) in todo {
         let out = &mut report.outputs[index];
-        let base_render = b.map(|b| render(base, b.job, options.ppi, &mut report.diagnostics));
-        let head_render = h.map(|h| render(head, h.job, options.ppi, &mut report.diagnostics));
+        let base_world = if share { head.world } else { base.world };
+        // The two sides on two threads.
+        let (mut base_diags, mut head_diags) = (Vec::new(), Vec::new());
+        let (base_render, head_render) = std::thread::scope(|scope| {
+            let base_side = scope
+                .spawn(|| b.map(|b| render(base_world, base, b.job, options.ppi, &mut base_diags)));
+            let head_side =
+                h.map(|h| render(head.world, head, h.job, options.ppi, &mut head_diags));
+            (
+                base_side.join().expect("rendering the base does not panic"),
+                head_side,
+            )
+        });
+        report.diagnostics.extend(base_diags);
+        report.diagnostics.extend(head_diags);
         let shown =
             |side: &Side, o: Option<&Output>, paths: &StablePaths| -> BTreeMap<String, Shown> {
                 o.map(|o| shown_fields(side, o.job, paths))
                     .unwrap_or_default()
             };
+        // Each side's paths named by ids, in its own content.
+        let base_paths = StablePaths::new(b.map(|b| &*base.prepared[b.job.publication].content));
+        let head_paths = StablePaths::new(h.map(|h| &*head.prepared[h.job.publication].content));
         let old_fields = shown(base, b, &base_paths);
         let new_fields = shown(head, h, &head_paths);
         let (base_pages, _) = base_render.unwrap_or_default();
@@ -466,8 +521,32 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
     report
 }
 
-/// Typesets and renders `job` of `side`: its pages and document.
+/// The files `job`'s content names: for a record of an `each` publication,
+/// those of its own item and those outside the list (a batch's content
+/// names a photo per record; a record's pages show one).
+fn files_of<'a>(p: &'a Prepared, job: &'a Job) -> impl Iterator<Item = &'a Path> + 'a {
+    let own = match (&p.publication.each, &job.record) {
+        (Some(each), Some(record)) => {
+            Some((format!("{each}["), format!("{each}[{}]", record.index)))
+        }
+        _ => None,
+    };
+    p.content
+        .files
+        .iter()
+        .filter(move |f| match &own {
+            Some((list, item)) => {
+                !f.path.starts_with(list.as_str()) || f.path.starts_with(item.as_str())
+            }
+            None => true,
+        })
+        .map(|f| f.file.as_path())
+}
+
+/// Typesets and renders `job` of `side` in `world` (its own, or one with
+/// the same files): its pages and document.
 fn render(
+    world: &ProjectWorld,
     side: &Side,
     job: &Job,
     ppi: f64,
@@ -475,7 +554,7 @@ fn render(
 ) -> (Vec<Page>, Option<PagedDocument>) {
     let p = &side.prepared[job.publication];
     let (rendered, document) =
-        compile::preview::render_document(side.world, p, job, compile::inputs(p, job), ppi);
+        compile::preview::render_document(world, p, job, compile::inputs(p, job), ppi);
     diagnostics.extend(
         rendered
             .diagnostics
@@ -504,7 +583,7 @@ fn shown_fields(side: &Side, job: &Job, paths: &StablePaths) -> BTreeMap<String,
         .map(|i| {
             let leaf = &p.content.leaves[i];
             (
-                paths.of(job.publication, &leaf.path),
+                paths.of(&leaf.path),
                 Shown {
                     plain: leaf.plain.clone(),
                     position: p.content.position(leaf),
@@ -516,47 +595,35 @@ fn shown_fields(side: &Side, job: &Job, paths: &StablePaths) -> BTreeMap<String,
 
 /// Field paths with list items named by their id: `answers[1]` becomes
 /// `answers[sotetsu]` when that item has `id`, `key`, `member` or `label`
-/// `sotetsu`.
-struct StablePaths {
-    /// Per publication: path → stable path.
-    map: Vec<HashMap<String, String>>,
+/// `sotetsu`; found in one output's content as they are asked for (a batch's
+/// content has thousands of fields, an output shows a few).
+struct StablePaths<'a> {
+    content: Option<&'a Content>,
+    cache: std::cell::RefCell<HashMap<String, String>>,
 }
 
-impl StablePaths {
-    fn new(prepared: &[Prepared]) -> StablePaths {
+impl<'a> StablePaths<'a> {
+    fn new(content: Option<&'a Content>) -> StablePaths<'a> {
         StablePaths {
-            map: prepared
-                .iter()
-                .map(|p| {
-                    p.content
-                        .leaves
-                        .iter()
-                        .map(|l| (l.path.clone(), stable(&p.content, &l.path)))
-                        .collect()
-                })
-                .collect(),
+            content,
+            cache: Default::default(),
         }
     }
 
-    fn of(&self, publication: usize, path: &str) -> String {
-        self.map
-            .get(publication)
-            .and_then(|m| m.get(path))
-            .cloned()
-            .unwrap_or_else(|| path.to_string())
+    fn of(&self, path: &str) -> String {
+        let Some(content) = self.content else {
+            return path.to_string();
+        };
+        self.cache
+            .borrow_mut()
+            .entry(path.to_string())
+            .or_insert_with(|| stable(content, path))
+            .clone()
     }
 
-    /// The stable path of a spot's field (any publication: spots come from
-    /// one output).
+    /// The stable path of a spot's field.
     fn of_spot(&self, spot: &Spot) -> Option<String> {
-        let field = spot.field.as_deref()?;
-        Some(
-            self.map
-                .iter()
-                .find_map(|m| m.get(field))
-                .cloned()
-                .unwrap_or_else(|| field.to_string()),
-        )
+        spot.field.as_deref().map(|field| self.of(field))
     }
 }
 
