@@ -238,6 +238,9 @@ pub struct Diff {
     pub written: Vec<PathBuf>,
 }
 
+/// A publication's 赤字 proof, if it has one.
+type Proof<'a> = (&'a str, Option<Vec<u8>>);
+
 /// The base of a comparison, opened and prepared.
 struct Base {
     /// The temporary folder it was read into from git (removed when
@@ -644,7 +647,7 @@ impl Session {
         // The page (overlays encoded) and the proofs (exported) at once.
         let (html, proofs) = std::thread::scope(|scope| {
             let html = scope.spawn(|| diff::html::render(report));
-            let proofs: Result<Vec<(&str, Option<Vec<u8>>)>, String> = report
+            let proofs: Result<Vec<Proof>, String> = report
                 .changed_publications()
                 .into_iter()
                 .map(|name| {
