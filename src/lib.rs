@@ -598,6 +598,15 @@ impl Session {
                 (Some(c), dir, label, shared)
             }
         };
+        // The same font folders as the head's, too: a base whose manifest
+        // names others reads its own (and gets the folders left out).
+        let mut checkout = checkout;
+        let same_fonts = same_fonts
+            && Project::load(&dir)
+                .is_ok_and(|base| base.font_dirs.iter().map(|d| &d.rel).eq(font_dirs.iter()));
+        if !same_fonts && let Some(c) = checkout.as_mut() {
+            c.unshare()?;
+        }
         let options = SessionOptions {
             fonts: if same_fonts {
                 Some(self.fonts().clone())

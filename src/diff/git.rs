@@ -130,15 +130,15 @@ pub fn default_base(root: &Path) -> Result<String, GitError> {
 }
 
 /// Writes the files under `prefix` of `commit` into `dest` (the project as
-/// it was: `dest/<path below prefix>`), but for those under one of `skip`
-/// (relative to the project). Symbolic links and submodules are left out.
-/// Returns the number of files written.
+/// it was: `dest/<path below prefix>`) for which `wanted` holds (given
+/// the path relative to the project). Symbolic links and submodules are
+/// left out. Returns the number of files written.
 pub fn extract(
     top: &Path,
     commit: &str,
     prefix: &str,
     dest: &Path,
-    skip: &[PathBuf],
+    wanted: &dyn Fn(&Path) -> bool,
 ) -> Result<usize, GitError> {
     let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit];
     if !prefix.is_empty() {
@@ -166,8 +166,7 @@ pub fn extract(
             let mut meta = meta.split(' ');
             let (mode, kind, id) = (meta.next()?, meta.next()?, meta.next()?);
             let rel = PathBuf::from(path.strip_prefix(prefix)?);
-            let wanted =
-                kind == "blob" && mode != "120000" && !skip.iter().any(|s| rel.starts_with(s));
+            let wanted = kind == "blob" && mode != "120000" && wanted(&rel);
             wanted.then(|| (id.to_string(), rel))
         })
         .collect();
@@ -228,6 +227,30 @@ pub struct Checkout {
     /// Whether the folders asked to be shared were unchanged (and so not
     /// written: the head's are the base's).
     pub shared: bool,
+    top: PathBuf,
+    commit: String,
+    prefix: String,
+    skipped: Vec<PathBuf>,
+}
+
+impl Checkout {
+    /// Writes the folders left out as shared after all (the base turns out
+    /// not to use them as the head does).
+    pub fn unshare(&mut self) -> Result<(), GitError> {
+        if self.skipped.is_empty() {
+            return Ok(());
+        }
+        let skipped = std::mem::take(&mut self.skipped);
+        extract(
+            &self.top,
+            &self.commit,
+            &self.prefix,
+            self.dir.path(),
+            &|rel| skipped.iter().any(|s| rel.starts_with(s)),
+        )?;
+        self.shared = false;
+        Ok(())
+    }
 }
 
 /// Whether the files under `paths` (relative to the project at `root`) are
@@ -266,7 +289,9 @@ pub fn checkout(root: &Path, rev: Option<&str>, shared: &[PathBuf]) -> Result<Ch
         .map_err(|e| GitError::Write(std::env::temp_dir().display().to_string(), e.to_string()))?;
     let unchanged = unchanged_since(root, &commit, shared);
     let skip = if unchanged { shared } else { &[] };
-    extract(&top, &commit, &prefix, dir.path(), skip)?;
+    extract(&top, &commit, &prefix, dir.path(), &|rel| {
+        !skip.iter().any(|s| rel.starts_with(s))
+    })?;
     let described = describe(root, &commit);
     let label = if described.starts_with(&rev) {
         described
@@ -277,5 +302,9 @@ pub fn checkout(root: &Path, rev: Option<&str>, shared: &[PathBuf]) -> Result<Ch
         dir,
         label,
         shared: unchanged,
+        top,
+        commit,
+        prefix,
+        skipped: skip.to_vec(),
     })
 }

@@ -416,6 +416,7 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
                     .get(&h.key)
                     .is_some_and(|s| s.deps.iter().all(|(path, _)| same(path)));
                 share = same_files
+                    && !fonts_differ
                     && files_of(&base.prepared[b.job.publication], b.job)
                         .all(|f| same(&crate::build::state::key(f)));
                 if same_files && b.fingerprint == h.fingerprint {

@@ -654,3 +654,43 @@ fn the_base_can_be_another_copy_and_a_wrong_base_is_named_with_its_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_font_removed_from_the_project_is_a_cause_and_its_pages_are_compared() {
+    // The project's own fonts in git (not the shared ones): the base reads
+    // its fonts from the commit, the head from the working tree.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_project(root);
+    crate::common::copy_dir(&crate::common::fonts(), &root.join("fonts"));
+    std::fs::write(root.join(".gitignore"), "out/\n").unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    let session = pamphlet::Session::open(root, &pamphlet::SessionOptions::default()).unwrap();
+    let unchanged = session
+        .diff(&DiffRequest::default(), &mut NoProgress)
+        .unwrap();
+    assert!(!unchanged.report.changed(), "same fonts, same pages");
+
+    // The display face of the question labels and figures is gone: every
+    // output that sets text in it changes, for that reason only.
+    std::fs::remove_file(root.join("fonts/InterDisplay-Black.otf")).unwrap();
+    let session = pamphlet::Session::open(root, &pamphlet::SessionOptions::default()).unwrap();
+    let diff = session
+        .diff(&DiffRequest::default(), &mut NoProgress)
+        .unwrap();
+    let outputs = by_output(&diff.report);
+    let pamphlet = outputs["crosstalk.pdf"];
+    assert_eq!(pamphlet.status, Status::Changed);
+    assert!(pamphlet.fields.is_empty());
+    assert!(
+        pamphlet.causes.iter().any(|c| c.kind == CauseKind::Font),
+        "{:?}",
+        pamphlet.causes
+    );
+    assert!(
+        !pamphlet.pages.is_empty(),
+        "the pages were compared with each side's fonts"
+    );
+}
