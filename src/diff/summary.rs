@@ -97,3 +97,72 @@ pub fn render(report: &DiffReport) -> String {
     }
     md
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{FieldChange, Op, OpKind, OutputDiff};
+
+    fn changed(i: usize, chars: usize) -> OutputDiff {
+        let old = "あ".repeat(chars);
+        let new = "い".repeat(chars);
+        OutputDiff {
+            publication: "handout".into(),
+            output: format!("handouts/m{i:05}.pdf"),
+            record: Some(format!("m{i:05}")),
+            status: Status::Changed,
+            fields: vec![FieldChange {
+                path: format!("questions[Q1].answers[m{i:05}].text"),
+                old: Some(old.clone()),
+                new: Some(new.clone()),
+                old_at: Some("content/crosstalk.yaml:10:11".into()),
+                new_at: Some("content/crosstalk.yaml:10:11".into()),
+                new_position: None,
+                ops: vec![
+                    Op {
+                        kind: OpKind::Delete,
+                        text: old,
+                    },
+                    Op {
+                        kind: OpKind::Insert,
+                        text: new,
+                    },
+                ],
+                pages: vec![1],
+                old_pages: vec![1],
+            }],
+            causes: Vec::new(),
+            pages: Vec::new(),
+            page_counts: (1, 1),
+            rendered: None,
+        }
+    }
+
+    #[test]
+    fn a_summary_stays_under_githubs_limit_and_says_what_it_left_out() {
+        // 2,000 records each with 400 characters replaced: ~5 MB of tables.
+        let report = DiffReport {
+            base: "HEAD".into(),
+            head: "working tree".into(),
+            outputs: (0..2000).map(|i| changed(i, 400)).collect(),
+            diagnostics: Vec::new(),
+        };
+        let md = render(&report);
+        assert!(md.len() < 1024 * 1024, "{} bytes", md.len());
+        assert!(md.contains("handouts/m00000.pdf"));
+        assert!(!md.contains("handouts/m01999.pdf"));
+        let kept = md.matches("### `handouts/").count();
+        assert!(md.contains(&format!(
+            "{} more changed outputs are left out here",
+            2000 - kept
+        )));
+        // A small one is whole.
+        let small = DiffReport {
+            outputs: vec![changed(1, 3)],
+            ..DiffReport::default()
+        };
+        let md = render(&small);
+        assert!(md.contains("<del>あああ</del><ins>いいい</ins>"), "{md}");
+        assert!(!md.contains("left out"));
+    }
+}
