@@ -75,14 +75,7 @@ pub(super) fn run(task: &Task, ctx: &Context, slot: &mut CompileSlot) -> JobResu
     let inputs = compile::inputs(prepared, job);
     let fingerprint = (ctx.request.write && task.write)
         .then(|| fingerprint::of(job, prepared, &inputs, &ctx.shared()));
-    let fresh = fingerprint.as_ref().is_some_and(|fp| {
-        !ctx.request.force
-            && ctx.state.outputs.get(&key).is_some_and(|stamp| {
-                stamp.inputs == *fp
-                    && state::output_intact(&path, stamp, ctx.out_dir)
-                    && ctx.hashes.unchanged(&stamp.deps)
-            })
-    });
+    let fresh = ctx.fresh(&key, &path, fingerprint.as_deref());
     let skipped = |start: Instant| JobReport {
         job: job.clone(),
         path: path.clone(),

@@ -54,14 +54,7 @@ impl<'a> Merging<'a> {
             let fingerprint = ctx.request.write.then(|| of(file, ctx));
             let key = state::key(&file.output);
             let path = ctx.out_dir.join(&file.output);
-            let fresh = fingerprint.as_ref().is_some_and(|fp| {
-                !ctx.request.force
-                    && ctx.state.outputs.get(&key).is_some_and(|stamp| {
-                        stamp.inputs == *fp
-                            && state::output_intact(&path, stamp, ctx.out_dir)
-                            && ctx.hashes.unchanged(&stamp.deps)
-                    })
-            });
+            let fresh = ctx.fresh(&key, &path, fingerprint.as_deref());
             let left = if fresh { 0 } else { file.records.len() };
             if fresh {
                 skipped.push(JobResult {

@@ -196,6 +196,20 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Whether the output `key` at `path` is up to date: not forced, and
+    /// written last time from this `fingerprint` (none: not to be written),
+    /// still as written, and every file it read unchanged.
+    fn fresh(&self, key: &str, path: &Path, fingerprint: Option<&str>) -> bool {
+        fingerprint.is_some_and(|fp| {
+            !self.request.force
+                && self.state.outputs.get(key).is_some_and(|stamp| {
+                    stamp.inputs == fp
+                        && state::output_intact(path, stamp, self.out_dir)
+                        && self.hashes.unchanged(&stamp.deps)
+                })
+        })
+    }
+
     /// What every job's fingerprint shares.
     fn shared(&self) -> fingerprint::Shared<'_> {
         fingerprint::Shared {

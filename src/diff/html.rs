@@ -88,15 +88,16 @@ pub fn render(report: &DiffReport) -> String {
         escape(&report.base),
         escape(&report.head)
     );
+    let counts: String = report
+        .counts()
+        .iter()
+        .map(|(what, n)| format!("<span>{what} {n}</span>"))
+        .collect();
     let _ = write!(
         h,
-        "<header><h1>pamphlet diff</h1><div>{} → {}</div><div class=\"counts\"><span>changed {}</span><span>added {}</span><span>removed {}</span><span>unchanged {}</span></div></header><main>",
+        "<header><h1>pamphlet diff</h1><div>{} → {}</div><div class=\"counts\">{counts}</div></header><main>",
         escape(&report.base),
         escape(&report.head),
-        report.count(Status::Changed),
-        report.count(Status::Added),
-        report.count(Status::Removed),
-        report.count(Status::Unchanged),
     );
     let shown: Vec<(usize, &OutputDiff)> = report
         .outputs

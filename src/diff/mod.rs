@@ -104,6 +104,17 @@ impl DiffReport {
         self.outputs.iter().any(|o| o.status != Status::Unchanged)
     }
 
+    /// How many outputs were changed, added, removed and unchanged, with
+    /// those words.
+    pub fn counts(&self) -> [(&'static str, usize); 4] {
+        [
+            ("changed", self.count(Status::Changed)),
+            ("added", self.count(Status::Added)),
+            ("removed", self.count(Status::Removed)),
+            ("unchanged", self.count(Status::Unchanged)),
+        ]
+    }
+
     /// How many outputs have `status`.
     pub fn count(&self, status: Status) -> usize {
         self.outputs.iter().filter(|o| o.status == status).count()

@@ -16,15 +16,16 @@ pub const LIMIT: usize = 1024 * 1024 - 4096;
 /// The report as Markdown.
 pub fn render(report: &DiffReport) -> String {
     let mut md = String::new();
+    let counts = report.counts();
+    let heads: Vec<&str> = counts.iter().map(|(what, _)| *what).collect();
+    let values: Vec<String> = counts.iter().map(|(_, n)| n.to_string()).collect();
     let _ = writeln!(
         md,
-        "## pamphlet diff\n\n{} → {}\n\n| changed | added | removed | unchanged |\n|---:|---:|---:|---:|\n| {} | {} | {} | {} |\n",
+        "## pamphlet diff\n\n{} → {}\n\n| {} |\n|---:|---:|---:|---:|\n| {} |\n",
         escape(&report.base),
         escape(&report.head),
-        report.count(Status::Changed),
-        report.count(Status::Added),
-        report.count(Status::Removed),
-        report.count(Status::Unchanged),
+        heads.join(" | "),
+        values.join(" | "),
     );
     if !report.changed() {
         md.push_str("No output changed.\n");
