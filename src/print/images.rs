@@ -382,26 +382,8 @@ pub fn encode(
     cache: &Cache,
 ) -> Result<(Bytes, ExchangeFormat), String> {
     let transparent = image.color().has_alpha() && !opaque(image);
-    if image.color().channel_count() <= 2 {
-        if transparent {
-            let small = sized(DynamicImage::ImageLumaA8(image.to_luma_alpha8()), tw, th);
-            return Ok((encode_png(&small)?, ExchangeFormat::Png));
-        }
-        let small = sized(DynamicImage::ImageLuma8(image.to_luma8()), tw, th);
-        if was_png {
-            return Ok((encode_png(&small)?, ExchangeFormat::Png));
-        }
-        let jpeg = encode_jpeg(
-            small.as_bytes(),
-            tw,
-            th,
-            jpeg_encoder::ColorType::Luma,
-            icc,
-            output,
-        )?;
-        return Ok((jpeg, ExchangeFormat::Jpg));
-    }
-    if let Some((profile, intent)) = &output.cmyk {
+    let grey = image.color().channel_count() <= 2;
+    if !grey && let Some((profile, intent)) = &output.cmyk {
         if transparent {
             return Err("an RGB image with transparency in a PDF/X print PDF: pamphlet converts images to CMYK JPEGs, which have no transparency".into());
         }
@@ -412,22 +394,31 @@ pub fn encode(
         let jpeg = encode_jpeg(&cmyk, tw, th, jpeg_encoder::ColorType::Cmyk, None, output)?;
         return Ok((jpeg, ExchangeFormat::Jpg));
     }
-    if transparent {
-        let small = sized(DynamicImage::ImageRgba8(image.to_rgba8()), tw, th);
+    // Grey or RGB as it is: a PNG when it has transparency or was one,
+    // else a JPEG.
+    let (small, colour) = match (grey, transparent) {
+        (true, true) => (
+            DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
+            jpeg_encoder::ColorType::Luma,
+        ),
+        (true, false) => (
+            DynamicImage::ImageLuma8(image.to_luma8()),
+            jpeg_encoder::ColorType::Luma,
+        ),
+        (false, true) => (
+            DynamicImage::ImageRgba8(image.to_rgba8()),
+            jpeg_encoder::ColorType::Rgb,
+        ),
+        (false, false) => (
+            DynamicImage::ImageRgb8(image.to_rgb8()),
+            jpeg_encoder::ColorType::Rgb,
+        ),
+    };
+    let small = sized(small, tw, th);
+    if transparent || was_png {
         return Ok((encode_png(&small)?, ExchangeFormat::Png));
     }
-    let small = sized(DynamicImage::ImageRgb8(image.to_rgb8()), tw, th);
-    if was_png {
-        return Ok((encode_png(&small)?, ExchangeFormat::Png));
-    }
-    let jpeg = encode_jpeg(
-        small.as_bytes(),
-        tw,
-        th,
-        jpeg_encoder::ColorType::Rgb,
-        icc,
-        output,
-    )?;
+    let jpeg = encode_jpeg(small.as_bytes(), tw, th, colour, icc, output)?;
     Ok((jpeg, ExchangeFormat::Jpg))
 }
 
