@@ -45,11 +45,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
         .iter()
         .filter(|o| o.status != Status::Unchanged)
     {
-        let pages: Vec<String> = o
-            .pages
-            .iter()
-            .map(|p| format!("{} {}", p.page, p.kind))
-            .collect();
+        let pages = o.pages_summary();
         say!(
             "{:>9} {}{}{}",
             o.status.to_string(),
@@ -57,7 +53,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
             if pages.is_empty() {
                 String::new()
             } else {
-                format!(" (pages: {})", pages.join(", "))
+                format!(" ({pages})")
             },
             if o.causes.is_empty() {
                 String::new()
@@ -81,12 +77,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
     let reflowed: usize = report
         .outputs
         .iter()
-        .map(|o| {
-            o.pages
-                .iter()
-                .filter(|p| p.kind == PageKind::Reflowed)
-                .count()
-        })
+        .map(|o| o.pages_of_kind(PageKind::Reflowed).len())
         .sum();
     say!(
         "{} changed, {} added, {} removed, {} unchanged output(s); {} field(s) changed, {reflowed} page(s) only reflowed",

@@ -293,7 +293,7 @@ pub fn checkout(root: &Path, rev: Option<&str>, shared: &[PathBuf]) -> Result<Ch
         !skip.iter().any(|s| rel.starts_with(s))
     })?;
     let described = describe(root, &commit);
-    let label = if described.starts_with(&rev) {
+    let label = if commit == rev || described.starts_with(&rev) {
         described
     } else {
         format!("{rev} ({described})")

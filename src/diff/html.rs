@@ -10,9 +10,7 @@ use std::fmt::Write;
 
 use base64::Engine;
 
-use super::{
-    DiffReport, FieldChange, OpKind, OutputDiff, PageChange, PageKind, Status, overlay, page_list,
-};
+use super::{DiffReport, FieldChange, OpKind, OutputDiff, PageChange, Status, overlay};
 
 /// `text` safe inside HTML.
 pub fn escape(text: &str) -> String {
@@ -128,30 +126,13 @@ pub fn render(report: &DiffReport) -> String {
     h
 }
 
-/// "pages 2–3 edited, 4 reflowed".
+/// "pages 2–3 edited, page 4 reflowed", or that none looks different.
 fn pages_note(o: &OutputDiff) -> String {
-    let mut parts = Vec::new();
-    for kind in [
-        PageKind::Edited,
-        PageKind::Reflowed,
-        PageKind::Graphics,
-        PageKind::Added,
-        PageKind::Removed,
-    ] {
-        let pages: Vec<usize> = o
-            .pages
-            .iter()
-            .filter(|p| p.kind == kind)
-            .map(|p| p.page)
-            .collect();
-        if !pages.is_empty() {
-            parts.push(format!("{} {kind}", page_list(&pages)));
-        }
-    }
-    if parts.is_empty() && o.status == Status::Changed {
+    let summary = o.pages_summary();
+    if summary.is_empty() && o.status == Status::Changed {
         return "no page looks different".into();
     }
-    parts.join(", ")
+    summary
 }
 
 fn output(h: &mut String, i: usize, o: &OutputDiff) {

@@ -183,6 +183,36 @@ pub struct OutputDiff {
     pub rendered: Option<Renders>,
 }
 
+impl OutputDiff {
+    /// Its pages that changed in this way, in order.
+    pub fn pages_of_kind(&self, kind: PageKind) -> Vec<usize> {
+        self.pages
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.page)
+            .collect()
+    }
+
+    /// Its changed pages by kind: "pages 2–3 edited, page 4 reflowed"
+    /// (empty when none looks different).
+    pub fn pages_summary(&self) -> String {
+        let parts: Vec<String> = [
+            PageKind::Edited,
+            PageKind::Reflowed,
+            PageKind::Graphics,
+            PageKind::Added,
+            PageKind::Removed,
+        ]
+        .into_iter()
+        .filter_map(|kind| {
+            let pages = self.pages_of_kind(kind);
+            (!pages.is_empty()).then(|| format!("{} {kind}", page_list(&pages)))
+        })
+        .collect();
+        parts.join(", ")
+    }
+}
+
 /// Both sides' pages of an output, as rendered.
 #[derive(Debug, Default)]
 pub struct Renders {
@@ -1035,12 +1065,7 @@ pub fn notices(report: &DiffReport) -> Vec<Diagnostic> {
         .iter()
         .filter(|o| o.status == Status::Changed)
     {
-        let reflowed: Vec<usize> = o
-            .pages
-            .iter()
-            .filter(|p| p.kind == PageKind::Reflowed)
-            .map(|p| p.page)
-            .collect();
+        let reflowed = o.pages_of_kind(PageKind::Reflowed);
         for f in &o.fields {
             let Some(at) = &f.new_position else { continue };
             let (_, (_, changes, moves)) = by_place

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::html::{escape, ops_html};
-use super::{DiffReport, PageKind, Status, page_list};
+use super::{DiffReport, Status, page_list};
 
 /// The most a summary may take: GitHub's limit for one step, less room for
 /// the note that says what was left out.
@@ -39,28 +39,9 @@ pub fn render(report: &DiffReport) -> String {
     {
         let mut part = String::new();
         let _ = write!(part, "### `{}` ({})", o.output, o.status);
-        let by_kind = |kind: PageKind| -> Vec<usize> {
-            o.pages
-                .iter()
-                .filter(|p| p.kind == kind)
-                .map(|p| p.page)
-                .collect()
-        };
-        let mut notes = Vec::new();
-        for kind in [
-            PageKind::Edited,
-            PageKind::Reflowed,
-            PageKind::Graphics,
-            PageKind::Added,
-            PageKind::Removed,
-        ] {
-            let pages = by_kind(kind);
-            if !pages.is_empty() {
-                notes.push(format!("{} {kind}", page_list(&pages)));
-            }
-        }
-        if !notes.is_empty() {
-            let _ = write!(part, ": {}", notes.join(", "));
+        let pages = o.pages_summary();
+        if !pages.is_empty() {
+            let _ = write!(part, ": {pages}");
         }
         part.push_str("\n\n");
         for c in &o.causes {
