@@ -144,7 +144,7 @@ fn spots(
             (i, plain.chars().filter(|c| !c.is_whitespace()).collect())
         })
         .collect();
-    let pages = Pages::new(document);
+    let pages = Pages::with_chars(document);
     let mut out = vec![Vec::new(); document.pages().len()];
     let mut previous: Option<&Line> = None;
     for line in pages.lines() {

@@ -76,7 +76,8 @@ pub struct Line {
     /// Its text, without spaces.
     pub text: String,
     /// Where each character of `text` starts and ends (x, points): the
-    /// glyphs that set it.
+    /// glyphs that set it. Only read by [`Pages::with_chars`] (empty from
+    /// [`Pages::new`]).
     pub chars: Vec<(f64, f64)>,
     /// Where its first run was set in the layout.
     pub span: typst::syntax::Span,
@@ -94,13 +95,23 @@ pub struct Pages {
 }
 
 impl Pages {
-    /// Rebuilds the lines of `document`.
+    /// Rebuilds the lines of `document` (what the checks need).
     pub fn new(document: &PagedDocument) -> Pages {
+        Pages::read(document, false)
+    }
+
+    /// Rebuilds the lines of `document` with each character's extent
+    /// ([`Line::chars`]), for marking characters on the page.
+    pub fn with_chars(document: &PagedDocument) -> Pages {
+        Pages::read(document, true)
+    }
+
+    fn read(document: &PagedDocument, chars: bool) -> Pages {
         let mut lines = Vec::new();
         let mut boxes = Vec::new();
         for (i, page) in document.pages().iter().enumerate() {
             let (mut runs, mut b) = (Vec::new(), Vec::new());
-            collect(&page.frame, Transform::identity(), &mut runs, &mut b);
+            collect(&page.frame, Transform::identity(), chars, &mut runs, &mut b);
             lines.extend(join(i + 1, runs));
             boxes.push(b);
         }
@@ -213,7 +224,13 @@ struct Run {
 
 /// The text runs of `frame`, and the vertical extent (top, bottom) of its
 /// images and shapes.
-fn collect(frame: &Frame, ts: Transform, runs: &mut Vec<Run>, boxes: &mut Vec<(f64, f64)>) {
+fn collect(
+    frame: &Frame,
+    ts: Transform,
+    chars: bool,
+    runs: &mut Vec<Run>,
+    boxes: &mut Vec<(f64, f64)>,
+) {
     for (pos, item) in frame.items() {
         let extent = |from: typst::layout::Abs, to: typst::layout::Abs| {
             let top = pos.transform(ts).y.to_pt();
@@ -225,10 +242,10 @@ fn collect(frame: &Frame, ts: Transform, runs: &mut Vec<Run>, boxes: &mut Vec<(f
                 let inner = ts
                     .pre_concat(Transform::translate(pos.x, pos.y))
                     .pre_concat(g.transform);
-                collect(&g.frame, inner, runs, boxes);
+                collect(&g.frame, inner, chars, runs, boxes);
             }
             FrameItem::Text(t) => {
-                if let Some(run) = run(t, *pos, ts) {
+                if let Some(run) = run(t, *pos, ts, chars) {
                     runs.push(run);
                 }
             }
@@ -242,7 +259,7 @@ fn collect(frame: &Frame, ts: Transform, runs: &mut Vec<Run>, boxes: &mut Vec<(f
     }
 }
 
-fn run(t: &TextItem, pos: Point, ts: Transform) -> Option<Run> {
+fn run(t: &TextItem, pos: Point, ts: Transform, with_chars: bool) -> Option<Run> {
     // Rotated or mirrored text is not body text.
     if ts.kx.get().abs() > 1e-6 || ts.ky.get().abs() > 1e-6 || ts.sx.get() <= 0.0 {
         return None;
@@ -253,33 +270,12 @@ fn run(t: &TextItem, pos: Point, ts: Transform) -> Option<Run> {
     if text.is_empty() {
         return None;
     }
-    // Each character's extent: the glyph (cluster) that sets it.
     let size = t.size.to_pt() * scale;
-    let mut chars = Vec::with_capacity(text.chars().count());
-    let mut x = p.x.to_pt();
-    for glyph in &t.glyphs {
-        let advance = glyph.x_advance.get() * size;
-        let start = x + glyph.x_offset.get() * size;
-        let cluster = t.text.get(glyph.range()).unwrap_or("");
-        for _ in cluster.chars().filter(|c| !c.is_whitespace()) {
-            chars.push((start, start + advance));
-        }
-        x += advance;
-    }
-    // Glyphs that share characters (ligatures) or a cluster the text does
-    // not hold: every character at the run's extent rather than none.
-    let n = text.chars().count();
-    if chars.len() != n {
-        let (x0, w) = (p.x.to_pt(), t.width().to_pt() * scale);
-        chars = (0..n)
-            .map(|i| {
-                (
-                    x0 + w * i as f64 / n as f64,
-                    x0 + w * (i + 1) as f64 / n as f64,
-                )
-            })
-            .collect();
-    }
+    let chars = if with_chars {
+        extents(t, &text, p.x.to_pt(), size, scale)
+    } else {
+        Vec::new()
+    };
     Some(Run {
         x: p.x.to_pt(),
         y: p.y.to_pt(),
@@ -293,6 +289,37 @@ fn run(t: &TextItem, pos: Point, ts: Transform) -> Option<Run> {
             .first()
             .map_or(typst::syntax::Span::detached(), |g| g.span.0),
     })
+}
+
+/// Where each character of `text` (the run `t` without white space, set
+/// from `x0` at `size`) starts and ends: the glyph (cluster) that sets it.
+fn extents(t: &TextItem, text: &str, x0: f64, size: f64, scale: f64) -> Vec<(f64, f64)> {
+    let mut chars = Vec::with_capacity(text.chars().count());
+    let mut x = x0;
+    for glyph in &t.glyphs {
+        let advance = glyph.x_advance.get() * size;
+        let start = x + glyph.x_offset.get() * size;
+        let cluster = t.text.get(glyph.range()).unwrap_or("");
+        for _ in cluster.chars().filter(|c| !c.is_whitespace()) {
+            chars.push((start, start + advance));
+        }
+        x += advance;
+    }
+    // Glyphs that share characters (ligatures) or a cluster the text does
+    // not hold: every character at the run's extent rather than none.
+    let n = text.chars().count();
+    if chars.len() != n {
+        let w = t.width().to_pt() * scale;
+        chars = (0..n)
+            .map(|i| {
+                (
+                    x0 + w * i as f64 / n as f64,
+                    x0 + w * (i + 1) as f64 / n as f64,
+                )
+            })
+            .collect();
+    }
+    chars
 }
 
 /// Runs on one baseline without a gap wider than a character: lines.
