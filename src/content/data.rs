@@ -72,11 +72,32 @@ pub struct Leaf {
     pub path: String,
     /// Byte range of the value in the content file.
     pub range: Range<usize>,
-    /// The value as written in YAML (markup included).
-    pub raw: String,
+    /// The value as written in YAML (markup included) when it differs
+    /// from [`Leaf::plain`]; `None` for text without markup, which most
+    /// is (a 10,000-record content holds its text once less). Read it
+    /// with [`Leaf::raw`].
+    pub marked: Option<String>,
     /// The text as it reads (markup removed): paragraphs separated by
     /// newlines, line breaks within them by U+2028.
     pub plain: String,
+}
+
+impl Leaf {
+    /// A leaf at `path` and `range` whose value is written as `raw` and
+    /// reads as `plain`.
+    pub fn new(path: &str, range: Range<usize>, raw: &str, plain: &str) -> Leaf {
+        Leaf {
+            path: path.to_string(),
+            range,
+            marked: (raw != plain).then(|| raw.to_string()),
+            plain: plain.to_string(),
+        }
+    }
+
+    /// The value as written in YAML (markup included).
+    pub fn raw(&self) -> &str {
+        self.marked.as_deref().unwrap_or(&self.plain)
+    }
 }
 
 /// A file named by the content.

@@ -346,7 +346,10 @@ impl<'a, 'e> Parser<'a, 'e> {
 
 fn flush(text: &mut String, nodes: &mut Vec<Inline>) {
     if !text.is_empty() {
-        nodes.push(Inline::Text(std::mem::take(text)));
+        // Exactly as long as it is: content holds tens of thousands.
+        let mut text = std::mem::take(text);
+        text.shrink_to_fit();
+        nodes.push(Inline::Text(text));
     }
 }
 

@@ -31,6 +31,8 @@ pub fn validate(file: &YamlFile, schema: &Schema) -> Result<Validated, Vec<Diagn
     v.check_refs(&data);
     v.check_covers(&data);
     if v.diags.is_empty() {
+        // Kept for the whole build: no room to grow.
+        v.leaves.shrink_to_fit();
         Ok(Validated {
             data,
             leaves: v.leaves,
@@ -424,12 +426,8 @@ impl Validator<'_> {
     }
 
     fn leaf(&mut self, node: &Node, path: &str, raw: &str, plain: &str) {
-        self.leaves.push(Leaf {
-            path: path.to_string(),
-            range: node.range.clone(),
-            raw: raw.to_string(),
-            plain: plain.to_string(),
-        });
+        self.leaves
+            .push(Leaf::new(path, node.range.clone(), raw, plain));
     }
 
     fn check_string(

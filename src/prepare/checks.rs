@@ -62,11 +62,11 @@ fn uncovered(content: &Content, fonts: &Fonts) -> Vec<(char, Diagnostic)> {
     // Each distinct character is looked up once.
     let mut seen = HashSet::new();
     for leaf in &content.leaves {
-        for (i, c) in leaf.raw.char_indices() {
+        for (i, c) in leaf.raw().char_indices() {
             if !seen.insert(c) || c.is_whitespace() || c.is_control() || fonts.covers(c) {
                 continue;
             }
-            let start = content.file.offset_in(&leaf.range, &leaf.raw, i);
+            let start = content.file.offset_in(&leaf.range, leaf.raw(), i);
             let position = content.file.position(start..start + c.len_utf8());
             out.push((
                 c,

@@ -105,7 +105,8 @@ fn the_fonts_cover_every_character_of_the_content() {
         "precondition: no project font has {rare}"
     );
     let mut tofu = content.as_ref().clone();
-    tofu.leaves[0].raw.push(rare);
+    let leaf = &mut tofu.leaves[0];
+    leaf.marked = Some(format!("{}{rare}", leaf.raw()));
     let found = pamphlet::coverage(&tofu, fonts);
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("U+16A0"), "{}", found[0].message);
