@@ -21,14 +21,19 @@ pub use self::data::{Data, FileRef, Leaf};
 pub use self::inline::{Inline, Rich};
 pub use self::schema::Schema;
 pub use self::sheet::{SheetFormat, SheetInput, TextEncoding};
-pub use self::yaml::{Limits, YamlFile};
+pub use self::yaml::{Limits, Source, YamlFile};
 use crate::diag::{Diagnostic, Position};
 
 /// Content that passed validation.
 #[derive(Debug, Clone)]
 pub struct Content {
-    /// The parsed file (path, text, tree).
-    pub file: YamlFile,
+    /// The content file's path and text, with the spreadsheets it holds
+    /// rows of: what positions need (its YAML tree is let go once
+    /// validated; [`Content::data`] holds the values).
+    pub file: Source,
+    /// Where each item of the lists reached through object fields starts
+    /// (dotted path, item starts), for [`Content::item_position`].
+    lists: Vec<(String, Vec<usize>)>,
     /// The typed data.
     pub data: Data,
     /// Every string in it, with its field path and position.
@@ -67,7 +72,9 @@ impl Content {
         let mut diags = attached.diags.clone();
         match validate::validate(&file, schema) {
             Ok(v) if diags.is_empty() => Ok(Content {
-                file,
+                lists: list_starts(&file.root),
+                // The tree goes: at 10,000 records it is tens of megabytes.
+                file: file.into_parts().0,
                 data: v.data,
                 leaves: v.leaves,
                 files: v.files,
@@ -98,16 +105,9 @@ impl Content {
     /// Where item `index` of the list at dotted `path` starts, in the
     /// content file or the spreadsheet it came from.
     pub fn item_position(&self, path: &str, index: usize) -> Option<Position> {
-        let node = path
-            .split('.')
-            .try_fold(&self.file.root, |n, seg| n.get(seg))?;
-        match &node.value {
-            yaml::Value::Seq(items) => {
-                let r = items.get(index)?.range.clone();
-                Some(self.file.position(r.start..r.start))
-            }
-            _ => None,
-        }
+        let (_, starts) = self.lists.iter().find(|(p, _)| p == path)?;
+        let start = *starts.get(index)?;
+        Some(self.file.position(start..start))
     }
 
     /// The leaf whose plain text contains `needle` (used to name the field
@@ -122,6 +122,33 @@ impl Content {
             plain.contains(&needle)
         })
     }
+}
+
+/// Where the items of each list reached through object fields start, by
+/// dotted path (`members`, `exchange.flow`).
+fn list_starts(root: &yaml::Node) -> Vec<(String, Vec<usize>)> {
+    fn walk(node: &yaml::Node, path: &mut String, out: &mut Vec<(String, Vec<usize>)>) {
+        match &node.value {
+            yaml::Value::Seq(items) => {
+                out.push((path.clone(), items.iter().map(|i| i.range.start).collect()));
+            }
+            yaml::Value::Map(entries) => {
+                for (key, child) in entries {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&key.name);
+                    walk(child, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut String::new(), &mut out);
+    out
 }
 
 /// What reading a spreadsheet's rows into the content found, and what it

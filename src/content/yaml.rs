@@ -112,21 +112,52 @@ impl Node {
     }
 }
 
-/// A loaded YAML file: its path as shown to users, its text and its tree.
+/// A loaded YAML file: its [`Source`] (path, text, the spreadsheets whose
+/// rows it holds) and its tree. Dereferences to the source.
 #[derive(Debug, Clone)]
 pub struct YamlFile {
+    /// Where its values came from.
+    pub source: Source,
+    /// The root node.
+    pub root: Node,
+}
+
+impl YamlFile {
+    /// The source and the tree, apart: content keeps the source (for
+    /// positions) and lets the tree go once it is validated.
+    pub fn into_parts(self) -> (Source, Node) {
+        (self.source, self.root)
+    }
+}
+
+impl std::ops::Deref for YamlFile {
+    type Target = Source;
+    fn deref(&self) -> &Source {
+        &self.source
+    }
+}
+
+impl std::ops::DerefMut for YamlFile {
+    fn deref_mut(&mut self) -> &mut Source {
+        &mut self.source
+    }
+}
+
+/// A YAML file's path as shown to users and its text, with the
+/// spreadsheets whose rows were put into its tree: what a position in
+/// it needs.
+#[derive(Debug, Clone)]
+pub struct Source {
     /// The path shown in diagnostics (relative to the project root).
     pub path: std::path::PathBuf,
     /// The text, without a UTF-8 BOM.
     pub text: Arc<str>,
-    /// The root node.
-    pub root: Node,
     /// Spreadsheets whose rows were put into the tree: their nodes' ranges
     /// lie past the end of `text`, in each origin's address space.
     pub origins: Vec<Arc<super::origin::Origin>>,
 }
 
-impl YamlFile {
+impl Source {
     /// The spreadsheet `range` lies in, if it is not in this file's text.
     fn origin(&self, range: &Range<usize>) -> Option<&super::origin::Origin> {
         if range.start <= self.text.len() {
@@ -237,10 +268,12 @@ fn parse_inner(path: &Path, bytes: &[u8], limits: &Limits) -> Result<YamlFile, B
         Ok(root) => {
             let root = convert(&text, root);
             Ok(YamlFile {
-                path: path.to_path_buf(),
-                text,
+                source: Source {
+                    path: path.to_path_buf(),
+                    text,
+                    origins: Vec::new(),
+                },
                 root,
-                origins: Vec::new(),
             })
         }
         Err(err) => Err(Box::new(yaml_error(path, &text, &err, limits))),
