@@ -98,7 +98,7 @@ fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
     }
     let content = match &p.record_views {
         Some(scoped) => scoped.base().unwrap_or(Value::None),
-        None => p.content_value.clone(),
+        None => p.content_value().clone(),
     };
     inputs.insert("content".into(), content);
     inputs.insert("publication".into(), Value::Dict(pb));
@@ -115,20 +115,13 @@ fn shared_inputs(p: &Prepared, variant: Variant) -> Dict {
 /// on the record, not on how many records there are.
 fn data_cbor(p: &Prepared, job: &Job) -> Vec<u8> {
     let publication = &p.publication;
-    // The record as a value: already in the content's value, by index.
+    // The record as a value, from its item of the content.
     let record = job
         .record
         .as_ref()
         .and_then(|r| {
-            let each = publication.each.as_deref()?;
-            let list = each.split('.').try_fold(&p.content_value, |v, k| match v {
-                Value::Dict(d) => d.get(k).ok(),
-                _ => None,
-            })?;
-            match list {
-                Value::Array(items) => items.as_slice().get(r.index).cloned(),
-                _ => None,
-            }
+            let items = p.content.records(publication.each.as_deref()?)?;
+            items.get(r.index).map(crate::prepare::values::to_value)
         })
         .unwrap_or(Value::None);
     let mut data = Dict::new();
@@ -171,7 +164,7 @@ pub fn inputs_json(p: &Prepared, variant: Variant) -> serde_json::Value {
     let publication = &p.publication;
     let print = publication.print.for_variant(variant);
     serde_json::json!({
-        "content": serde_json::to_value(&p.content_value).unwrap_or_default(),
+        "content": serde_json::to_value(p.content_value()).unwrap_or_default(),
         "each": publication.each,
         "key": publication.key,
         "publication": {"name": publication.name, "variant": variant.name(), "record": null},

@@ -42,8 +42,10 @@ pub struct Prepared {
     pub publication: Publication,
     /// The validated content.
     pub content: Arc<Content>,
-    /// The whole content as a Typst value.
-    pub content_value: Value,
+    /// The whole content as a Typst value, made when first asked for
+    /// ([`Prepared::content_value`]): an `each` publication whose records
+    /// see only their own items never needs it.
+    pub whole: Arc<OnceLock<Value>>,
     /// The layout entry file.
     pub main: FileId,
     /// Record views, for `each` publications of `scope = "record"`.
@@ -71,6 +73,15 @@ pub struct Prepared {
     /// `sys.inputs`, built by the first job that needs it and shared by the
     /// others.
     pub libraries: Arc<[OnceLock<SharedLibrary>; 2]>,
+}
+
+impl Prepared {
+    /// The whole content as a Typst value (made once, shared by the
+    /// publications that read the same content).
+    pub fn content_value(&self) -> &Value {
+        self.whole
+            .get_or_init(|| values::to_value(&self.content.data))
+    }
 }
 
 /// A library shared by the jobs of a publication and variant, and a
@@ -174,8 +185,8 @@ pub struct Options<'a> {
 /// publications that read the same list the same way share the content.
 type RecordsKey = (PathBuf, String, SheetFormat, TextEncoding, Option<String>);
 
-/// A content file loaded once, with its Typst value.
-type LoadedContent = (Arc<Content>, Value);
+/// A content file loaded once, with its Typst value when made.
+type LoadedContent = (Arc<Content>, Arc<OnceLock<Value>>);
 
 /// Loads and validates the content of the publications named in `names`
 /// (all when empty). Publications whose content is valid are prepared even
@@ -263,7 +274,7 @@ impl<'a> Loader<'a> {
         let Some(schema) = self.schema(publication) else {
             return;
         };
-        let Some((content, content_value)) = self.content(publication, &schema) else {
+        let Some((content, whole)) = self.content(publication, &schema) else {
             return;
         };
         let main = match ProjectWorld::file_id(&publication.layout.rel) {
@@ -302,14 +313,8 @@ impl<'a> Loader<'a> {
         let record_views = match &publication.each {
             Some(each) if publication.scope == project::Scope::Record => {
                 let path: Vec<String> = each.split('.').map(String::from).collect();
-                let views = views::RecordViews::new(
-                    &content.data,
-                    &schema.root,
-                    &content_value,
-                    &path,
-                    &publication.key,
-                );
-                views.is_scoped().then(|| Arc::new(views))
+                views::RecordViews::new(content.clone(), &schema.root, &path, &publication.key)
+                    .map(Arc::new)
             }
             _ => None,
         };
@@ -340,7 +345,7 @@ impl<'a> Loader<'a> {
             record_leaves,
             publication: publication.clone(),
             content,
-            content_value,
+            whole,
             main,
             record_views,
             extra_inputs: inputs.clone(),
@@ -440,8 +445,7 @@ impl<'a> Loader<'a> {
                 self.prep
                     .sources
                     .insert(&content.file.path, content.file.text.clone());
-                let value = values::to_value(&content.data);
-                Some((Arc::new(content), value))
+                Some((Arc::new(content), Arc::default()))
             }
             Err(diags) => {
                 // The text, for the diagnostics' snippets, if it is text.

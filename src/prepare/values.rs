@@ -32,14 +32,23 @@ pub fn to_value(data: &Data) -> Value {
 /// str)`, `(kind: "strong", children: array)`, `(kind: "ruby", base: str,
 /// ruby: str)`, `(kind: "br")`.
 pub fn rich_to_value(rich: &Rich) -> Value {
-    let paragraphs: Array = rich
-        .paragraphs
-        .iter()
-        .map(|p| Value::Array(nodes_to_array(p)))
-        .collect();
+    let plain = Str::from(rich.plain());
+    let paragraphs: Array = match rich.paragraphs.as_slice() {
+        // Text without markup (most): the node and `plain` share one
+        // string (Typst's strings are reference-counted).
+        [p] if matches!(p.as_slice(), [Inline::Text(t)] if t.as_str() == plain.as_str()) => {
+            let node = text_node(plain.clone());
+            Array::from([Value::Array(Array::from([node].as_slice()))].as_slice())
+        }
+        _ => rich
+            .paragraphs
+            .iter()
+            .map(|p| Value::Array(nodes_to_array(p)))
+            .collect(),
+    };
     let mut dict = Dict::new();
     dict.insert("kind".into(), "rich".into_value());
-    dict.insert("plain".into(), rich.plain().into_value());
+    dict.insert("plain".into(), Value::Str(plain));
     dict.insert("paragraphs".into(), Value::Array(paragraphs));
     Value::Dict(dict)
 }
@@ -50,10 +59,7 @@ fn nodes_to_array(nodes: &[Inline]) -> Array {
         .map(|n| {
             let mut d = Dict::new();
             match n {
-                Inline::Text(t) => {
-                    d.insert("kind".into(), "text".into_value());
-                    d.insert("text".into(), t.as_str().into_value());
-                }
+                Inline::Text(t) => return text_node(t.as_str().into()),
                 Inline::Strong(children) => {
                     d.insert("kind".into(), "strong".into_value());
                     d.insert("children".into(), Value::Array(nodes_to_array(children)));
@@ -70,4 +76,12 @@ fn nodes_to_array(nodes: &[Inline]) -> Array {
             Value::Dict(d)
         })
         .collect()
+}
+
+/// `(kind: "text", text: str)`.
+fn text_node(text: Str) -> Value {
+    let mut d = Dict::new();
+    d.insert("kind".into(), "text".into_value());
+    d.insert("text".into(), Value::Str(text));
+    Value::Dict(d)
 }

@@ -19,52 +19,63 @@
 //! other values are shared (Typst values are reference-counted).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use typst::foundations::{Array, Dict, Str, Value};
 
-use crate::content::Data;
+use super::values::to_value;
 use crate::content::schema::{Kind, Spec};
+use crate::content::{Content, Data};
 
 /// A prepared view builder.
 #[derive(Debug, Clone)]
 pub struct RecordViews {
+    content: Arc<Content>,
     root: Node,
 }
 
+/// The shape of the views, mirroring the content: what every record
+/// shares is converted to Typst values once; record-scoped items are kept
+/// as indices into the content's lists and converted when a record's view
+/// is made, so that the values of 50,000 answers are never all in memory
+/// at once.
 #[derive(Debug, Clone)]
 enum Node {
     /// A subtree without record-scoped lists: shared as is.
     Keep(Value),
-    /// An object with some fields to rebuild.
+    /// An object with some fields to rebuild (field name, its index among
+    /// the object's fields, its node); the others are in `base`, the
+    /// rebuilt ones `none` there.
     Object {
         base: Dict,
-        rebuild: Vec<(Str, Node)>,
+        rebuild: Vec<(Str, usize, Node)>,
     },
     /// A list whose items contain record-scoped lists.
     List(Vec<Node>),
-    /// A record-scoped list: its items grouped by the record they name.
-    Grouped(HashMap<String, Array>),
+    /// A record-scoped list: the indices of its items, by the record they
+    /// name.
+    Grouped(HashMap<String, Vec<usize>>),
     /// The `each` list itself: each record's own item.
-    Record(HashMap<String, Array>),
+    Record(HashMap<String, Vec<usize>>),
 }
 
 impl RecordViews {
-    /// Prepares views of `data` (typed by `spec`, converted to `value`) for
-    /// records of the list at `each` whose identifying field is `key`.
-    pub fn new(data: &Data, spec: &Spec, value: &Value, each: &[String], key: &str) -> RecordViews {
-        RecordViews {
-            root: build(data, spec, value, each, key, &mut Vec::new()),
-        }
-    }
-
-    /// Whether any list is record-scoped (else every view is the whole).
-    pub fn is_scoped(&self) -> bool {
-        !matches!(self.root, Node::Keep(_))
+    /// Prepares views of `content` (typed by `spec`) for records of the
+    /// list at `each` whose identifying field is `key`; `None` when no list
+    /// is record-scoped (every view would be the whole content).
+    pub fn new(
+        content: Arc<Content>,
+        spec: &Spec,
+        each: &[String],
+        key: &str,
+    ) -> Option<RecordViews> {
+        let root = build(&content.data, spec, each, key, &mut Vec::new())?;
+        Some(RecordViews { content, root })
     }
 
     /// The view for the record whose key is `record`.
     pub fn view(&self, record: &str) -> Value {
-        instantiate(&self.root, record)
+        instantiate(&self.root, &self.content.data, record)
     }
 
     /// Whether `record` has anything of its own to show: some item of a
@@ -77,7 +88,7 @@ impl RecordViews {
                 Node::Grouped(groups) => Some(groups.get(record).is_some_and(|g| !g.is_empty())),
                 Node::Object { rebuild, .. } => rebuild
                     .iter()
-                    .filter_map(|(_, c)| walk(c, record))
+                    .filter_map(|(_, _, c)| walk(c, record))
                     .reduce(|a, b| a || b),
                 Node::List(children) => children
                     .iter()
@@ -102,13 +113,7 @@ impl RecordViews {
     pub fn base(&self) -> Option<Value> {
         match &self.root {
             Node::Keep(v) => Some(v.clone()),
-            Node::Object { base, rebuild } => {
-                let mut dict = base.clone();
-                for (name, _) in rebuild {
-                    dict.insert(name.clone(), Value::None);
-                }
-                Some(Value::Dict(dict))
-            }
+            Node::Object { base, .. } => Some(Value::Dict(base.clone())),
             Node::List(_) | Node::Grouped(_) | Node::Record(_) => None,
         }
     }
@@ -116,10 +121,12 @@ impl RecordViews {
     /// The top-level fields of `record`'s view that differ between records
     /// (see [`RecordViews::base`]).
     pub fn varying(&self, record: &str) -> Dict {
-        match &self.root {
-            Node::Object { rebuild, .. } => rebuild
+        match (&self.root, &self.content.data) {
+            (Node::Object { rebuild, .. }, Data::Object(fields)) => rebuild
                 .iter()
-                .map(|(name, child)| (name.clone(), instantiate(child, record)))
+                .filter_map(|(name, i, child)| {
+                    Some((name.clone(), instantiate(child, &fields.get(*i)?.1, record)))
+                })
                 .collect(),
             _ => Dict::new(),
         }
@@ -204,97 +211,113 @@ fn ref_field<'a>(fields: &'a [(String, Spec)], each: &[String], key: &str) -> Op
     })
 }
 
-/// The view builder of `data` (at the object-field path `here`).
+/// The view builder of `data` (at the object-field path `here`), or `None`
+/// when it holds no record-scoped list (it is then shared as is).
 fn build(
     data: &Data,
     spec: &Spec,
-    value: &Value,
     each: &[String],
     key: &str,
     here: &mut Vec<String>,
-) -> Node {
+) -> Option<Node> {
+    /// The indices of `items`, grouped by the plain value of their `field`.
+    fn group(items: &[Data], field: &str) -> HashMap<String, Vec<usize>> {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in items.iter().enumerate() {
+            if let Some(k) = d.get(field).and_then(Data::plain) {
+                groups.entry(k).or_default().push(i);
+            }
+        }
+        groups
+    }
     if here.as_slice() == each
-        && let (Data::List(datas), Value::Array(values)) = (data, value)
+        && let Data::List(items) = data
     {
         // The `each` list itself: a record sees only its own item.
-        let mut groups: HashMap<String, Array> = HashMap::new();
-        for (d, v) in datas.iter().zip(values.iter()) {
-            if let Some(k) = d.get(key).and_then(Data::plain) {
-                groups.entry(k).or_default().push(v.clone());
-            }
-        }
-        return Node::Record(groups);
+        return Some(Node::Record(group(items, key)));
     }
-    match (&spec.kind, data, value) {
-        (Kind::List { items, .. }, Data::List(datas), Value::Array(values)) => {
-            if let Kind::Object { fields } = &items.kind
+    match (&spec.kind, data) {
+        (
+            Kind::List {
+                items: item_spec, ..
+            },
+            Data::List(items),
+        ) => {
+            if let Kind::Object { fields } = &item_spec.kind
                 && let Some(field) = ref_field(fields, each, key)
             {
-                let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
-                for (d, v) in datas.iter().zip(values.iter()) {
-                    if let Some(r) = d.get(field).and_then(Data::plain) {
-                        groups.entry(r).or_default().push(v.clone());
-                    }
-                }
-                return Node::Grouped(
-                    groups
-                        .into_iter()
-                        .map(|(k, v)| (k, v.into_iter().collect()))
-                        .collect(),
-                );
+                return Some(Node::Grouped(group(items, field)));
             }
-            let children: Vec<Node> = datas
+            let children: Vec<Option<Node>> = items
                 .iter()
-                .zip(values.iter())
-                .map(|(d, v)| build(d, items, v, each, key, here))
+                .map(|d| build(d, item_spec, each, key, here))
                 .collect();
-            if children.iter().all(|c| matches!(c, Node::Keep(_))) {
-                Node::Keep(value.clone())
-            } else {
-                Node::List(children)
+            if children.iter().all(Option::is_none) {
+                return None;
             }
+            Some(Node::List(
+                children
+                    .into_iter()
+                    .zip(items)
+                    .map(|(c, d)| c.unwrap_or_else(|| Node::Keep(to_value(d))))
+                    .collect(),
+            ))
         }
-        (Kind::Object { fields }, Data::Object(datas), Value::Dict(dict)) => {
+        (Kind::Object { fields: specs }, Data::Object(fields)) => {
             let mut rebuild = Vec::new();
-            for ((name, spec), (_, d)) in fields.iter().zip(datas.iter()) {
-                if let Ok(v) = dict.get(name.as_str()) {
+            let mut base = Dict::new();
+            for (i, (name, d)) in fields.iter().enumerate() {
+                let child = specs.iter().find(|(n, _)| n == name).and_then(|(_, spec)| {
                     here.push(name.clone());
-                    let child = build(d, spec, v, each, key, here);
+                    let child = build(d, spec, each, key, here);
                     here.pop();
-                    if !matches!(child, Node::Keep(_)) {
-                        rebuild.push((Str::from(name.as_str()), child));
+                    child
+                });
+                let name = Str::from(name.as_str());
+                match child {
+                    Some(child) => {
+                        base.insert(name.clone(), Value::None);
+                        rebuild.push((name, i, child));
                     }
+                    None => base.insert(name, to_value(d)),
                 }
             }
-            if rebuild.is_empty() {
-                Node::Keep(value.clone())
-            } else {
-                Node::Object {
-                    base: dict.clone(),
-                    rebuild,
-                }
-            }
+            (!rebuild.is_empty()).then_some(Node::Object { base, rebuild })
         }
-        _ => Node::Keep(value.clone()),
+        _ => None,
     }
 }
 
-fn instantiate(node: &Node, record: &str) -> Value {
-    match node {
-        Node::Keep(v) => v.clone(),
-        Node::Object { base, rebuild } => {
+/// The value of `node` over `data` for `record`.
+fn instantiate(node: &Node, data: &Data, record: &str) -> Value {
+    match (node, data) {
+        (Node::Keep(v), _) => v.clone(),
+        (Node::Object { base, rebuild }, Data::Object(fields)) => {
             let mut dict = base.clone();
-            for (name, child) in rebuild {
-                dict.insert(name.clone(), instantiate(child, record));
+            for (name, i, child) in rebuild {
+                if let Some((_, d)) = fields.get(*i) {
+                    dict.insert(name.clone(), instantiate(child, d, record));
+                }
             }
             Value::Dict(dict)
         }
-        Node::List(children) => {
-            Value::Array(children.iter().map(|c| instantiate(c, record)).collect())
-        }
-        Node::Grouped(groups) | Node::Record(groups) => {
-            Value::Array(groups.get(record).cloned().unwrap_or_default())
-        }
+        (Node::List(children), Data::List(items)) => Value::Array(
+            children
+                .iter()
+                .zip(items)
+                .map(|(c, d)| instantiate(c, d, record))
+                .collect(),
+        ),
+        (Node::Grouped(groups) | Node::Record(groups), Data::List(items)) => Value::Array(
+            groups
+                .get(record)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| items.get(i).map(to_value))
+                .collect::<Array>(),
+        ),
+        // The nodes mirror the data they were built from.
+        _ => Value::None,
     }
 }
 
@@ -304,7 +327,6 @@ mod tests {
     use crate::content::Content;
     use crate::content::schema::Schema;
     use crate::content::yaml::{Limits, parse};
-    use crate::prepare::values::to_value;
     use std::path::Path;
 
     #[test]
@@ -335,15 +357,29 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
-        let value = to_value(&content.data);
-        let scoped = RecordViews::new(
-            &content.data,
-            &schema.root,
-            &value,
-            &["members".into()],
-            "id",
+        let content = Arc::new(content);
+        let scoped =
+            RecordViews::new(content.clone(), &schema.root, &["members".into()], "id").unwrap();
+        // A view is the whole content's value, narrowed: a's answer to Q1
+        // is the whole's second answer, value for value.
+        let answers = |v: &Value, q: usize| -> Array {
+            let Value::Dict(d) = v else { panic!("{v:?}") };
+            let Ok(Value::Array(qs)) = d.get("questions") else {
+                panic!("{d:?}")
+            };
+            let Value::Dict(q) = &qs.as_slice()[q] else {
+                panic!("{qs:?}")
+            };
+            let Ok(Value::Array(a)) = q.get("answers") else {
+                panic!("{q:?}")
+            };
+            a.clone()
+        };
+        let whole = to_value(&content.data);
+        assert_eq!(
+            answers(&scoped.view("a"), 0).as_slice(),
+            &answers(&whole, 0).as_slice()[1..2]
         );
-        assert!(scoped.is_scoped());
         let repr = |v: Value| format!("{v:?}");
         let a = repr(scoped.view("a"));
         assert!(
