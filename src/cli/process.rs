@@ -4,18 +4,22 @@
 /// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
-/// Keeps freed memory in the process instead of handing it back to the
-/// kernel 10 ms later (mimalloc's default). A batch frees and allocates
-/// the same amounts for every document, and memory that went back had to
-/// be faulted in and zeroed again: 1,000 handouts took 4 % less CPU
-/// without it. Memory stays bounded by the build's cache eviction (peak
-/// RSS 226 → 247 MiB for 1,000 handouts). `MIMALLOC_PURGE_DELAY` in the
-/// environment still wins.
+/// Hands freed memory back to the kernel 100 ms after it is freed rather
+/// than 10 ms (mimalloc's default): a batch frees and allocates the same
+/// amounts for every document, and memory handed back at once has to be
+/// faulted in and zeroed again (10 ms cost 1,000 handouts about 5 % more
+/// CPU). It is handed back all the same: never handing it back, as
+/// pamphlet did before, let a merged file's large, short-lived buffers
+/// (its PDF, the pages of a chunk of records) stay resident after use —
+/// 10,000 records merged with `split = 1000` peaked at 529 MiB that way
+/// and at 448 MiB with this delay, in the same time; 1,000 separate
+/// handouts 257 → 220 MiB, same CPU time (3 alternating runs each).
+/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 pub fn tune_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one of mimalloc's option values, a plain store; the
         // option exists in every mimalloc version the crate builds.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) }
     }
 }
 
