@@ -1,10 +1,19 @@
 //! Writes a synthetic handout project: `cargo run --example synth -- DIR N`.
+//! With a third argument `csv`, the records benchmark's project instead:
+//! members in `content/members.csv`, answers of 60–140 characters.
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("DIR"));
     let n: usize = args.next().expect("N").parse().expect("N is a number");
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    pamphlet::synth::write_handout_project(&dir, &repo.join("layouts"), n, 42)
-        .expect("write project");
+    let layouts = repo.join("layouts");
+    match args.next().as_deref() {
+        Some("csv") => {
+            pamphlet::synth::write_records_project(&dir, &layouts, n, 42, (60, 140), true)
+        }
+        Some(other) => panic!("unknown kind {other:?} (give `csv` or nothing)"),
+        None => pamphlet::synth::write_handout_project(&dir, &layouts, n, 42),
+    }
+    .expect("write project");
     println!("wrote {} with {n} members", dir.display());
 }
