@@ -11,9 +11,9 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// CPU). It is handed back all the same: never handing it back, as
 /// pamphlet did before, let a merged file's large, short-lived buffers
 /// (its PDF, the pages of a chunk of records) stay resident after use —
-/// 10,000 records merged with `split = 1000` peaked at 529 MiB that way
-/// and at 448 MiB with this delay, in the same time; 1,000 separate
-/// handouts 257 → 220 MiB, same CPU time (3 alternating runs each).
+/// 10,000 records merged with `split = 1000` peaked at 515–517 MiB that
+/// way and at 434–448 MiB with this delay, in the same time; 1,000
+/// separate handouts 251 → 215 MiB, same CPU time (3 alternating runs).
 /// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 pub fn tune_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
