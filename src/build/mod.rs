@@ -9,7 +9,10 @@
 //!    compile thread (timeouts, panics, cache eviction) — a job
 //!    (`job`) is skipped when its [`fingerprint`] and the files it read
 //!    are unchanged, else compiled and written atomically;
-//! 4. save the new state.
+//! 4. when the build planned every output, remove the files an earlier
+//!    build wrote that the project no longer makes (a record removed, a
+//!    merge's `split` changed) — only files the state records;
+//! 5. save the new state.
 //!
 //! Compiling one document is [`crate::compile`]'s; writing files is
 //! [`crate::output`]'s.
@@ -270,6 +273,9 @@ pub fn run(
         diagnostics,
         sources,
     } = prep;
+    // A publication that could not be prepared plans no outputs: its files
+    // from an earlier build are not stale.
+    let prepare_failed = diagnostics.iter().any(Diagnostic::is_error);
     let mut report = BuildReport {
         diagnostics,
         sources,
@@ -382,6 +388,25 @@ pub fn run(
     }
     if request.write {
         state.update(updates);
+        // Outputs an earlier build wrote that the project no longer makes
+        // (a record removed, `split` or `separate` changed), when this build
+        // planned every output of every publication.
+        let complete = request.publications.is_empty()
+            && request.records.is_empty()
+            && request.variants.is_none()
+            && request.shard.is_none()
+            && !prepare_failed;
+        if complete {
+            let planned: std::collections::HashSet<String> = jobs
+                .iter()
+                .filter(|(_, write)| *write)
+                .map(|(job, _)| state::key(&job.output))
+                .chain(merged.iter().map(|f| state::key(&f.output)))
+                .collect();
+            report
+                .diagnostics
+                .extend(remove_stale(&mut state, &planned, &out_dir));
+        }
         if let Err(e) = state.save(&out_dir) {
             report.diagnostics.push(Diagnostic::warning(
                 None,
@@ -393,4 +418,51 @@ pub fn run(
         }
     }
     report.finish(start)
+}
+
+/// Removes the outputs `state` records that are not `planned` (with their
+/// PNG pages) and forgets them: files this tool wrote, never others. One
+/// note names what went; a file that cannot be removed is a warning.
+fn remove_stale(
+    state: &mut state::State,
+    planned: &std::collections::HashSet<String>,
+    out_dir: &Path,
+) -> Vec<Diagnostic> {
+    let mut removed = Vec::new();
+    let mut diagnostics = Vec::new();
+    for key in state.stale(planned) {
+        let Some(stamp) = state.outputs.remove(&key) else {
+            continue;
+        };
+        for file in std::iter::once(&key).chain(&stamp.pngs) {
+            let path = out_dir.join(file);
+            match output::remove(&path) {
+                Ok(()) => removed.push(file.clone()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => diagnostics.push(Diagnostic::warning(
+                    None,
+                    format!(
+                        "cannot remove {}, which the project no longer makes: {e}",
+                        path.display()
+                    ),
+                )),
+            }
+        }
+    }
+    if !removed.is_empty() {
+        const SHOWN: usize = 5;
+        let mut names = removed[..removed.len().min(SHOWN)].join(", ");
+        if removed.len() > SHOWN {
+            names.push_str(&format!(" and {} more", removed.len() - SHOWN));
+        }
+        diagnostics.push(Diagnostic::note(
+            None,
+            format!(
+                "removed {} file(s) from {} that an earlier build wrote and the project no longer makes: {names}",
+                removed.len(),
+                out_dir.display()
+            ),
+        ));
+    }
+    diagnostics
 }

@@ -145,6 +145,16 @@ impl State {
         }
     }
 
+    /// The outputs this state records that are not in `planned` (keys, as
+    /// [`key`] makes them): written by an earlier build, no longer made.
+    pub fn stale(&self, planned: &std::collections::HashSet<String>) -> Vec<String> {
+        self.outputs
+            .keys()
+            .filter(|k| !planned.contains(*k))
+            .cloned()
+            .collect()
+    }
+
     /// Writes the state atomically.
     pub fn save(&mut self, out_dir: &Path) -> std::io::Result<()> {
         self.version = STATE_VERSION;

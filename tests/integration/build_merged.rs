@@ -595,3 +595,103 @@ fn images_placed_by_several_records_are_marked_for_the_press() {
     let (code, stderr) = preflight_vt(&out.join("sheets.pdf"));
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// Sets the handout's merge lines of the project in `dir` (as
+/// [`project_with`] wrote them) to `lines`.
+fn set_merge_lines(dir: &Path, old: &str, lines: &str) {
+    let manifest = dir.join("pamphlet.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(old), "{text}");
+    std::fs::write(&manifest, text.replacen(old, lines, 1)).unwrap();
+}
+
+#[test]
+fn a_whole_build_removes_the_files_an_earlier_build_wrote_and_the_project_no_longer_makes() {
+    let first = "merge = \"handouts.pdf\"\nsplit = 1\n";
+    let dir = project_with(first);
+    let out = dir.path().join("out");
+    assert_success(&build_into(&open(dir.path()), &out, |_| {}));
+    let chunks = [
+        "handouts-0001.pdf",
+        "handouts-0002.pdf",
+        "handouts-0003.pdf",
+    ];
+    for f in chunks
+        .iter()
+        .chain(&["handouts/sotetsu.pdf", "crosstalk.pdf"])
+    {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // Files pamphlet did not write stay, whatever their names.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("handouts/mine.pdf"), "%PDF-1.7 mine").unwrap();
+    std::fs::write(out.join("handouts-0009.pdf"), "%PDF-1.7 mine").unwrap();
+
+    // Two files of two records each, no separate files.
+    set_merge_lines(
+        dir.path(),
+        first,
+        "merge = \"handouts.pdf\"\nsplit = 2\nseparate = false\n",
+    );
+    // A build of one publication plans only its outputs: nothing removed.
+    let partial = build_into(&open(dir.path()), &out, |r| {
+        r.publications = vec!["handout".into()]
+    });
+    assert_success(&partial);
+    assert!(out.join("handouts-0003.pdf").is_file());
+    assert!(out.join("handouts/sotetsu.pdf").is_file());
+    assert!(
+        !partial
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("removed")),
+        "{:?}",
+        partial.diagnostics
+    );
+
+    let whole = build_into(&open(dir.path()), &out, |_| {});
+    assert_success(&whole);
+    assert!(out.join("handouts-0001.pdf").is_file());
+    assert!(out.join("handouts-0002.pdf").is_file());
+    assert!(
+        !out.join("handouts-0003.pdf").exists(),
+        "the third chunk is gone"
+    );
+    for member in ["sotetsu", "ntt-east", "itoen"] {
+        let f = out.join(format!("handouts/{member}.pdf"));
+        assert!(!f.exists(), "{} is gone", f.display());
+    }
+    assert!(out.join("crosstalk.pdf").is_file(), "other outputs stay");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(out.join("handouts/mine.pdf").is_file());
+    assert!(out.join("handouts-0009.pdf").is_file());
+    // Said once, naming what went.
+    let notes: Vec<&str> = whole
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("removed "))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("removed 4 file(s) from ")
+            && notes[0].contains("handouts-0003.pdf")
+            && notes[0].contains("handouts/sotetsu.pdf"),
+        "{}",
+        notes[0]
+    );
+    // The sidecar lists the two files that are left.
+    let csv = std::fs::read_to_string(out.join("handouts.pages.csv")).unwrap();
+    assert!(!csv.contains("handouts-0003.pdf"), "{csv}");
+    // And the next whole build has nothing to remove.
+    let again = build_into(&open(dir.path()), &out, |_| {});
+    assert!(
+        !again
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("removed "))
+    );
+}
