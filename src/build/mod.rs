@@ -430,10 +430,7 @@ fn remove_stale(
 ) -> Vec<Diagnostic> {
     let mut removed = Vec::new();
     let mut diagnostics = Vec::new();
-    for key in state.stale(planned) {
-        let Some(stamp) = state.outputs.remove(&key) else {
-            continue;
-        };
+    for (key, stamp) in state.take_unplanned(planned) {
         for file in std::iter::once(&key).chain(&stamp.pngs) {
             let path = out_dir.join(file);
             match output::remove(&path) {

@@ -145,14 +145,18 @@ impl State {
         }
     }
 
-    /// The outputs this state records that are not in `planned` (keys, as
-    /// [`key`] makes them): written by an earlier build, no longer made.
-    pub fn stale(&self, planned: &std::collections::HashSet<String>) -> Vec<String> {
-        self.outputs
-            .keys()
-            .filter(|k| !planned.contains(*k))
-            .cloned()
-            .collect()
+    /// Forgets the outputs this state records that are not in `planned`
+    /// (keys, as [`key`] makes them) and returns them with their stamps:
+    /// written by an earlier build, no longer made.
+    pub fn take_unplanned(
+        &mut self,
+        planned: &std::collections::HashSet<String>,
+    ) -> Vec<(String, OutputStamp)> {
+        let (stale, kept) = std::mem::take(&mut self.outputs)
+            .into_iter()
+            .partition(|(key, _)| !planned.contains(key));
+        self.outputs = kept;
+        stale.into_iter().collect()
     }
 
     /// Writes the state atomically.
