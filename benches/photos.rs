@@ -40,40 +40,6 @@ fn build(project: &Path, fonts: &Path) -> (Duration, i64) {
     (t.elapsed(), usage.ru_maxrss)
 }
 
-/// Gives every member of the project's content `photo: photos/…`: one
-/// shared file, or one per member.
-fn add_photos(project: &Path, n: usize, distinct: bool, jpeg: &[u8]) {
-    let photos = project.join("photos");
-    std::fs::create_dir_all(&photos).unwrap();
-    let content = project.join("content/crosstalk.yaml");
-    let mut text = std::fs::read_to_string(&content).unwrap();
-    for i in 1..=n {
-        let id = format!("m{i:04}");
-        let file = if distinct {
-            // A COM segment after SOI: other bytes, the same picture.
-            let mut bytes = jpeg[..2].to_vec();
-            let comment = format!("portrait of {id}");
-            bytes.extend_from_slice(&[0xFF, 0xFE]);
-            bytes.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
-            bytes.extend_from_slice(comment.as_bytes());
-            bytes.extend_from_slice(&jpeg[2..]);
-            std::fs::write(photos.join(format!("{id}.jpg")), bytes).unwrap();
-            format!("photos/{id}.jpg")
-        } else {
-            "photos/shared.jpg".to_string()
-        };
-        text = text.replacen(
-            &format!("  - id: {id}\n"),
-            &format!("  - id: {id}\n    photo: {file}\n"),
-            1,
-        );
-    }
-    if !distinct {
-        std::fs::write(photos.join("shared.jpg"), jpeg).unwrap();
-    }
-    std::fs::write(content, text).unwrap();
-}
-
 fn sizes(project: &Path, n: usize) -> (f64, f64) {
     let all: Vec<u64> = (1..=n)
         .map(|i| {
@@ -115,7 +81,7 @@ fn main() {
             let p = dir.path().join(format!("case{k}"));
             pamphlet::synth::write_handout_project(&p, &repo.join("layouts"), n, 42).unwrap();
             if k > 0 {
-                add_photos(&p, n, k >= 2, &jpeg);
+                pamphlet::synth::add_portraits(&p, n, k >= 2, &jpeg).unwrap();
             }
             p
         })

@@ -1,6 +1,8 @@
 //! Writes a synthetic handout project: `cargo run --example synth -- DIR N`.
 //! With a third argument `csv`, the records benchmark's project instead:
-//! members in `content/members.csv`, answers of 60–140 characters.
+//! members in `content/members.csv`, answers of 60–140 characters; with
+//! `photos`, the photos benchmark's project: a distinct 12-megapixel
+//! portrait per member.
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("DIR"));
@@ -11,7 +13,13 @@ fn main() {
         Some("csv") => {
             pamphlet::synth::write_records_project(&dir, &layouts, n, 42, (60, 140), true)
         }
-        Some(other) => panic!("unknown kind {other:?} (give `csv` or nothing)"),
+        Some("photos") => {
+            pamphlet::synth::write_handout_project(&dir, &layouts, n, 42).and_then(|()| {
+                let jpeg = pamphlet::synth::portrait_jpeg(4000, 3000, 7, 92);
+                pamphlet::synth::add_portraits(&dir, n, true, &jpeg)
+            })
+        }
+        Some(other) => panic!("unknown kind {other:?} (give `csv`, `photos` or nothing)"),
         None => pamphlet::synth::write_handout_project(&dir, &layouts, n, 42),
     }
     .expect("write project");

@@ -261,6 +261,47 @@ max_pages = 2
 pdf_standard = []
 "#;
 
+/// Gives every member of a handout project written by
+/// [`write_handout_project`] `photo: photos/…`: one shared file, or one per
+/// member (the same picture with a distinct JPEG comment, so that nothing
+/// can be shared: each is decoded and reduced on its own).
+pub fn add_portraits(
+    project: &std::path::Path,
+    n: usize,
+    distinct: bool,
+    jpeg: &[u8],
+) -> std::io::Result<()> {
+    let photos = project.join("photos");
+    std::fs::create_dir_all(&photos)?;
+    let content = project.join("content/crosstalk.yaml");
+    let mut text = std::fs::read_to_string(&content)?;
+    for i in 1..=n {
+        let id = format!("m{i:04}");
+        let file = if distinct {
+            // A COM segment after SOI: other bytes, the same picture.
+            let mut bytes = jpeg[..2].to_vec();
+            let comment = format!("portrait of {id}");
+            bytes.extend_from_slice(&[0xFF, 0xFE]);
+            bytes.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+            bytes.extend_from_slice(comment.as_bytes());
+            bytes.extend_from_slice(&jpeg[2..]);
+            std::fs::write(photos.join(format!("{id}.jpg")), bytes)?;
+            format!("photos/{id}.jpg")
+        } else {
+            "photos/shared.jpg".to_string()
+        };
+        text = text.replacen(
+            &format!("  - id: {id}\n"),
+            &format!("  - id: {id}\n    photo: {file}\n"),
+            1,
+        );
+    }
+    if !distinct {
+        std::fs::write(photos.join("shared.jpg"), jpeg)?;
+    }
+    std::fs::write(content, text)
+}
+
 /// A stand-in portrait (a figure before a coloured backdrop) of `w` × `h`
 /// pixels as an sRGB JPEG at `quality`, different for each `seed`: for
 /// benchmarks, tests and visual checks of layouts that place photos.
