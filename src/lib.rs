@@ -47,6 +47,7 @@ pub mod compile;
 pub mod content;
 pub mod diag;
 pub mod diff;
+pub mod digest;
 pub mod output;
 pub mod paths;
 pub mod prepare;

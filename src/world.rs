@@ -22,7 +22,7 @@
 //! light [`JobWorld`] holding its own main file, the batch's library and its
 //! data.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -334,7 +334,8 @@ pub struct JobWorld<'a> {
     main: FileId,
     library: Arc<LazyHash<Library>>,
     data: Bytes,
-    accessed: Mutex<HashSet<FileId>>,
+    /// Each file read, with the digest of its bytes if it was hashed.
+    accessed: Mutex<HashMap<FileId, Option<u128>>>,
     reduce: Option<(Arc<ImageFrames>, crate::print::images::Target)>,
 }
 
@@ -352,16 +353,32 @@ impl JobWorld<'_> {
         self
     }
 
-    /// The files this compilation read (sources, data, images).
-    pub fn accessed(&self) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self
+    /// The files this compilation read (sources, data, images), each with
+    /// the [`crate::digest`] of its bytes where it was hashed as it was
+    /// read (the content's photos, for the key of their reduced form).
+    pub fn accessed(&self) -> Vec<(PathBuf, Option<u128>)> {
+        let mut paths: Vec<(PathBuf, Option<u128>)> = self
             .accessed
             .lock()
-            .map(|s| s.iter().map(|id| ProjectWorld::display_path(*id)).collect())
+            .map(|s| {
+                s.iter()
+                    .map(|(id, digest)| (ProjectWorld::display_path(*id), *digest))
+                    .collect()
+            })
             .unwrap_or_default();
-        paths.sort();
-        paths.dedup();
+        // A digest first among files of one path (a Typst file id and a
+        // project path can name the same file).
+        paths.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        paths.dedup_by(|a, b| a.0 == b.0);
         paths
+    }
+
+    /// Notes that `id` was read (with its digest, if hashed).
+    fn read(&self, id: FileId, digest: Option<u128>) {
+        if let Ok(mut a) = self.accessed.lock() {
+            let seen = a.entry(id).or_insert(None);
+            *seen = digest.or(*seen);
+        }
     }
 
     /// The shared part.
@@ -384,9 +401,7 @@ impl World for JobWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if let Ok(mut a) = self.accessed.lock() {
-            a.insert(id);
-        }
+        self.read(id, None);
         self.base.files.source(id)
     }
 
@@ -394,22 +409,19 @@ impl World for JobWorld<'_> {
         if id == data_id() {
             return Ok(self.data.clone());
         }
-        if let Ok(mut a) = self.accessed.lock() {
-            a.insert(id);
+        if let Some((frames, output)) = &self.reduce
+            && let Some(frame) = frames.get(&id)
+        {
+            let bytes = self.base.uncached.load(id)?;
+            let digest = crate::digest::of(&bytes);
+            self.read(id, Some(digest));
+            return Ok(self
+                .base
+                .reduced
+                .get(bytes, digest, *frame, output, &self.base.images));
         }
-        match &self.reduce {
-            Some((frames, output)) => match frames.get(&id) {
-                Some(frame) => {
-                    let bytes = self.base.uncached.load(id)?;
-                    Ok(self
-                        .base
-                        .reduced
-                        .get(bytes, *frame, output, &self.base.images))
-                }
-                None => self.base.files.file(id),
-            },
-            None => self.base.files.file(id),
-        }
+        self.read(id, None);
+        self.base.files.file(id)
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -98,7 +98,7 @@ pub fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, shared: &Shared) -> S
             png_ppi: shared.options.png_ppi,
         },
         shared: hex(inputs.shared),
-        data: hex(typst::utils::hash128(inputs.data.as_slice())),
+        data: hex(crate::digest::of(inputs.data.as_slice())),
     };
     // Plain data (strings, numbers, options): serialising cannot fail.
     let encoded = serde_json::to_vec(&fingerprint).expect("settings serialise to JSON");

@@ -102,9 +102,13 @@ pub(super) fn run(task: &Task, ctx: &Context, slot: &mut CompileSlot) -> JobResu
     let deps: Vec<(String, String)> = compiled
         .accessed
         .iter()
-        .filter_map(|p| {
+        .filter_map(|(p, digest)| {
             let rel = state::key(p);
-            ctx.hashes.get(&rel).map(|h| (rel, h))
+            let hash = match digest {
+                Some(d) => Some(ctx.hashes.known(&rel, *d)),
+                None => ctx.hashes.get(&rel),
+            };
+            hash.map(|h| (rel, h))
         })
         .collect();
     let staged = task.merge.map(|_| StagedRecord {

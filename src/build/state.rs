@@ -36,8 +36,9 @@ use crate::world::FontEntry;
 /// The state file's name, inside the output folder.
 pub const STATE_FILE: &str = ".pamphlet-state.json";
 
-/// The format version of the state file.
-const STATE_VERSION: u32 = 1;
+/// The format version of the state file (2: files hashed with
+/// [`crate::digest`], no longer SipHash).
+const STATE_VERSION: u32 = 2;
 
 /// What the tool is: part of every fingerprint.
 pub fn tool_id() -> String {
@@ -49,9 +50,9 @@ pub fn hex(hash: u128) -> String {
     format!("{hash:032x}")
 }
 
-/// Hashes file contents.
+/// Hashes file contents ([`crate::digest`]).
 pub fn hash_bytes(bytes: &[u8]) -> String {
-    hex(typst::utils::hash128(bytes))
+    hex(crate::digest::of(bytes))
 }
 
 /// The recorded state of an output folder.
@@ -230,6 +231,19 @@ impl FileHashes {
             .map(|b| hash_bytes(&b));
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(rel.to_string(), hash.clone());
+        }
+        hash
+    }
+
+    /// Takes `hash` (a [`crate::digest`]) as the hash of the project file
+    /// at `rel`, read and hashed as it was compiled: the file is not read
+    /// again.
+    pub fn known(&self, rel: &str, hash: u128) -> String {
+        let hash = hex(hash);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache
+                .entry(rel.to_string())
+                .or_insert_with(|| Some(hash.clone()));
         }
         hash
     }

@@ -127,8 +127,10 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Texts of the files the diagnostics point into.
     pub sources: Sources,
-    /// Files the compilation read, as project-relative paths.
-    pub accessed: Vec<PathBuf>,
+    /// Files the compilation read, as project-relative paths, each with
+    /// the [`crate::digest`] of its bytes where the world hashed them as it
+    /// read them (the content's photos).
+    pub accessed: Vec<(PathBuf, Option<u128>)>,
     /// Time taken.
     pub duration: Duration,
     /// Time per phase.

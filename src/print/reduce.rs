@@ -25,7 +25,7 @@ use crate::raster::jpeg_components;
 
 /// Bumped when what [`reduce`] makes changes: cached files from before are
 /// not used.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// Image files already reduced, by content, frame and resolution: shared
 /// by the compilations of a session. Holds at most [`Reduced::BUDGET`]
@@ -67,13 +67,21 @@ impl Reduced {
         }
     }
 
-    /// `bytes` of an image file, reduced to what a `frame` (width and
-    /// height in points) can show in `output` ([`reduce`]), once per
-    /// content, frame and output; `cache` holds the colour transforms.
-    pub fn get(&self, bytes: Bytes, frame: (f64, f64), output: &Target, cache: &Cache) -> Bytes {
+    /// `bytes` of an image file (whose [`crate::digest`] is `digest`),
+    /// reduced to what a `frame` (width and height in points) can show in
+    /// `output` ([`reduce`]), once per content, frame and output; `cache`
+    /// holds the colour transforms.
+    pub fn get(
+        &self,
+        bytes: Bytes,
+        digest: u128,
+        frame: (f64, f64),
+        output: &Target,
+        cache: &Cache,
+    ) -> Bytes {
         let key = typst::utils::hash128(&(
             VERSION,
-            &bytes,
+            digest,
             frame.0.to_bits(),
             frame.1.to_bits(),
             output.max_ppi.to_bits(),

@@ -11,7 +11,7 @@ use crate::common::repo;
 /// The rooms, from the bottom up; rooms on one line may not name each
 /// other. The README's "Where things live" shows the same stack.
 const STACK: &[&[&str]] = &[
-    &["diag", "units", "paths", "raster", "output"],
+    &["diag", "units", "paths", "raster", "output", "digest"],
     &["content"],
     &["project"],
     &["print", "render"],
