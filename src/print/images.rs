@@ -17,7 +17,7 @@
 //!
 //! Decoding is `image` (the decoders Typst and krilla use) and, for CMYK,
 //! libjpeg-turbo (`mozjpeg`); resampling `fast_image_resize`'s Catmull-Rom
-//! filter; encoding `jpeg-encoder` (which writes CMYK, as Adobe-inverted
+//! filter; encoding libjpeg-turbo (which writes CMYK as Adobe-inverted
 //! JPEG, the convention krilla expects). For pages rendered to PNG, CMYK
 //! JPEGs are soft-proofed to sRGB ([`proofed`]).
 
@@ -167,11 +167,16 @@ impl Cache {
 /// An RGB to CMYK conversion sampled on a 33 × 33 × 33 grid and
 /// interpolated between its points (tetrahedral), as colour management
 /// systems precalculate 8-bit transforms (LittleCMS does so with the same
-/// grid): five times faster than evaluating the profiles' pipeline for every
-/// pixel of a photo, on average within a quarter of a level of it.
+/// grid): many times faster than evaluating the profiles' pipeline for
+/// every pixel of a photo, on average within a quarter of a level of it.
 pub(crate) struct RgbToCmyk {
-    /// CMYK at each grid point, by (r, g, b) index.
-    grid: Vec<[i32; 4]>,
+    /// CMYK at each grid point, by (r, g, b) index: the four levels in the
+    /// four 16-bit lanes of a `u64` (C in the lowest), so that a pixel's
+    /// four inks are interpolated at once.
+    grid: Vec<u64>,
+    /// For each 8-bit level: the index of its grid cell along one axis and
+    /// where in the cell it is (0–256), so that a pixel costs no division.
+    cells: [(u16, u16); 256],
 }
 
 /// Points per side of [`RgbToCmyk`]'s grid.
@@ -195,49 +200,68 @@ impl RgbToCmyk {
             .map_err(|e| format!("cannot convert the image to the output profile: {e}"))?;
         let grid = cmyk
             .chunks_exact(4)
-            .map(|c| [c[0].into(), c[1].into(), c[2].into(), c[3].into()])
+            .map(|c| {
+                c.iter()
+                    .rev()
+                    .fold(0u64, |lanes, &v| lanes << 16 | u64::from(v))
+            })
             .collect();
-        Ok(RgbToCmyk { grid })
+        let steps = GRID as u32 - 1;
+        let cells = std::array::from_fn(|v| {
+            let x = v as u32 * steps;
+            let (i, f) = (x / 255, x % 255);
+            if i == steps {
+                (i as u16 - 1, 256)
+            } else {
+                (i as u16, ((f * 256 + 127) / 255) as u16)
+            }
+        });
+        Ok(RgbToCmyk { grid, cells })
     }
 
     /// Converts `rgb` pixels into `cmyk` (four bytes a pixel).
     fn convert(&self, rgb: &[u8], cmyk: &mut [u8]) {
-        const STEPS: u32 = GRID as u32 - 1;
-        let at = |r: usize, g: usize, b: usize| &self.grid[(r * GRID + g) * GRID + b];
-        // A channel's grid cell and where in it (0–255).
-        let split = |v: u8| {
-            let x = u32::from(v) * STEPS;
-            let (i, f) = ((x / 255) as usize, (x % 255) as i32);
-            if i == GRID - 1 { (i - 1, 255) } else { (i, f) }
-        };
+        // Steps between neighbouring grid points along r, g and b.
+        const R: usize = GRID * GRID;
+        const G: usize = GRID;
+        const B: usize = 1;
+        let grid = &self.grid[..];
         for (px, out) in rgb.chunks_exact(3).zip(cmyk.chunks_exact_mut(4)) {
-            let ((r, fr), (g, fg), (b, fb)) = (split(px[0]), split(px[1]), split(px[2]));
-            let c000 = at(r, g, b);
-            let c111 = at(r + 1, g + 1, b + 1);
+            let (r, fr) = self.cells[usize::from(px[0])];
+            let (g, fg) = self.cells[usize::from(px[1])];
+            let (b, fb) = self.cells[usize::from(px[2])];
+            let base = usize::from(r) * R + usize::from(g) * G + usize::from(b);
             // The tetrahedron of the cell the pixel is in: the corners met
-            // going from c000 to c111 along the largest fraction first.
-            let (w1, c1, w2, c2, w3) = if fr >= fg {
+            // going from the cell's first corner to its last along the
+            // largest fraction first, each with its weight.
+            let (w1, o1, w2, o2, w3) = if fr >= fg {
                 if fg >= fb {
-                    (fr, at(r + 1, g, b), fg, at(r + 1, g + 1, b), fb)
+                    (fr, R, fg, R + G, fb)
                 } else if fr >= fb {
-                    (fr, at(r + 1, g, b), fb, at(r + 1, g, b + 1), fg)
+                    (fr, R, fb, R + B, fg)
                 } else {
-                    (fb, at(r, g, b + 1), fr, at(r + 1, g, b + 1), fg)
+                    (fb, B, fr, R + B, fg)
                 }
             } else if fr >= fb {
-                (fg, at(r, g + 1, b), fr, at(r + 1, g + 1, b), fb)
+                (fg, G, fr, R + G, fb)
             } else if fg >= fb {
-                (fg, at(r, g + 1, b), fb, at(r, g + 1, b + 1), fr)
+                (fg, G, fb, G + B, fr)
             } else {
-                (fb, at(r, g, b + 1), fg, at(r, g + 1, b + 1), fr)
+                (fb, B, fg, G + B, fr)
             };
-            for k in 0..4 {
-                let v = c000[k] * 255
-                    + w1 * (c1[k] - c000[k])
-                    + w2 * (c2[k] - c1[k])
-                    + w3 * (c111[k] - c2[k]);
-                out[k] = ((v + 127) / 255).clamp(0, 255) as u8;
-            }
+            // A mean of the four corners with weights of 256 in all
+            // (256 ≥ w1 ≥ w2 ≥ w3 ≥ 0): no lane exceeds 255 × 256 + 128,
+            // so none carries into the next.
+            let v = grid[base] * u64::from(256 - w1)
+                + grid[base + o1] * u64::from(w1 - w2)
+                + grid[base + o2] * u64::from(w2 - w3)
+                + grid[base + R + G + B] * u64::from(w3)
+                + 0x0080_0080_0080_0080;
+            // Each lane's high byte, the four packed into C, M, Y, K.
+            let v = (v >> 8) & 0x00FF_00FF_00FF_00FF;
+            let v = (v | v >> 8) & 0x0000_FFFF_0000_FFFF;
+            let v = (v | v >> 16) as u32;
+            out.copy_from_slice(&v.to_le_bytes());
         }
     }
 }
@@ -359,7 +383,7 @@ fn process(
         Source::CmykJpeg => {
             let pixels = decode_cmyk(raster.data())?;
             let small = resize(pixels, tw, th);
-            let jpeg = encode_jpeg(&small, tw, th, jpeg_encoder::ColorType::Cmyk, icc, output)?;
+            let jpeg = encode_jpeg(&small, tw, th, Colour::Cmyk, icc, output)?;
             Ok((jpeg, ExchangeFormat::Jpg))
         }
         Source::Grey | Source::Rgb => {
@@ -391,7 +415,7 @@ pub fn encode(
         let transform = cache.transform(icc.as_deref(), profile, *intent)?;
         let mut cmyk = vec![0u8; small.as_bytes().len() / 3 * 4];
         transform.convert(small.as_bytes(), &mut cmyk);
-        let jpeg = encode_jpeg(&cmyk, tw, th, jpeg_encoder::ColorType::Cmyk, None, output)?;
+        let jpeg = encode_jpeg(&cmyk, tw, th, Colour::Cmyk, None, output)?;
         return Ok((jpeg, ExchangeFormat::Jpg));
     }
     // Grey or RGB as it is: a PNG when it has transparency or was one,
@@ -399,20 +423,11 @@ pub fn encode(
     let (small, colour) = match (grey, transparent) {
         (true, true) => (
             DynamicImage::ImageLumaA8(image.to_luma_alpha8()),
-            jpeg_encoder::ColorType::Luma,
+            Colour::Grey,
         ),
-        (true, false) => (
-            DynamicImage::ImageLuma8(image.to_luma8()),
-            jpeg_encoder::ColorType::Luma,
-        ),
-        (false, true) => (
-            DynamicImage::ImageRgba8(image.to_rgba8()),
-            jpeg_encoder::ColorType::Rgb,
-        ),
-        (false, false) => (
-            DynamicImage::ImageRgb8(image.to_rgb8()),
-            jpeg_encoder::ColorType::Rgb,
-        ),
+        (true, false) => (DynamicImage::ImageLuma8(image.to_luma8()), Colour::Grey),
+        (false, true) => (DynamicImage::ImageRgba8(image.to_rgba8()), Colour::Rgb),
+        (false, false) => (DynamicImage::ImageRgb8(image.to_rgb8()), Colour::Rgb),
     };
     let small = sized(small, tw, th);
     if transparent || was_png {
@@ -557,36 +572,80 @@ fn proof(raster: &RasterImage, profile: &OutputProfile, image: &Image) -> Result
     ))
 }
 
+/// What the pixels handed to [`encode_jpeg`] are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Colour {
+    /// One byte a pixel.
+    Grey,
+    /// Three bytes a pixel.
+    Rgb,
+    /// Four bytes a pixel, 0 = no ink.
+    Cmyk,
+}
+
+/// `pixels` (`w` × `h`) as a JPEG at the output's quality, with `icc`
+/// embedded, by libjpeg-turbo (SIMD; the same bytes on every machine, as
+/// its integer DCT is exact). CMYK is written as Adobe software writes it
+/// (inverted, with an Adobe marker: what krilla and pamphlet read back),
+/// every ink at full resolution, cyan, magenta and yellow with the
+/// chrominance tables and black with the luminance ones.
 fn encode_jpeg(
     pixels: &[u8],
     w: u32,
     h: u32,
-    colour: jpeg_encoder::ColorType,
+    colour: Colour,
     icc: Option<Vec<u8>>,
     output: &Target,
 ) -> Result<Bytes, String> {
-    let too_large = || format!("an image of {w} × {h} pixels is too large to encode");
-    let (w16, h16) = (
-        u16::try_from(w).map_err(|_| too_large())?,
-        u16::try_from(h).map_err(|_| too_large())?,
-    );
-    let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, output.quality);
-    if colour == jpeg_encoder::ColorType::Cmyk {
-        // Every ink at full resolution: subsampled magenta and yellow blur
-        // colour edges in print, and zune-jpeg (Typst's decoder) misreads
-        // subsampled four-component JPEGs (0.5.15).
-        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_4_4);
+    use mozjpeg::{ColorSpace, Compress};
+    if u16::try_from(w).is_err() || u16::try_from(h).is_err() {
+        return Err(format!(
+            "an image of {w} × {h} pixels is too large to encode"
+        ));
     }
-    if let Some(icc) = icc {
-        encoder
-            .add_icc_profile(&icc)
-            .map_err(|e| format!("cannot keep the image's colour profile: {e}"))?;
+    let (space, inverted) = match colour {
+        Colour::Grey => (ColorSpace::JCS_GRAYSCALE, None),
+        Colour::Rgb => (ColorSpace::JCS_RGB, None),
+        Colour::Cmyk => (
+            ColorSpace::JCS_CMYK,
+            Some(pixels.iter().map(|v| u8::MAX - v).collect::<Vec<u8>>()),
+        ),
+    };
+    let pixels = inverted.as_deref().unwrap_or(pixels);
+    let quality = f32::from(output.quality);
+    // libjpeg reports an error by unwinding (without the panic hook).
+    let encoded = std::panic::catch_unwind(|| -> std::io::Result<Vec<u8>> {
+        let mut compress = Compress::new(space);
+        // libjpeg-turbo's own settings (mozjpeg's trellis quantisation
+        // would take five times as long).
+        compress.set_fastest_defaults();
+        compress.set_size(w as usize, h as usize);
+        compress.set_quality(quality);
+        if colour == Colour::Cmyk {
+            // Subsampled magenta and yellow would blur colour edges in
+            // print, and zune-jpeg (Typst's decoder) misreads subsampled
+            // four-component JPEGs (0.5.15).
+            for (i, component) in compress.components_mut().iter_mut().enumerate() {
+                let table = if i < 3 { 1 } else { 0 };
+                component.h_samp_factor = 1;
+                component.v_samp_factor = 1;
+                component.quant_tbl_no = table;
+                component.dc_tbl_no = table;
+                component.ac_tbl_no = table;
+            }
+        }
+        let mut started = compress.start_compress(Vec::new())?;
+        if let Some(icc) = &icc {
+            started.write_icc_profile(icc);
+        }
+        started.write_scanlines(pixels)?;
+        started.finish()
+    });
+    match encoded {
+        Ok(Ok(jpeg)) => Ok(Bytes::new(jpeg)),
+        Ok(Err(e)) => Err(format!("cannot encode the image: {e}")),
+        Err(_) => Err("cannot encode the image: the encoder failed".into()),
     }
-    encoder
-        .encode(pixels, w16, h16, colour)
-        .map_err(|e| format!("cannot encode the image: {e}"))?;
-    Ok(Bytes::new(out))
 }
 
 fn encode_png(image: &DynamicImage) -> Result<Bytes, String> {
