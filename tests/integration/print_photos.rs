@@ -313,41 +313,65 @@ fn a_transparent_png_in_pdf_x_is_an_error_at_its_layout_line_and_fine_on_screen(
     assert!(!dir.path().join("out/sheet.pdf").exists());
 }
 
+/// The hashes a build state (its JSON) records for the dependency `file`,
+/// one per output that read it.
+fn recorded(state: &serde_json::Value, file: &str) -> Vec<String> {
+    match state {
+        serde_json::Value::Array(pair) if pair.len() == 2 && pair[0] == file => {
+            vec![pair[1].as_str().unwrap_or_default().to_string()]
+        }
+        serde_json::Value::Array(items) => items.iter().flat_map(|v| recorded(v, file)).collect(),
+        serde_json::Value::Object(map) => map.values().flat_map(|v| recorded(v, file)).collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[test]
 fn a_changed_photo_rebuilds_the_pdfs_that_show_it() {
-    let dir = sheet_with_photo(
-        "photo.jpg",
-        &encode(rgb_photo(600, 800), image::ImageFormat::Jpeg),
-        1,
-    );
-    let session = open(dir.path());
-    let out = dir.path().join("out");
-    assert_success(&build_into(&session, &out, |_| {}));
-    let again = build_into(&open(dir.path()), &out, |_| {});
-    assert!(
-        again
-            .jobs
-            .iter()
-            .all(|j| matches!(j.status, pamphlet::JobStatus::Skipped)),
-        "nothing changed, nothing rebuilt"
-    );
-    let before = std::fs::read(out.join("sheet.pdf")).unwrap();
-    std::fs::write(
-        dir.path().join("photo.jpg"),
-        encode(rgb_photo(800, 600).rotate90(), image::ImageFormat::Jpeg),
-    )
-    .unwrap();
-    let after = build_into(&open(dir.path()), &out, |_| {});
-    assert_success(&after);
-    assert!(
-        after
-            .jobs
-            .iter()
-            .all(|j| matches!(j.status, pamphlet::JobStatus::Built { .. })),
-        "{:?}",
-        after.jobs.iter().map(|j| &j.status).collect::<Vec<_>>()
-    );
-    assert_ne!(before, std::fs::read(out.join("sheet.pdf")).unwrap());
+    // A photo served as it is, and a camera-sized one that the world
+    // reduces as it reads it (and hashes then: the state must record the
+    // same digest that reading the file again gives, or nothing would ever
+    // be skipped).
+    for (w, h) in [(600, 800), (2400, 3200)] {
+        let photo = encode(rgb_photo(w, h), image::ImageFormat::Jpeg);
+        let dir = sheet_with_photo("photo.jpg", &photo, 1);
+        let session = open(dir.path());
+        let out = dir.path().join("out");
+        assert_success(&build_into(&session, &out, |_| {}));
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(".pamphlet-state.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            recorded(&state, "photo.jpg"),
+            vec![format!("{:032x}", pamphlet::digest::of(&photo)); 2],
+            "{w} × {h}: each variant records the photo's digest"
+        );
+        let again = build_into(&open(dir.path()), &out, |_| {});
+        assert!(
+            again
+                .jobs
+                .iter()
+                .all(|j| matches!(j.status, pamphlet::JobStatus::Skipped)),
+            "{w} × {h}: nothing changed, nothing rebuilt"
+        );
+        let before = std::fs::read(out.join("sheet.pdf")).unwrap();
+        std::fs::write(
+            dir.path().join("photo.jpg"),
+            encode(rgb_photo(h, w).rotate90(), image::ImageFormat::Jpeg),
+        )
+        .unwrap();
+        let after = build_into(&open(dir.path()), &out, |_| {});
+        assert_success(&after);
+        assert!(
+            after
+                .jobs
+                .iter()
+                .all(|j| matches!(j.status, pamphlet::JobStatus::Built { .. })),
+            "{w} × {h}: {:?}",
+            after.jobs.iter().map(|j| &j.status).collect::<Vec<_>>()
+        );
+        assert_ne!(before, std::fs::read(out.join("sheet.pdf")).unwrap());
+    }
 }
 
 #[test]
