@@ -312,7 +312,10 @@ impl Session {
                     .map(|d| d.under(&project.root))
                     .collect();
                 dirs.extend(options.font_paths.iter().cloned());
-                Arc::new(Fonts::discover(&dirs, options.system_fonts))
+                let fonts = Arc::new(Fonts::discover(&dirs, options.system_fonts));
+                // Detached: it ends with the process if not before.
+                let _ = fonts.warm(Fonts::WARM_BUDGET);
+                fonts
             }
         };
         let today = options.creation_timestamp.and_then(compile::today);
