@@ -53,6 +53,9 @@ pub struct Fonts {
     /// How many of the entries come from the folders given to
     /// [`Fonts::discover`] (the rest are the system's).
     own: usize,
+    /// The code points any font covers, as sorted, disjoint ranges (start,
+    /// end exclusive): made on the first [`Fonts::covers`].
+    covered: std::sync::OnceLock<Vec<(u32, u32)>>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -90,6 +93,7 @@ impl Fonts {
             store,
             entries,
             own,
+            covered: std::sync::OnceLock::new(),
         }
     }
 
@@ -134,9 +138,32 @@ impl Fonts {
 
     /// Whether any font covers `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.info.coverage.contains(c as u32))
+        let c = c as u32;
+        let covered = self.covered.get_or_init(|| {
+            // Each font's code points (ascending) as ranges, then all
+            // fonts' ranges merged: a character is then found by binary
+            // search instead of by walking every font's coverage.
+            let mut ranges: Vec<(u32, u32)> = Vec::new();
+            for entry in &self.entries {
+                for point in entry.info.coverage.iter() {
+                    match ranges.last_mut() {
+                        Some(last) if last.1 == point => last.1 += 1,
+                        _ => ranges.push((point, point + 1)),
+                    }
+                }
+            }
+            ranges.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+            for (start, end) in ranges {
+                match merged.last_mut() {
+                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                    _ => merged.push((start, end)),
+                }
+            }
+            merged
+        });
+        let after = covered.partition_point(|r| r.0 <= c);
+        after > 0 && c < covered[after - 1].1
     }
 
     /// The font book.
@@ -498,5 +525,22 @@ mod tests {
         assert_eq!(warmed(sizes.iter().sum()), sizes.len());
         // What it loaded is what the fonts serve.
         assert!(fonts.font(0).is_some());
+    }
+
+    #[test]
+    fn covers_what_some_font_covers_and_nothing_else() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+        let fonts = Fonts::discover(std::slice::from_ref(&dir), false);
+        // Every code point up to the end of the BMP and a band above,
+        // against each font's own coverage.
+        for c in (0..0x2_0000).filter_map(char::from_u32) {
+            let any = fonts
+                .entries()
+                .iter()
+                .any(|e| e.info.coverage.contains(c as u32));
+            assert_eq!(fonts.covers(c), any, "U+{:04X}", c as u32);
+        }
+        assert!(fonts.covers('漢') && fonts.covers('A'));
+        assert!(!fonts.covers('\u{10FFFF}'));
     }
 }
