@@ -598,7 +598,10 @@ fn encode_jpeg(
     output: &Target,
 ) -> Result<Bytes, String> {
     use mozjpeg::{ColorSpace, Compress};
-    if u16::try_from(w).is_err() || u16::try_from(h).is_err() {
+    // libjpeg's JPEG_MAX_DIMENSION: a side beyond it would only make the
+    // encoder fail without saying why.
+    const MAX_SIDE: u32 = 65_500;
+    if w > MAX_SIDE || h > MAX_SIDE {
         return Err(format!(
             "an image of {w} × {h} pixels is too large to encode"
         ));
@@ -670,6 +673,19 @@ mod tests {
     /// every 7th level of each channel (50,000 colours): on average within
     /// a quarter of a level, at worst 7 levels of one ink (2.7 %, at the
     /// gamut's edge, where the pipeline bends).
+    #[test]
+    fn a_jpeg_wider_than_libjpeg_allows_is_refused_by_name() {
+        let output = Target {
+            max_ppi: 450.0,
+            quality: 85,
+            cmyk: None,
+        };
+        let err =
+            encode_jpeg(&vec![0; 65_501], 65_501, 1, Colour::Grey, None, &output).unwrap_err();
+        assert_eq!(err, "an image of 65501 × 1 pixels is too large to encode");
+        assert!(encode_jpeg(&vec![0; 65_500], 65_500, 1, Colour::Grey, None, &output).is_ok());
+    }
+
     #[test]
     fn the_sampled_conversion_is_within_a_few_levels_of_the_pipeline() {
         let profile = OutputProfile::japan_color_2011_coated();
