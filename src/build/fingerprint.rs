@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::state::hex;
+use super::state::{hash_bytes, hex};
 use crate::compile::{CompileOptions, Inputs, Job};
 use crate::prepare::Prepared;
 use crate::project::{PageRule, PrintSettings, Variant};
@@ -98,7 +98,7 @@ pub fn of(job: &Job, prepared: &Prepared, inputs: &Inputs, shared: &Shared) -> S
             png_ppi: shared.options.png_ppi,
         },
         shared: hex(inputs.shared),
-        data: hex(crate::digest::of(inputs.data.as_slice())),
+        data: hash_bytes(inputs.data.as_slice()),
     };
     // Plain data (strings, numbers, options): serialising cannot fail.
     let encoded = serde_json::to_vec(&fingerprint).expect("settings serialise to JSON");
