@@ -12,6 +12,7 @@
 //!   error under 150), unless the content check already reported the image;
 //! - RGB colour in a print PDF.
 
+mod content;
 mod frames;
 pub mod ink;
 mod pdf;

@@ -144,7 +144,7 @@ pub(super) fn scan_page(doc: &Document, id: ObjectId, content: Option<&Content>)
 
 /// A page's content stream, decoded once for every check that reads it.
 pub(super) fn page_content(doc: &Document, id: ObjectId) -> Option<Content> {
-    Content::decode(&doc.get_page_content(id)).ok()
+    super::content::decode(&doc.get_page_content(id))
 }
 
 /// The family of a colour space object: `DeviceRGB`, `ICCBased CMYK`, ….
@@ -240,7 +240,7 @@ impl Form {
         let data = stream
             .decompressed_content()
             .unwrap_or_else(|_| stream.content.clone());
-        let content = Content::decode(&data).ok()?;
+        let content = super::content::decode(&data)?;
         Some(Form {
             matrix,
             resources,
