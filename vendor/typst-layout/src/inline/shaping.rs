@@ -219,7 +219,11 @@ impl ShapedGlyph {
 
     /// Whether the glyph is a western letter or number.
     pub fn is_letter_or_number(&self) -> bool {
-        matches!(self.c.script(), Script::Latin | Script::Greek | Script::Cyrillic)
+        // pamphlet: the glyph's script, kept when it was shaped (`c.script()`
+        // for every glyph, `Common` for a hyphen, which is Common), instead
+        // of looking it up again: this is asked of both neighbours of every
+        // CJK glyph (`add_cjk_latin_spacing`).
+        matches!(self.script, Script::Latin | Script::Greek | Script::Cyrillic)
             || matches!(self.c, '#' | '$' | '%' | '&')
             || self.c.is_ascii_digit()
     }
