@@ -308,13 +308,19 @@ impl Reader<'_> {
         None
     }
 
-    /// `<< /Key value … >>`.
-    fn dictionary(&mut self, depth: usize) -> Option<Dictionary> {
+    /// Past the `width` bytes that open an array or dictionary and the
+    /// space after them, unless it is nested too deep.
+    fn open(&mut self, depth: usize, width: usize) -> Option<()> {
         if depth == 0 {
             return None;
         }
-        self.at += 2;
-        self.space()?;
+        self.at += width;
+        self.space()
+    }
+
+    /// `<< /Key value … >>`.
+    fn dictionary(&mut self, depth: usize) -> Option<Dictionary> {
+        self.open(depth, 2)?;
         let mut dict = Dictionary::new();
         loop {
             if self.rest().starts_with(b">>") {
@@ -333,11 +339,7 @@ impl Reader<'_> {
 
     /// `[ … ]`.
     fn array(&mut self, depth: usize) -> Option<Object> {
-        if depth == 0 {
-            return None;
-        }
-        self.at += 1;
-        self.space()?;
+        self.open(depth, 1)?;
         let mut items = Vec::new();
         loop {
             if self.peek() == Some(b']') {
