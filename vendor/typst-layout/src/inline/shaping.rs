@@ -755,7 +755,7 @@ pub fn shape_range<'a>(
         let level = bidi.levels[i];
         let curr_script = match script {
             Smart::Auto => {
-                text[i..].chars().next().map_or(Script::Unknown, |c| c.script())
+                text[i..].chars().next().map_or(Script::Unknown, script_of)
             }
             Smart::Custom(_) => Script::Unknown,
         };
@@ -1090,7 +1090,7 @@ fn shape_segment<'a>(
             };
 
             let c = text[cluster..].chars().next().unwrap();
-            let script = c.script();
+            let script = script_of(c);
             let x_advance = font.to_em(pos[i].x_advance);
             ctx.glyphs.push(ShapedGlyph {
                 font: font.clone(),
@@ -1243,7 +1243,7 @@ fn shape_tofus(ctx: &mut ShapingContext, base: usize, text: &str, font: &FontIns
     let add_glyph = |(cluster, c): (usize, char)| {
         let start = base + cluster;
         let end = start + c.len_utf8();
-        let script = c.script();
+        let script = script_of(c);
         ctx.glyphs.push(ShapedGlyph {
             font: font.clone(),
             glyph_id: 0,
@@ -1419,9 +1419,28 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\u{00A0}' | '　')
 }
 
+/// pamphlet: the script of `c`, as `c.script()` gives it, from a table of the
+/// 256 characters around it, made the first time its block is asked for,
+/// instead of a binary search over Unicode's script ranges for every
+/// character (shaping asks for each character, then for each glyph).
+fn script_of(c: char) -> Script {
+    static BLOCKS: [std::sync::OnceLock<[Script; 256]>; 256] =
+        [const { std::sync::OnceLock::new() }; 256];
+    let code = c as u32;
+    let Some(block) = BLOCKS.get((code >> 8) as usize) else {
+        return c.script();
+    };
+    let table = block.get_or_init(|| {
+        std::array::from_fn(|i| {
+            char::from_u32((code & !0xFF) | i as u32).map_or(Script::Unknown, |c| c.script())
+        })
+    });
+    table[(code & 0xFF) as usize]
+}
+
 /// Whether the glyph is part of Chinese or Japanese script (i.e. CJ, not CJK).
 pub fn is_of_cj_script(c: char) -> bool {
-    is_cj_script(c, c.script())
+    is_cj_script(c, script_of(c))
 }
 
 /// Whether the glyph is part of Chinese or Japanese script (i.e. CJ, not CJK).
