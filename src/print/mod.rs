@@ -216,7 +216,11 @@ pub fn finish(
         pdfx::write(&mut doc, x.part, x.profile, x.timestamp)?;
     }
     let report = preflight::check_document(shown, &doc, expect, Some(findings));
-    let mut out = Vec::with_capacity(pdf.len() + 1024);
+    // Room for the whole file at once: the profile PDF/X adds (1.6 MB for
+    // Japan Color 2011) would otherwise grow the buffer, and copy it, four
+    // times over.
+    let profile = pdfx.map_or(0, |x| x.profile.compressed().len());
+    let mut out = Vec::with_capacity(pdf.len() + profile + 64 * 1024);
     doc.save_to(&mut out)
         .map_err(|e| format!("cannot write the PDF with page boxes: {e}"))?;
     Ok((out, report))
