@@ -669,10 +669,6 @@ pub fn is_rgb(raster: &RasterImage) -> bool {
 mod tests {
     use super::*;
 
-    /// The sampled conversion against the profiles' pipeline itself, on
-    /// every 7th level of each channel (50,000 colours): on average within
-    /// a quarter of a level, at worst 7 levels of one ink (2.7 %, at the
-    /// gamut's edge, where the pipeline bends).
     #[test]
     fn a_jpeg_wider_than_libjpeg_allows_is_refused_by_name() {
         let output = Target {
@@ -686,6 +682,10 @@ mod tests {
         assert!(encode_jpeg(&vec![0; 65_500], 65_500, 1, Colour::Grey, None, &output).is_ok());
     }
 
+    /// The sampled conversion against the profiles' pipeline itself, on
+    /// every 7th level of each channel (50,000 colours): on average within
+    /// a quarter of a level, at worst 7 levels of one ink (2.7 %, at the
+    /// gamut's edge, where the pipeline bends).
     #[test]
     fn the_sampled_conversion_is_within_a_few_levels_of_the_pipeline() {
         let profile = OutputProfile::japan_color_2011_coated();
