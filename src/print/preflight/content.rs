@@ -68,6 +68,14 @@ fn is_delimiter(c: u8) -> bool {
     )
 }
 
+/// The value of a run of ASCII digits, `None` past `u64` (lopdf's
+/// `digits_value`).
+fn digits_value(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |v, &c| {
+        v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
+}
+
 fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|v| v as u8)
 }
@@ -171,9 +179,7 @@ impl Reader<'_> {
         if int_end == i {
             return None; // a sign or a point without digits
         }
-        let magnitude = d[i..int_end].iter().try_fold(0u64, |v, &c| {
-            v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-        })?;
+        let magnitude = digits_value(&d[i..int_end])?;
         let value = if d[start] == b'-' {
             0i64.checked_sub_unsigned(magnitude)?
         } else {
@@ -393,9 +399,7 @@ impl Reader<'_> {
             if r.at == from {
                 return None;
             }
-            r.data[from..r.at].iter().try_fold(0u64, |v, &c| {
-                v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-            })
+            digits_value(&r.data[from..r.at])
         };
         let found = (|| {
             let number = u32::try_from(uint(self)?).ok()?;
@@ -410,8 +414,10 @@ impl Reader<'_> {
                 Some(Some(Object::Reference(id)))
             }
             None => {
-                // A comment after the number goes to lopdf with the rest.
-                if self.data[start..self.at].contains(&b'%') || self.peek() == Some(b'%') {
+                // A comment after the number (the reading stopped at it:
+                // only digits and white space were passed) goes to lopdf
+                // with the rest.
+                if self.peek() == Some(b'%') {
                     return None;
                 }
                 self.at = start;
