@@ -7,7 +7,10 @@
 //! `~/.cargo/bin`); when missing it is installed with
 //! `cargo install typst-cli --locked` (about 25 minutes on 2 cores).
 //!
-//! pamphlet's figure is the median of three builds. Prints, per N: wall
+//! pamphlet's figure is the median of its builds: three before the typst
+//! CLI's loops and one before and one after each half of every loop, so
+//! that its builds and the loops they are compared with see the same
+//! minutes of a machine whose speed drifts. Prints, per N: wall
 //! time, time per handout, peak RSS, and the ratio of
 //! each baseline to pamphlet, all measured in the same run. Also times one
 //! pamphlet (the crosstalk feature) both ways.
@@ -234,14 +237,15 @@ fn main() {
         };
         let mut runs = Vec::new();
         let mut base_runs = Vec::new();
-        for _ in 0..3 {
+        let sample = |runs: &mut Vec<Measure>, base_runs: &mut Vec<Measure>| {
             runs.push(build(Path::new(env!("CARGO_BIN_EXE_pamphlet")), "out"));
             if let Some(b) = &baseline {
                 base_runs.push(build(b, "out-baseline"));
             }
+        };
+        for _ in 0..3 {
+            sample(&mut runs, &mut base_runs);
         }
-        runs.sort_by_key(|m| m.wall);
-        let ours = runs[1];
         // Each handout's size in an output folder (0 if missing).
         let sizes_in = |out: &str| -> Vec<u64> {
             ids.iter()
@@ -254,11 +258,58 @@ fn main() {
         };
         let sizes = sizes_in("out");
         assert!(sizes.iter().all(|s| *s > 0), "every handout written");
+        let cli_dir = project.join("cli");
+        std::fs::create_dir_all(&cli_dir).unwrap();
+        let commands = |ids: &[String]| -> Vec<Command> {
+            ids.iter()
+                .map(|id| {
+                    typst_cmd(
+                        &typst,
+                        project,
+                        &fonts,
+                        "layouts/crosstalk/handout.typ",
+                        Some(id),
+                        &cli_dir.join(format!("{id}.pdf")),
+                    )
+                })
+                .collect()
+        };
+        // A CLI loop in two halves, with a build of ours (and of the
+        // baseline) after each.
+        let (first, second) = ids.split_at(n / 2);
+        let cli_loop = |parallel: usize, runs: &mut Vec<Measure>, base_runs: &mut Vec<Measure>| {
+            let a = run_all(commands(first), parallel);
+            sample(runs, base_runs);
+            let b = run_all(commands(second), parallel);
+            sample(runs, base_runs);
+            a.then(b)
+        };
+        let cli = with_cli.then(|| {
+            let parallel = cli_loop(nproc, &mut runs, &mut base_runs);
+            let serial = cli_loop(1, &mut runs, &mut base_runs);
+            // The strongest baseline: each compilation reads only its record's
+            // data, so the CLI's time per handout does not grow with N.
+            write_per_record_inputs(project, &ids);
+            support::PER_RECORD.with(|p| p.set(true));
+            let per_record_serial = cli_loop(1, &mut runs, &mut base_runs);
+            let per_record_parallel = cli_loop(nproc, &mut runs, &mut base_runs);
+            support::PER_RECORD.with(|p| p.set(false));
+            [parallel, serial, per_record_serial, per_record_parallel]
+        });
+        let median_of = |runs: &mut Vec<Measure>| {
+            runs.sort_by_key(|m| m.wall);
+            runs[runs.len() / 2]
+        };
+        let ours = median_of(&mut runs);
 
         if let Some(b) = &baseline {
-            base_runs.sort_by_key(|m| m.wall);
-            let theirs = base_runs[1];
-            row("pamphlet build (this one)", n, ours, ours.wall);
+            let theirs = median_of(&mut base_runs);
+            row(
+                &format!("pamphlet, median of {} builds", runs.len()),
+                n,
+                ours,
+                ours.wall,
+            );
             row(
                 &format!(
                     "baseline {}",
@@ -295,39 +346,19 @@ fn main() {
                 assert_eq!(differing, 0, "handouts differ from the baseline's");
             }
         }
-        if !with_cli {
+        let Some([parallel, serial, per_record_serial, per_record_parallel]) = cli else {
             if baseline.is_none() {
                 row("pamphlet build (1 process)", n, ours, ours.wall);
             }
             continue;
-        }
-        let cli_dir = project.join("cli");
-        std::fs::create_dir_all(&cli_dir).unwrap();
-        let commands = |ids: &[String]| -> Vec<Command> {
-            ids.iter()
-                .map(|id| {
-                    typst_cmd(
-                        &typst,
-                        project,
-                        &fonts,
-                        "layouts/crosstalk/handout.typ",
-                        Some(id),
-                        &cli_dir.join(format!("{id}.pdf")),
-                    )
-                })
-                .collect()
         };
-        let parallel = run_all(commands(&ids), nproc);
-        let serial = run_all(commands(&ids), 1);
-        // The strongest baseline: each compilation reads only its record's
-        // data, so the CLI's time per handout does not grow with N.
-        write_per_record_inputs(project, &ids);
-        support::PER_RECORD.with(|p| p.set(true));
-        let per_record_serial = run_all(commands(&ids), 1);
-        let per_record_parallel = run_all(commands(&ids), nproc);
-        support::PER_RECORD.with(|p| p.set(false));
 
-        row("pamphlet build (1 process)", n, ours, ours.wall);
+        row(
+            &format!("pamphlet, median of {} builds", runs.len()),
+            n,
+            ours,
+            ours.wall,
+        );
         row("typst CLI, serial loop", n, serial, ours.wall);
         row(
             &format!("typst CLI, {nproc} at a time"),

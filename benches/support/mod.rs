@@ -30,6 +30,18 @@ pub struct Measure {
     pub concurrent_kib: i64,
 }
 
+impl Measure {
+    /// Two parts of one run measured apart (a loop split in halves): the
+    /// walls summed, the peaks the larger.
+    pub fn then(self, other: Measure) -> Measure {
+        Measure {
+            wall: self.wall + other.wall,
+            peak_kib: self.peak_kib.max(other.peak_kib),
+            concurrent_kib: self.concurrent_kib.max(other.concurrent_kib),
+        }
+    }
+}
+
 /// Spawns `cmd`; `wait_any` reaps it with `wait4` to read its peak RSS.
 #[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_any")]
 pub fn spawn(cmd: &mut Command) -> libc::pid_t {
