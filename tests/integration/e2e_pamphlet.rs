@@ -353,3 +353,82 @@ fn the_cli_says_what_it_wrote() {
         "{stderr}"
     );
 }
+
+/// The sum of a font table's big-endian 32-bit words, the last one padded
+/// with zeros (the OpenType spec's `CalcTableChecksum`).
+fn table_checksum(bytes: &[u8]) -> u32 {
+    let mut padded = bytes.to_vec();
+    padded.resize(bytes.len().div_ceil(4) * 4, 0);
+    let mut sum = 0u32;
+    for i in (0..padded.len()).step_by(4) {
+        let word = [padded[i], padded[i + 1], padded[i + 2], padded[i + 3]];
+        sum = sum.wrapping_add(u32::from_be_bytes(word));
+    }
+    sum
+}
+
+#[test]
+fn embedded_truetype_subsets_have_the_table_checksums_and_the_checksum_adjustment_the_spec_asks() {
+    // The subsets are made by the vendored subsetter (vendor/README.md),
+    // which sizes its buffers ahead and sums words its own way; the sums are
+    // checked here as the OpenType spec defines them, on every TrueType font
+    // program of the pamphlet.
+    let built = default_build();
+    let doc = lopdf::Document::load(built.out.path().join("crosstalk.pdf")).unwrap();
+    let mut fonts = 0;
+    for object in doc.objects.values() {
+        let Ok(descriptor) = object.as_dict() else {
+            continue;
+        };
+        let Ok(reference) = descriptor.get(b"FontFile2").and_then(|o| o.as_reference()) else {
+            continue;
+        };
+        let stream = doc.get_object(reference).unwrap().as_stream().unwrap();
+        let font = stream.decompressed_content().unwrap();
+        let be16 = |at: usize| u16::from_be_bytes([font[at], font[at + 1]]) as usize;
+        let be32 = |at: usize| u32::from_be_bytes(font[at..at + 4].try_into().unwrap());
+        let tables = be16(4);
+        assert!(tables >= 5, "a TrueType subset has its tables: {tables}");
+        let mut head = None;
+        for record in (0..tables).map(|i| 12 + 16 * i) {
+            let tag = &font[record..record + 4];
+            let (sum, offset, length) = (
+                be32(record + 4),
+                be32(record + 8) as usize,
+                be32(record + 12) as usize,
+            );
+            assert_eq!(
+                offset % 4,
+                0,
+                "table {} is 4-byte aligned",
+                String::from_utf8_lossy(tag)
+            );
+            let mut data = font[offset..offset + length].to_vec();
+            if tag == b"head" {
+                head = Some(offset);
+                // The head table is summed with its adjustment as zero.
+                data[8..12].fill(0);
+            }
+            assert_eq!(
+                table_checksum(&data),
+                sum,
+                "checksum of table {}",
+                String::from_utf8_lossy(tag)
+            );
+        }
+        let head = head.expect("a head table");
+        // With the adjustment in place the whole font sums to the magic number.
+        assert_eq!(
+            0xB1B0_AFBAu32.wrapping_sub(table_checksum(&{
+                let mut f = font.clone();
+                f[head + 8..head + 12].fill(0);
+                f
+            })),
+            be32(head + 8),
+            "checkSumAdjustment"
+        );
+        fonts += 1;
+    }
+    // BIZ UDPGothic regular and bold, BIZ UDPMincho, Noto Sans Symbols 2.
+    assert!(fonts >= 4, "TrueType font programs found: {fonts}");
+}
