@@ -5,6 +5,7 @@
 //! stage ([`super::images`]) and PDF/X ([`super::pdfx`], which embeds it)
 //! all take it from here.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
@@ -14,14 +15,15 @@ use typst::visualize::Cmyk;
 /// A CMYK output profile: the printing condition the PDF is made for.
 #[derive(Debug)]
 pub struct OutputProfile {
-    /// The ICC profile, exactly as in its file.
-    pub bytes: Vec<u8>,
+    /// The ICC profile, exactly as in its file (the bundled one borrowed
+    /// from the binary, not copied).
+    pub bytes: Cow<'static, [u8]>,
     /// Its description (`Japan Color 2011 Coated`): the output condition.
     pub description: String,
-    /// A hash of the bytes, for fingerprints.
+    /// The [`crate::digest`] of the bytes, for fingerprints and caches.
     pub hash: u128,
     /// The bytes Flate-compressed, made once.
-    compressed: OnceLock<Vec<u8>>,
+    compressed: OnceLock<Cow<'static, [u8]>>,
     /// The sRGB to CMYK conversion into this profile, made once, when the
     /// first RGB colour needs it.
     converter: OnceLock<Result<Converter, String>>,
@@ -38,7 +40,8 @@ impl OutputProfile {
     /// Reads an ICC profile and checks that it describes a CMYK printing
     /// condition: an ICC profile (`acsp`), device class output (`prtr`),
     /// colour space CMYK, and a size that matches its header.
-    pub fn parse(bytes: Vec<u8>) -> Result<OutputProfile, String> {
+    pub fn parse(bytes: impl Into<Cow<'static, [u8]>>) -> Result<OutputProfile, String> {
+        let bytes = bytes.into();
         if bytes.len() < 132 || &bytes[36..40] != b"acsp" {
             return Err("not an ICC profile".into());
         }
@@ -63,7 +66,9 @@ impl OutputProfile {
         }
         let description = description(&bytes).unwrap_or_else(|| "Custom CMYK".into());
         Ok(OutputProfile {
-            hash: typst::utils::hash128(&bytes),
+            // XXH3 rather than Typst's SipHash: the profile is hashed on
+            // every start of a print build (2 MB, about 1 ms with SipHash).
+            hash: crate::digest::of(&bytes),
             bytes,
             description,
             compressed: OnceLock::new(),
@@ -78,11 +83,11 @@ impl OutputProfile {
         static PROFILE: OnceLock<Arc<OutputProfile>> = OnceLock::new();
         PROFILE
             .get_or_init(|| {
-                let profile = OutputProfile::parse(JAPAN_COLOR_2011_COATED.to_vec())
+                let profile = OutputProfile::parse(JAPAN_COLOR_2011_COATED)
                     .expect("the bundled profile is a CMYK output profile");
                 let _ = profile
                     .compressed
-                    .set(JAPAN_COLOR_2011_COATED_ZLIB.to_vec());
+                    .set(Cow::Borrowed(JAPAN_COLOR_2011_COATED_ZLIB));
                 Arc::new(profile)
             })
             .clone()
@@ -103,7 +108,7 @@ impl OutputProfile {
             let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
             // Writing to a Vec cannot fail.
             let _ = e.write_all(&self.bytes);
-            e.finish().unwrap_or_default()
+            Cow::Owned(e.finish().unwrap_or_default())
         })
     }
 }
