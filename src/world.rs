@@ -66,13 +66,22 @@ impl std::fmt::Debug for Fonts {
 
 impl Fonts {
     /// Discovers the fonts in `dirs` (recursively), and the system's fonts
-    /// if `system` is set. The order is stable: by file path, then index.
+    /// if `system` is set. The order is stable: by file path, then index. A
+    /// font file found twice (a folder given twice, however spelled, or
+    /// inside another one given) is listed once.
     pub fn discover(dirs: &[PathBuf], system: bool) -> Fonts {
         let mut found: Vec<(FontPath, FontInfo)> = Vec::new();
+        let mut scanned: Vec<PathBuf> = Vec::new();
         for dir in dirs {
-            found.extend(typst_kit::fonts::scan(dir));
+            let dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+            if scanned.contains(&dir) {
+                continue;
+            }
+            found.extend(typst_kit::fonts::scan(&dir));
+            scanned.push(dir);
         }
         found.sort_by(|a, b| (&a.0.path, a.0.index).cmp(&(&b.0.path, b.0.index)));
+        found.dedup_by(|a, b| (&a.0.path, a.0.index) == (&b.0.path, b.0.index));
         let own = found.len();
         if system {
             let mut sys: Vec<_> = typst_kit::fonts::system().collect();
@@ -525,6 +534,38 @@ mod tests {
         assert_eq!(warmed(sizes.iter().sum()), sizes.len());
         // What it loaded is what the fonts serve.
         assert!(fonts.font(0).is_some());
+    }
+
+    #[test]
+    fn a_font_folder_given_twice_lists_its_fonts_once() {
+        // As `--font-path fonts` on a project whose manifest already names
+        // `fonts/`: once as given, once spelled differently, and a folder
+        // holding another one that is given as well.
+        let fonts = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+        let once = Fonts::discover(std::slice::from_ref(&fonts), false);
+        let twice = Fonts::discover(&[fonts.clone(), fonts.join("."), fonts.clone()], false);
+        let paths = |f: &Fonts| {
+            f.entries()
+                .iter()
+                .map(|e| (e.path.clone(), e.index))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(&twice), paths(&once));
+        assert_eq!(
+            twice.book().families().count(),
+            once.book().families().count()
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::copy(
+            fonts.join("InterDisplay-Bold.otf"),
+            sub.join("InterDisplay-Bold.otf"),
+        )
+        .unwrap();
+        let nested = Fonts::discover(&[dir.path().to_path_buf(), sub.clone()], false);
+        assert_eq!(nested.entries().len(), 1, "{:?}", nested.entries());
     }
 
     #[test]
