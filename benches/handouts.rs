@@ -8,7 +8,7 @@
 //! `cargo install typst-cli --locked` (about 25 minutes on 2 cores).
 //!
 //! pamphlet's figure is the median of its builds: three before the typst
-//! CLI's loops and one before and one after each half of every loop, so
+//! CLI's loops and one after each half of every loop (eleven in all), so
 //! that its builds and the loops they are compared with see the same
 //! minutes of a machine whose speed drifts. Prints, per N: wall
 //! time, time per handout, peak RSS, and the ratio of
@@ -17,7 +17,8 @@
 //!
 //! `PAMPHLET_BENCH_BASELINE=/path/to/an/older/pamphlet` also times that
 //! binary on the same projects, its builds alternating with this one's
-//! (median of three each), for a before/after comparison in one run, and
+//! (each of ours paired with one of its, first in turns; the same median),
+//! for a before/after comparison in one run, and
 //! checks that both write byte-identical handouts when the output should
 //! not have changed (`PAMPHLET_BENCH_SAME_OUTPUT=1`).
 //! `PAMPHLET_BENCH_CLI=0` leaves the typst CLI out.
