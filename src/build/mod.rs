@@ -338,12 +338,14 @@ pub fn run(
         // Temporary files left by an interrupted build.
         output::clean_temporaries(&out_dir);
     }
-    // Photos reduced to their frames are kept in the output folder between
-    // builds (a check or a preview writes nothing, and keeps them in memory).
+    // Photos reduced to their frames, and what the print stage made of
+    // images, are kept in the output folder between builds (a check or a
+    // preview writes nothing, and keeps them in memory).
     let image_cache = request
         .write
         .then(|| out_dir.join(crate::print::reduce::Reduced::FOLDER));
     world.reduced().keep_in(image_cache.clone());
+    world.images().keep_in(image_cache.clone());
     // Incremental: what every output was built from last time. Fingerprints
     // are only kept (and fonts only hashed) when writing.
     let mut state = if request.write {
@@ -383,6 +385,7 @@ pub fn run(
         merge::sidecars(&merged, &updates, &state, &ctx, &mut report);
     }
     world.reduced().keep_in(None);
+    world.images().keep_in(None);
     if let Some(folder) = &image_cache {
         crate::print::reduce::prune(folder, IMAGE_CACHE_BYTES);
     }

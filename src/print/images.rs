@@ -22,6 +22,7 @@
 //! JPEGs are soft-proofed to sRGB ([`proofed`]).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use image::{DynamicImage, GenericImageView, ImageBuffer};
@@ -64,12 +65,22 @@ impl Target {
 }
 
 /// Images already processed, by content and target, and the colour
-/// transforms made for them: shared by the jobs of a batch. Holds at most [`Cache::BUDGET`] bytes of pixels; beyond that it
-/// starts again (a batch of distinct photos does not keep them all).
+/// transforms made for them: shared by the jobs of a batch. Holds at most
+/// [`Cache::BUDGET`] bytes of pixels; beyond that it starts again (a batch
+/// of distinct photos does not keep them all). With a folder
+/// ([`Cache::keep_in`]), what the print stage made of an image is also
+/// kept there between builds: a photo placed smaller than its schema's
+/// frame (a handout's portrait), reduced for the frame as it is read, is
+/// then not decoded, resized and encoded again at every build.
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<CacheInner>,
+    folder: Mutex<Option<PathBuf>>,
 }
+
+/// Bumped when what [`fitted`] makes changes: files kept from before are
+/// not used.
+const KEPT_VERSION: u32 = 1;
 
 #[derive(Default)]
 struct CacheInner {
@@ -100,6 +111,23 @@ impl std::fmt::Debug for Cache {
 impl Cache {
     /// Bytes kept before the cache is emptied: 128 MB.
     pub const BUDGET: usize = 128 << 20;
+
+    /// Keeps processed images in `folder` from now on, and reads them from
+    /// there (`None`: in memory only). The folder is shared with
+    /// [`super::reduce::Reduced`]'s, and pruned with it.
+    pub fn keep_in(&self, folder: Option<PathBuf>) {
+        if let Ok(mut f) = self.folder.lock() {
+            *f = folder;
+        }
+    }
+
+    /// The image file kept for `key`, if there is a folder and one.
+    fn kept(&self, key: u128) -> (Option<PathBuf>, Option<Vec<u8>>) {
+        let folder = self.folder.lock().ok().and_then(|f| f.clone());
+        let file = folder.map(|f| f.join(format!("{key:032x}.img")));
+        let bytes = file.as_ref().and_then(|f| std::fs::read(f).ok());
+        (file, bytes)
+    }
 
     fn get_or(
         &self,
@@ -373,14 +401,41 @@ fn fitted(
         output.quality,
         output.cmyk.as_ref().map(|(p, i)| (p.hash, *i)),
     ));
-    let processed = cache.get_or(key, || {
-        let (bytes, format) = process(raster, source, target, output, cache)?;
+    let made = |bytes: Bytes, format| -> Result<Image, String> {
         let raster = RasterImage::new(bytes, format, Smart::Auto).map_err(|e| e.to_string())?;
         Ok(Image::new(
             ImageKind::Raster(raster),
             image.alt().map(Into::into),
             image.scaling(),
         ))
+    };
+    let processed = cache.get_or(key, || {
+        // Kept by a build before, by the file's bytes and the target.
+        let (file, kept) = cache.kept(typst::utils::hash128(&(
+            "print",
+            KEPT_VERSION,
+            crate::digest::of(raster.data()),
+            target,
+            output.quality,
+            output.cmyk.as_ref().map(|(p, i)| (p.hash, *i)),
+        )));
+        if let Some(kept) = kept {
+            let format = if kept.starts_with(b"\x89PNG") {
+                ExchangeFormat::Png
+            } else {
+                ExchangeFormat::Jpg
+            };
+            if let Ok(image) = made(Bytes::new(kept), format) {
+                return Ok(image);
+            }
+        }
+        let (bytes, format) = process(raster, source, target, output, cache)?;
+        if let Some(file) = &file {
+            // A cache: a failure to keep it costs the next build time,
+            // nothing else.
+            let _ = crate::output::write_atomic(file, &bytes);
+        }
+        made(bytes, format)
     })?;
     Ok(Some(processed))
 }

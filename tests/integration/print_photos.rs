@@ -513,6 +513,67 @@ fn a_camera_photo_is_turned_upright_decoded_small_and_kept_for_the_next_build() 
 }
 
 #[test]
+fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_build() {
+    // Reduced as it is read for its 30 × 40 mm frame, the photo is placed
+    // at 24 × 32 mm (a handout's smaller card): the print stage sizes it
+    // again, to 24 mm at each variant's ppi, and keeps that too.
+    let dir = sheet_with_photo(
+        "photo.jpg",
+        &encode(rgb_photo(2400, 3200), image::ImageFormat::Jpeg),
+        1,
+    );
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "photo(c.logo, width: 30mm, height: 40mm)",
+        "photo(c.logo, width: 24mm, height: 32mm)",
+    );
+    let (print, screen) = build(dir.path());
+    at_ppi(print[0].width, 24.0, 450.0);
+    at_ppi(screen[0].width, 24.0, 150.0);
+    // Four files: the photo reduced for the frame, and sized for its
+    // place, for each variant. The next build reads the sized ones as they
+    // are: each given a comment (the reduced ones left as they were), the
+    // next build's PDFs embed the commented JPEGs.
+    let cache = dir
+        .path()
+        .join("out")
+        .join(pamphlet::print::reduce::Reduced::FOLDER);
+    let mut commented = 0;
+    for file in std::fs::read_dir(&cache).unwrap() {
+        let file = file.unwrap().path();
+        let (w, _) = image::ImageReader::open(&file)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .into_dimensions()
+            .unwrap();
+        if [print[0].width, screen[0].width].contains(&w) {
+            let jpeg = std::fs::read(&file).unwrap();
+            let comment = b"kept by the build before";
+            let mut with = jpeg[..2].to_vec();
+            with.extend_from_slice(&[0xFF, 0xFE, 0, comment.len() as u8 + 2]);
+            with.extend_from_slice(comment);
+            with.extend_from_slice(&jpeg[2..]);
+            std::fs::write(&file, with).unwrap();
+            commented += 1;
+        }
+    }
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 4);
+    assert_eq!(commented, 2);
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |r| {
+        r.force = true
+    });
+    assert_success(&report);
+    for pdf in ["out/sheet.pdf", "out/sheet.screen.pdf"] {
+        let bytes = std::fs::read(dir.path().join(pdf)).unwrap();
+        assert!(
+            bytes.windows(24).any(|w| w == b"kept by the build before"),
+            "{pdf} does not embed the kept JPEG"
+        );
+    }
+}
+
+#[test]
 fn a_print_photo_in_a_png_page_looks_as_it_prints() {
     // A flat olive photo, large enough to be reduced as it is read: for
     // print it becomes a CMYK JPEG, which the PNG page shows through the
