@@ -3,11 +3,11 @@
 //! Builds N synthetic handouts (`PAMPHLET_BENCH_N`, default 1000) four
 //! ways in one run, alternating, median of three whole-process builds each:
 //! without photos (the baseline), every member with the same 12-megapixel
-//! JPEG, and every member with a distinct one (the same picture with a
-//! distinct comment, so that nothing is shared: each is decoded and
-//! downsampled on its own) — cold (the output folder's cache of reduced
-//! images emptied before each build) and warm (kept from the build
-//! before). Reports time per handout and its ratio to the baseline, peak
+//! JPEG, and every member with a picture of its own (two portraits'
+//! rows of blocks mixed by the member's number, so that nothing is
+//! shared, not even once reduced: each is decoded, reduced and sized on
+//! its own) — cold (the output folder's image cache emptied before each
+//! build) and warm (kept from the build before). Reports time per handout and its ratio to the baseline, peak
 //! RSS, and the handouts' mean and largest size.
 
 use std::path::Path;
@@ -61,8 +61,10 @@ fn main() {
         .ok()
         .and_then(|s| s.split(',').next_back()?.trim().parse().ok())
         .unwrap_or(1000);
-    // A 12-megapixel camera-sized portrait (4000 × 3000).
+    // A 12-megapixel camera-sized portrait (4000 × 3000), and a second
+    // from which each member's picture of its own takes some rows.
     let jpeg = pamphlet::synth::portrait_jpeg(4000, 3000, 7, 92);
+    let other = pamphlet::synth::portrait_jpeg(4000, 3000, 8, 92);
     println!(
         "{n} handouts; the portrait is 4000 × 3000 px, {:.0} KiB\n",
         jpeg.len() as f64 / 1024.0
@@ -81,7 +83,12 @@ fn main() {
             let p = dir.path().join(format!("case{k}"));
             pamphlet::synth::write_handout_project(&p, &repo.join("layouts"), n, 42).unwrap();
             if k > 0 {
-                pamphlet::synth::add_portraits(&p, n, k >= 2, &jpeg).unwrap();
+                let portraits = if k >= 2 {
+                    pamphlet::synth::Portraits::Distinct(&jpeg, &other)
+                } else {
+                    pamphlet::synth::Portraits::Shared(&jpeg)
+                };
+                pamphlet::synth::add_portraits(&p, n, portraits).unwrap();
             }
             p
         })

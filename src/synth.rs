@@ -261,15 +261,26 @@ max_pages = 2
 pdf_standard = []
 "#;
 
+/// The portraits [`add_portraits`] gives.
+#[derive(Debug, Clone, Copy)]
+pub enum Portraits<'a> {
+    /// One file that every member names.
+    Shared(&'a [u8]),
+    /// A picture of its own for each member, made from two of
+    /// [`portrait_jpeg`]'s (of one size and quality): the first with some
+    /// of its top 16 rows of blocks taken from the second, by the bits of
+    /// the member's number — nothing can be shared, not even once a photo
+    /// is reduced: each is decoded, reduced and sized on its own.
+    Distinct(&'a [u8], &'a [u8]),
+}
+
 /// Gives every member of a handout project written by
-/// [`write_handout_project`] `photo: photos/…`: one shared file, or one per
-/// member (the same picture with a distinct JPEG comment, so that nothing
-/// can be shared: each is decoded and reduced on its own).
+/// [`write_handout_project`] `photo: photos/…`: one shared file, or one
+/// picture per member ([`Portraits`]).
 pub fn add_portraits(
     project: &std::path::Path,
     n: usize,
-    distinct: bool,
-    jpeg: &[u8],
+    portraits: Portraits,
 ) -> std::io::Result<()> {
     let photos = project.join("photos");
     std::fs::create_dir_all(&photos)?;
@@ -277,18 +288,12 @@ pub fn add_portraits(
     let mut text = std::fs::read_to_string(&content)?;
     for i in 1..=n {
         let id = format!("m{i:04}");
-        let file = if distinct {
-            // A COM segment after SOI: other bytes, the same picture.
-            let mut bytes = jpeg[..2].to_vec();
-            let comment = format!("portrait of {id}");
-            bytes.extend_from_slice(&[0xFF, 0xFE]);
-            bytes.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
-            bytes.extend_from_slice(comment.as_bytes());
-            bytes.extend_from_slice(&jpeg[2..]);
-            std::fs::write(photos.join(format!("{id}.jpg")), bytes)?;
-            format!("photos/{id}.jpg")
-        } else {
-            "photos/shared.jpg".to_string()
+        let file = match portraits {
+            Portraits::Distinct(a, b) => {
+                std::fs::write(photos.join(format!("{id}.jpg")), spliced(a, b, i))?;
+                format!("photos/{id}.jpg")
+            }
+            Portraits::Shared(_) => "photos/shared.jpg".to_string(),
         };
         text = text.replacen(
             &format!("  - id: {id}\n"),
@@ -296,10 +301,58 @@ pub fn add_portraits(
             1,
         );
     }
-    if !distinct {
+    if let Portraits::Shared(jpeg) = portraits {
         std::fs::write(photos.join("shared.jpg"), jpeg)?;
     }
     std::fs::write(content, text)
+}
+
+/// Picture number `i` of [`Portraits::Distinct`]: `a` with its row `k` of
+/// blocks (k < 16) taken from `b` where bit `k` of `i` is set. The two are
+/// [`portrait_jpeg`]'s, whose scans have a restart marker after every row
+/// of blocks, so rows can be exchanged whole (the same tables, and each
+/// row's DC predictions start afresh).
+fn spliced(a: &[u8], b: &[u8], i: usize) -> Vec<u8> {
+    /// The bytes before the scan's data, and the data of each row.
+    fn rows(jpeg: &[u8]) -> (&[u8], Vec<&[u8]>) {
+        let (_, sos) = crate::raster::segments(jpeg)
+            .find(|(m, _)| *m == 0xDA)
+            .expect("a scan");
+        let start = sos.as_ptr() as usize - jpeg.as_ptr() as usize + sos.len();
+        let mut rows = Vec::new();
+        let mut from = start;
+        let mut at = start;
+        while at + 1 < jpeg.len() {
+            match (jpeg[at], jpeg[at + 1]) {
+                (0xFF, 0xD0..=0xD7 | 0xD9) => {
+                    rows.push(&jpeg[from..at]);
+                    if jpeg[at + 1] == 0xD9 {
+                        break;
+                    }
+                    at += 2;
+                    from = at;
+                }
+                (0xFF, _) => at += 2,
+                _ => at += 1,
+            }
+        }
+        (&jpeg[..start], rows)
+    }
+    let (head, a) = rows(a);
+    let (other, b) = rows(b);
+    assert!(
+        head == other && a.len() == b.len(),
+        "two portraits encoded alike"
+    );
+    let mut out = head.to_vec();
+    for (k, (a, b)) in a.iter().zip(&b).enumerate() {
+        if k > 0 {
+            out.extend_from_slice(&[0xFF, 0xD0 + ((k - 1) % 8) as u8]);
+        }
+        out.extend_from_slice(if k < 16 && i >> k & 1 == 1 { b } else { a });
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
 }
 
 /// A stand-in portrait (a figure before a coloured backdrop) of `w` × `h`
@@ -361,7 +414,17 @@ pub fn portrait_jpeg(w: u32, h: u32, seed: u64, quality: u8) -> Vec<u8> {
     let rgba = pixmap.take();
     let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
     let mut out = Vec::new();
-    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    // jpeg-encoder's own choice of sampling, said here so that the width
+    // of a block row is known: a restart marker after each (as many
+    // cameras write them), which [`add_portraits`] needs.
+    let (sampling, block) = if quality < 90 {
+        (jpeg_encoder::SamplingFactor::F_2_2, 16)
+    } else {
+        (jpeg_encoder::SamplingFactor::F_1_1, 8)
+    };
+    encoder.set_sampling_factor(sampling);
+    encoder.set_restart_interval(w.div_ceil(block) as u16);
     encoder
         .encode(&rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
         .expect("a portrait encodes");
@@ -380,5 +443,40 @@ mod tests {
         assert_eq!(a.matches("  - id: m").count(), 5);
         assert_eq!(a.matches("- member: m0003").count(), 5);
         assert_eq!(seed_questions().len(), 5);
+    }
+
+    /// Pictures made by exchanging rows of blocks are JPEGs that decode
+    /// (libjpeg-turbo, and the `image` crate's zune-jpeg), each different,
+    /// the first the first portrait itself, the others with their top
+    /// rows from the second.
+    #[test]
+    fn spliced_portraits_decode_and_differ() {
+        let (a, b) = (
+            portrait_jpeg(320, 240, 7, 92),
+            portrait_jpeg(320, 240, 8, 92),
+        );
+        let decoded = |jpeg: &[u8]| {
+            let libjpeg = mozjpeg::Decompress::new_mem(jpeg)
+                .unwrap()
+                .rgb()
+                .unwrap()
+                .read_scanlines::<u8>()
+                .unwrap();
+            let zune = image::load_from_memory(jpeg).unwrap().to_rgb8().into_raw();
+            let close = libjpeg.iter().zip(&zune).all(|(x, y)| x.abs_diff(*y) <= 2);
+            assert!(close, "libjpeg-turbo and zune-jpeg agree");
+            libjpeg
+        };
+        assert_eq!(spliced(&a, &b, 0), a);
+        let pictures: Vec<Vec<u8>> = (0..6).map(|i| decoded(&spliced(&a, &b, i))).collect();
+        for i in 0..pictures.len() {
+            for j in 0..i {
+                assert_ne!(pictures[i], pictures[j], "pictures {i} and {j}");
+            }
+        }
+        // Picture 1 takes its first row of blocks (8 pixels high) from b.
+        let row = 320 * 3;
+        assert_eq!(pictures[1][8 * row..], pictures[0][8 * row..]);
+        assert_eq!(pictures[1][..8 * row], decoded(&b)[..8 * row]);
     }
 }
