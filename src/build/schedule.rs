@@ -24,8 +24,14 @@ use crate::diag::{Diagnostic, Sources};
 use crate::prepare::Prepared;
 use crate::world::ProjectWorld;
 
-/// Jobs between two evictions of Typst's caches.
-const CHUNK: usize = 32;
+/// Jobs between two evictions of Typst's caches. Each distinct photo a
+/// job places stays decoded in them (Typst decodes every raster image it
+/// loads; 4 MB for a handout's portrait and its sized form) until evicted:
+/// with 32, 200 handouts with portraits of their own peaked at 658 MB
+/// (1,000 at 690 MB), with 8 at 402 MB, and 1,000 photo-less handouts
+/// took no longer (ABBA, 3 rounds: 2.80 → 2.70 s, CPU 5.29 → 5.08 s;
+/// 245 → 175 MB). BENCHMARKS.md has the benchmarks' figures.
+const CHUNK: usize = 8;
 
 /// Runs `tasks` on the request's number of worker threads and returns their
 /// results in task order, then those of the merged files `merging` made
