@@ -75,7 +75,40 @@ impl Target {
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<CacheInner>,
-    folder: Mutex<Option<PathBuf>>,
+    kept: Kept,
+}
+
+/// The folder where made images are kept between builds, by key: the
+/// output folder's image cache, shared by [`Cache`] and
+/// [`super::reduce::Reduced`]. Without one, nothing is read or kept.
+#[derive(Default)]
+pub(super) struct Kept(Mutex<Option<PathBuf>>);
+
+impl Kept {
+    /// Reads and keeps images in `folder` from now on (`None`: neither).
+    pub(super) fn set(&self, folder: Option<PathBuf>) {
+        if let Ok(mut f) = self.0.lock() {
+            *f = folder;
+        }
+    }
+
+    fn file(&self, key: u128) -> Option<PathBuf> {
+        let folder = self.0.lock().ok().and_then(|f| f.clone())?;
+        Some(folder.join(format!("{key:032x}.img")))
+    }
+
+    /// The image kept for `key`, if there is one.
+    pub(super) fn read(&self, key: u128) -> Option<Vec<u8>> {
+        std::fs::read(self.file(key)?).ok()
+    }
+
+    /// Keeps `bytes` for `key`, if there is a folder: a cache, so a failure
+    /// to keep them costs the next build time, nothing else.
+    pub(super) fn keep(&self, key: u128, bytes: &[u8]) {
+        if let Some(file) = self.file(key) {
+            let _ = crate::output::write_atomic(&file, bytes);
+        }
+    }
 }
 
 /// Bumped when what [`fitted`] makes changes: files kept from before are
@@ -116,17 +149,7 @@ impl Cache {
     /// there (`None`: in memory only). The folder is shared with
     /// [`super::reduce::Reduced`]'s, and pruned with it.
     pub fn keep_in(&self, folder: Option<PathBuf>) {
-        if let Ok(mut f) = self.folder.lock() {
-            *f = folder;
-        }
-    }
-
-    /// The image file kept for `key`, if there is a folder and one.
-    fn kept(&self, key: u128) -> (Option<PathBuf>, Option<Vec<u8>>) {
-        let folder = self.folder.lock().ok().and_then(|f| f.clone());
-        let file = folder.map(|f| f.join(format!("{key:032x}.img")));
-        let bytes = file.as_ref().and_then(|f| std::fs::read(f).ok());
-        (file, bytes)
+        self.kept.set(folder);
     }
 
     fn get_or(
@@ -411,15 +434,15 @@ fn fitted(
     };
     let processed = cache.get_or(key, || {
         // Kept by a build before, by the file's bytes and the target.
-        let (file, kept) = cache.kept(typst::utils::hash128(&(
+        let kept_key = typst::utils::hash128(&(
             "print",
             KEPT_VERSION,
             crate::digest::of(raster.data()),
             target,
             output.quality,
             output.cmyk.as_ref().map(|(p, i)| (p.hash, *i)),
-        )));
-        if let Some(kept) = kept {
+        ));
+        if let Some(kept) = cache.kept.read(kept_key) {
             let format = if kept.starts_with(b"\x89PNG") {
                 ExchangeFormat::Png
             } else {
@@ -430,11 +453,7 @@ fn fitted(
             }
         }
         let (bytes, format) = process(raster, source, target, output, cache)?;
-        if let Some(file) = &file {
-            // A cache: a failure to keep it costs the next build time,
-            // nothing else.
-            let _ = crate::output::write_atomic(file, &bytes);
-        }
+        cache.kept.keep(kept_key, &bytes);
         made(bytes, format)
     })?;
     Ok(Some(processed))

@@ -20,7 +20,7 @@ use image::DynamicImage;
 use image::metadata::Orientation;
 use typst::foundations::Bytes;
 
-use super::images::{self, Cache, Target};
+use super::images::{self, Cache, Kept, Target};
 use crate::raster::jpeg_components;
 
 /// Bumped when what [`reduce`] makes changes: cached files from before are
@@ -35,7 +35,7 @@ const VERSION: u32 = 4;
 #[derive(Default)]
 pub struct Reduced {
     files: Mutex<Files>,
-    folder: Mutex<Option<PathBuf>>,
+    kept: Kept,
 }
 
 #[derive(Default)]
@@ -62,9 +62,7 @@ impl Reduced {
     /// Keeps reduced images in `folder` from now on, and reads them from
     /// there (`None`: in memory only, as `check` and `preview` do).
     pub fn keep_in(&self, folder: Option<PathBuf>) {
-        if let Ok(mut f) = self.folder.lock() {
-            *f = folder;
-        }
+        self.kept.set(folder);
     }
 
     /// `bytes` of an image file (whose [`crate::digest`] is `digest`),
@@ -96,18 +94,11 @@ impl Reduced {
         {
             return hit;
         }
-        let folder = self.folder.lock().ok().and_then(|f| f.clone());
-        let file = folder.as_ref().map(|f| f.join(format!("{key:032x}.img")));
-        let kept = file.as_ref().and_then(|f| std::fs::read(f).ok());
-        let out = match kept {
+        let out = match self.kept.read(key) {
             Some(kept) => Bytes::new(kept),
             None => match reduce(&bytes, frame, output, cache) {
                 Some(small) => {
-                    if let Some(file) = &file {
-                        // A cache: a failure to keep it costs the next
-                        // build time, nothing else.
-                        let _ = crate::output::write_atomic(file, &small);
-                    }
+                    self.kept.keep(key, &small);
                     small
                 }
                 None => bytes,
