@@ -73,7 +73,7 @@ impl Run<'_> {
                 let ImageKind::Raster(raster) = image.kind() else {
                     return;
                 };
-                if self.part == PdfX::X1a && raster.dynamic().color().has_alpha() {
+                if self.part == PdfX::X1a && raster.color().has_alpha() {
                     self.problems.push(Unconverted {
                         span: *span,
                         message: "an image with transparency (an alpha channel) in a PDF/X-1a print PDF".into(),

@@ -117,8 +117,12 @@ const KEPT_VERSION: u32 = 1;
 
 #[derive(Default)]
 struct CacheInner {
-    map: HashMap<u128, Result<Image, String>>,
+    map: HashMap<u128, Result<Image, Unfit>>,
     bytes: usize,
+    /// Whether a JPEG's pixels decode, by the hash of its bytes: the files
+    /// pamphlet made ([`Cache::vouch`]) and those it has decoded. Never
+    /// emptied (a few dozen bytes an image).
+    decodes: HashMap<u128, Result<(), Unfit>>,
     /// Colour transforms by source profile, output profile and intent.
     transforms: HashMap<u128, Arc<RgbToCmyk>>,
 }
@@ -152,11 +156,41 @@ impl Cache {
         self.kept.set(folder);
     }
 
+    /// Notes that `bytes` are an image file pamphlet made (a photo reduced
+    /// as it was read): its pixels decode, and the print stage need not
+    /// decode them to know it.
+    pub fn vouch(&self, bytes: &Bytes) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.decodes.insert(typst::utils::hash128(bytes), Ok(()));
+        }
+    }
+
+    /// Whether the pixels of `raster` decode, found once per file: a JPEG
+    /// is loaded from its headers and decoded only when its pixels are
+    /// needed (PDF export embeds it as it is), so a JPEG that is damaged
+    /// past its headers would otherwise go into the PDF unnoticed.
+    fn decodes(&self, raster: &RasterImage) -> Result<(), Unfit> {
+        let key = typst::utils::hash128(raster.data());
+        if let Some(known) = self
+            .inner
+            .lock()
+            .ok()
+            .and_then(|m| m.decodes.get(&key).cloned())
+        {
+            return known;
+        }
+        let decodes = pixels(raster).map(|_| ());
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.decodes.insert(key, decodes.clone());
+        }
+        decodes
+    }
+
     fn get_or(
         &self,
         key: u128,
-        make: impl FnOnce() -> Result<Image, String>,
-    ) -> Result<Image, String> {
+        make: impl FnOnce() -> Result<Image, Unfit>,
+    ) -> Result<Image, Unfit> {
         if let Some(hit) = self
             .inner
             .lock()
@@ -336,11 +370,38 @@ impl RgbToCmyk {
     }
 }
 
+/// The bytes of `image`'s pixels once decoded (a JPEG is decoded only if
+/// it is rendered: this is the most it holds).
 fn pixel_bytes(image: &Image) -> usize {
     match image.kind() {
-        ImageKind::Raster(r) => r.dynamic().as_bytes().len(),
+        ImageKind::Raster(r) => {
+            r.width() as usize * r.height() as usize * usize::from(r.color().bytes_per_pixel())
+        }
         _ => 0,
     }
+}
+
+/// Why an image cannot go into the output as it is.
+#[derive(Debug, Clone)]
+enum Unfit {
+    /// Its pixels cannot be decoded.
+    Damaged(String),
+    /// It cannot be made what the output needs.
+    Unconvertible(String),
+}
+
+impl From<String> for Unfit {
+    fn from(message: String) -> Unfit {
+        Unfit::Unconvertible(message)
+    }
+}
+
+/// The decoded pixels of a grey or RGB `raster` (a JPEG is decoded here,
+/// the first time they are asked for).
+fn pixels(raster: &RasterImage) -> Result<&Arc<DynamicImage>, Unfit> {
+    raster
+        .decoded()
+        .map_err(|e| Unfit::Damaged(format!("the image's pixels cannot be read: {e}")))
 }
 
 /// The document with its raster images sized (and for PDF/X coloured) for
@@ -366,11 +427,18 @@ pub fn convert(
     (document, problems)
 }
 
-fn unconverted(span: Span, message: String) -> Unconverted {
-    Unconverted {
-        span,
-        message,
-        hint: "flatten the image onto its background (or use SVG for a logo), or leave PDF/X out with `pdf_standard = []`",
+fn unconverted(span: Span, unfit: Unfit) -> Unconverted {
+    match unfit {
+        Unfit::Damaged(message) => Unconverted {
+            span,
+            message,
+            hint: "the file is damaged: export it again, or copy it again from its source",
+        },
+        Unfit::Unconvertible(message) => Unconverted {
+            span,
+            message,
+            hint: "flatten the image onto its background (or use SVG for a logo), or leave PDF/X out with `pdf_standard = []`",
+        },
     }
 }
 
@@ -388,10 +456,14 @@ fn fitted(
     size: Size,
     output: &Target,
     cache: &Cache,
-) -> Result<Option<Image>, String> {
+) -> Result<Option<Image>, Unfit> {
     let ImageKind::Raster(raster) = image.kind() else {
         return Ok(None);
     };
+    let jpeg = matches!(
+        raster.format(),
+        typst::visualize::RasterFormat::Exchange(ExchangeFormat::Jpg)
+    );
     let (w, h) = (raster.width(), raster.height());
     let (pw, ph) = (size.x.to_pt(), size.y.to_pt());
     if w == 0 || h == 0 || pw <= 0.0 || ph <= 0.0 {
@@ -412,6 +484,10 @@ fn fitted(
     };
     let convert = output.cmyk.is_some() && source == Source::Rgb;
     if scale >= 1.0 && !convert {
+        // Goes into the PDF as it is: a JPEG's pixels were not decoded.
+        if jpeg {
+            cache.decodes(raster)?;
+        }
         return Ok(None);
     }
     let target = (
@@ -424,7 +500,7 @@ fn fitted(
         output.quality,
         output.cmyk.as_ref().map(|(p, i)| (p.hash, *i)),
     ));
-    let made = |bytes: Bytes, format| -> Result<Image, String> {
+    let made = |bytes: Bytes, format| -> Result<Image, Unfit> {
         let raster = RasterImage::new(bytes, format, Smart::Auto).map_err(|e| e.to_string())?;
         Ok(Image::new(
             ImageKind::Raster(raster),
@@ -466,7 +542,7 @@ fn process(
     (tw, th): (u32, u32),
     output: &Target,
     cache: &Cache,
-) -> Result<(Bytes, ExchangeFormat), String> {
+) -> Result<(Bytes, ExchangeFormat), Unfit> {
     let was_png = matches!(
         raster.format(),
         typst::visualize::RasterFormat::Exchange(ExchangeFormat::Png)
@@ -474,15 +550,20 @@ fn process(
     let icc = raster.icc().map(|b| b.as_slice().to_vec());
     match source {
         Source::CmykJpeg => {
-            let pixels = decode_cmyk(raster.data())?;
+            let pixels = decode_cmyk(raster.data()).map_err(Unfit::Damaged)?;
             let mut small = resize(pixels, tw, th);
             small.iter_mut().for_each(|v| *v = !*v);
             let jpeg = encode_jpeg(&small, tw, th, Colour::AdobeCmyk, icc, output)?;
             Ok((jpeg, ExchangeFormat::Jpg))
         }
-        Source::Grey | Source::Rgb => {
-            encode(raster.dynamic(), icc, was_png, (tw, th), output, cache)
-        }
+        Source::Grey | Source::Rgb => Ok(encode(
+            pixels(raster)?,
+            icc,
+            was_png,
+            (tw, th),
+            output,
+            cache,
+        )?),
     }
 }
 
@@ -632,7 +713,7 @@ pub fn proofed(document: &PagedDocument, profile: &OutputProfile, cache: &Cache)
                 && crate::raster::jpeg_components(raster.data()) == Some(4)
                 && let Ok(rgb) = cache.get_or(
                     typst::utils::hash128(&("proof", raster, profile.hash)),
-                    || proof(raster, profile, image),
+                    || Ok(proof(raster, profile, image)?),
                 )
             {
                 *image = rgb;
@@ -762,8 +843,7 @@ fn encode_png(image: &DynamicImage) -> Result<Bytes, String> {
 
 /// Whether a raster image is RGB: neither grey nor a CMYK JPEG.
 pub fn is_rgb(raster: &RasterImage) -> bool {
-    raster.dynamic().color().channel_count() > 2
-        && crate::raster::jpeg_components(raster.data()) != Some(4)
+    raster.color().channel_count() > 2 && crate::raster::jpeg_components(raster.data()) != Some(4)
 }
 
 #[cfg(test)]

@@ -95,14 +95,18 @@ impl Reduced {
             return hit;
         }
         let out = match self.kept.read(key) {
-            Some(kept) => Bytes::new(kept),
-            None => match reduce(&bytes, frame, output, cache) {
-                Some(small) => {
-                    self.kept.keep(key, &small);
-                    small
-                }
-                None => bytes,
-            },
+            Some(kept) => Some(Bytes::new(kept)),
+            None => {
+                reduce(&bytes, frame, output, cache).inspect(|small| self.kept.keep(key, small))
+            }
+        };
+        // Made by pamphlet (now, or by a build before): its pixels decode.
+        let out = match out {
+            Some(made) => {
+                cache.vouch(&made);
+                made
+            }
+            None => bytes,
         };
         if let Ok(mut files) = self.files.lock() {
             if files.bytes + out.len() > Self::BUDGET {

@@ -601,3 +601,120 @@ fn a_print_photo_in_a_png_page_looks_as_it_prints() {
         "{close} pixels of the photo's colour"
     );
 }
+
+/// `jpeg` damaged inside its scan, past every header: a Huffman table
+/// marker where entropy-coded data should be, as a bad copy or a broken
+/// card writes. zune-jpeg (Typst's decoder) refuses it, but only when it
+/// decodes the pixels.
+fn damaged_in_its_scan(jpeg: &[u8]) -> Vec<u8> {
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let header = usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]));
+    let at = sos + 2 + header + 8;
+    let mut out = jpeg[..at].to_vec();
+    out.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00]);
+    out.extend_from_slice(&jpeg[at + 5..]);
+    out
+}
+
+#[test]
+fn a_jpeg_is_read_from_its_headers_and_decoded_only_when_its_pixels_are_needed() {
+    use typst::foundations::{Bytes, Smart};
+    use typst::visualize::{ExchangeFormat, RasterImage};
+    // 64 × 48, turned 90° clockwise by its EXIF orientation: upright it is
+    // 48 × 64.
+    let file = with_exif_orientation(&encode(rgb_photo(64, 48), image::ImageFormat::Jpeg), 6);
+    let load = |bytes: &[u8]| {
+        RasterImage::new(Bytes::new(bytes.to_vec()), ExchangeFormat::Jpg, Smart::Auto)
+    };
+    let good = load(&file).unwrap();
+    assert_eq!((good.width(), good.height()), (48, 64));
+    assert_eq!(good.color(), image::ColorType::Rgb8);
+    assert_eq!(good.exif_rotation(), Some(6));
+    // Decoded when asked: the pixels `image` decodes, turned upright.
+    let pixels = good.decoded().unwrap();
+    let expected = image::load_from_memory(&file).unwrap().rotate90();
+    assert_eq!((pixels.width(), pixels.height()), (48, 64));
+    assert_eq!(pixels.as_bytes(), expected.as_bytes());
+    assert!(
+        std::sync::Arc::ptr_eq(pixels, good.dynamic()),
+        "decoded once"
+    );
+
+    // Damaged past its headers: upstream Typst refuses it when loading
+    // (it decodes at once); here it loads, with its size, and says what is
+    // wrong when its pixels are asked for.
+    let bad = damaged_in_its_scan(&file);
+    assert!(image::load_from_memory(&bad).is_err(), "the damage is real");
+    let bad = load(&bad).expect("loaded from its headers");
+    assert_eq!((bad.width(), bad.height()), (48, 64));
+    let error = bad.decoded().unwrap_err();
+    assert!(error.contains("failed to decode image"), "{error}");
+    // Whoever asks for the image anyway gets a blank one of its size.
+    assert_eq!((bad.dynamic().width(), bad.dynamic().height()), (48, 64));
+    assert!(bad.dynamic().as_bytes().iter().all(|&v| v == 0));
+}
+
+#[test]
+fn a_layout_image_damaged_past_its_headers_is_an_error_at_its_layout_line() {
+    // A designer's asset in the layout folder, not content: nothing checks
+    // it before typesetting. Typst only reads its headers (it is embedded as
+    // it is), so the print stage decodes what goes into a PDF unchanged.
+    let dir = fixture_project("mini");
+    edit(
+        &dir.path().join("pamphlet.toml"),
+        "variants = [\"screen\"]",
+        "variants = [\"print\", \"screen\"]",
+    );
+    // Grey, 400 ppi at 20 mm: print embeds it as it is (the path where
+    // nothing else decodes it), screen downsamples it.
+    let grey = image::DynamicImage::ImageLuma8(rgb_photo(315, 236).to_luma8());
+    let mark = encode(grey, image::ImageFormat::Jpeg);
+    std::fs::write(
+        dir.path().join("layouts/sheet/mark.jpg"),
+        damaged_in_its_scan(&mark),
+    )
+    .unwrap();
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "= #rich(c.title)",
+        "#image(\"mark.jpg\", width: 20mm)\n= #rich(c.title)",
+    );
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    let damaged: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("pixels cannot be read"))
+        .collect();
+    // Said once, for both variants.
+    assert_eq!(damaged.len(), 1, "{:?}", report.diagnostics);
+    for d in damaged {
+        let context = d.context.as_deref().unwrap_or_default();
+        assert!(
+            context.contains("print variant") && context.contains("screen variant"),
+            "{d:?}"
+        );
+        let at = d.position.as_ref().unwrap();
+        assert_eq!(
+            (at.path.to_str().unwrap(), at.line, at.column),
+            ("layouts/sheet/sheet.typ", 9, 2),
+            "{d}"
+        );
+        assert!(d.message.contains("Bogus Huffman table"), "{d}");
+        assert!(
+            d.hints.iter().any(|h| h.contains("the file is damaged")),
+            "{d:?}"
+        );
+    }
+    assert!(!dir.path().join("out/sheet.pdf").exists());
+    assert!(!dir.path().join("out/sheet.screen.pdf").exists());
+
+    // The same asset undamaged builds.
+    std::fs::write(dir.path().join("layouts/sheet/mark.jpg"), &mark).unwrap();
+    let report = build_into(&open(dir.path()), &dir.path().join("out"), |_| {});
+    assert!(
+        !report.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        report.diagnostics
+    );
+    assert_eq!(images(&dir.path().join("out/sheet.screen.pdf")).len(), 1);
+}
