@@ -138,15 +138,24 @@ pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageSettings)
         );
         return problems;
     }
-    if let Some((fw, fh)) = rule.frame {
-        problems.extend(fit(name, (w, h), (fw, fh), limits));
+    if let Some(frame) = rule.frame {
+        // Resolution where the image needs the most pixels (a layout's own
+        // frame may be narrower but taller); cropping in `frame`.
+        let ppi = |(fw, fh): (f64, f64)| (f64::from(w) / fw).min(f64::from(h) / fh);
+        let sharpest = rule
+            .frames
+            .iter()
+            .map(|f| f.size)
+            .fold(frame, |a, b| if ppi(b) < ppi(a) { b } else { a });
+        problems.extend(resolution(name, (w, h), sharpest, limits));
+        problems.extend(cropping(name, (w, h), frame, limits));
     }
     problems
 }
 
-/// Resolution and cropping of a `w` × `h` image filling a frame of
-/// `fw` × `fh` points (scaled to cover it, the rest cropped).
-fn fit(
+/// Resolution of a `w` × `h` image filling a frame of `fw` × `fh` points
+/// (scaled to cover it, the rest cropped).
+fn resolution(
     name: &str,
     pixels: (u32, u32),
     (fw, fh): (f64, f64),
@@ -174,6 +183,22 @@ fn fit(
             resolution: Some(pixels),
         });
     }
+    out
+}
+
+/// Cropping of a `w` × `h` image filling a frame of `fw` × `fh` points.
+fn cropping(
+    name: &str,
+    pixels: (u32, u32),
+    (fw, fh): (f64, f64),
+    limits: &ImageSettings,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let (w, h) = (f64::from(pixels.0), f64::from(pixels.1));
+    if w <= 0.0 || h <= 0.0 || fw <= 0.0 || fh <= 0.0 {
+        return out;
+    }
+    let frame = format!("{:.0} × {:.0} mm", fw * 25.4 / 72.0, fh * 25.4 / 72.0);
     let (image, frame_aspect) = (w / h, fw / fh);
     let kept = (image / frame_aspect).min(frame_aspect / image);
     let cut = 1.0 - kept;
@@ -343,6 +368,53 @@ mod tests {
             Some(Format::Svg)
         );
         assert_eq!(sniff(b"GIF89a"), None);
+    }
+
+    fn fit(
+        name: &str,
+        pixels: (u32, u32),
+        frame: (f64, f64),
+        limits: &ImageSettings,
+    ) -> Vec<Problem> {
+        let mut out = resolution(name, pixels, frame, limits);
+        out.extend(cropping(name, pixels, frame, limits));
+        out
+    }
+
+    #[test]
+    fn resolution_is_checked_in_the_frame_that_needs_the_most_pixels() {
+        use crate::content::schema::LayoutFrame;
+        let limits = ImageSettings::default();
+        let mm = |v: f64| v * 72.0 / 25.4;
+        // A 4:3 photo, 680 × 510 px: 303 ppi in a 57 × 36 mm card, 259 ppi
+        // in a 40 × 50 mm frame of another layout (it covers its height).
+        let jpeg = {
+            let mut out = std::io::Cursor::new(Vec::new());
+            image::DynamicImage::new_rgb8(680, 510)
+                .write_to(&mut out, image::ImageFormat::Jpeg)
+                .unwrap();
+            out.into_inner()
+        };
+        let mut rule = ImageRule {
+            frame: Some((mm(57.0), mm(36.0))),
+            ..ImageRule::default()
+        };
+        assert!(check("p.jpg", &jpeg, &rule, &limits).is_empty());
+        let at = crate::diag::Position::new("schema.yaml", "tall:", 0..4);
+        rule.frames.push(LayoutFrame {
+            layout: "tall".into(),
+            size: (mm(40.0), mm(50.0)),
+            at,
+        });
+        let p = check("p.jpg", &jpeg, &rule, &limits);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            !p[0].error && p[0].message.contains("259 ppi in its 40 × 50 mm frame"),
+            "{p:?}"
+        );
+        // A smaller frame of its own changes nothing.
+        rule.frames[0].size = (mm(50.0), mm(37.5));
+        assert!(check("p.jpg", &jpeg, &rule, &limits).is_empty());
     }
 
     #[test]

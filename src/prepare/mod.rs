@@ -88,12 +88,18 @@ impl Prepared {
 /// stable hash of its `sys.inputs`.
 pub type SharedLibrary = (Arc<LazyHash<Library>>, u128);
 
-/// The content's `image` files with a schema frame; a file in several
-/// fields gets the largest.
-fn image_frames(content: &Content) -> crate::world::ImageFrames {
+/// The content's `image` files with a schema frame, the one their schema
+/// gives for `layout` (the publication's layout file name without `.typ`,
+/// when it is beside the schema); a file in several fields gets the
+/// largest.
+fn image_frames(content: &Content, layout: Option<&str>) -> crate::world::ImageFrames {
     let mut frames = crate::world::ImageFrames::new();
     for f in &content.files {
-        let Some((w, h)) = f.image.as_ref().and_then(|r| r.frame) else {
+        let Some((w, h)) = f
+            .image
+            .as_ref()
+            .and_then(|r| layout.map_or(r.frame, |l| r.frame_in(l)))
+        else {
             continue;
         };
         let Ok(id) = ProjectWorld::file_id(&f.file) else {
@@ -103,6 +109,15 @@ fn image_frames(content: &Content) -> crate::world::ImageFrames {
         *e = (e.0.max(w), e.1.max(h));
     }
     frames
+}
+
+/// The name of `publication`'s layout file without `.typ`, when it is
+/// beside its schema (where the schema's `frames` name layouts).
+fn layout_beside(publication: &Publication) -> Option<&str> {
+    let layout = &publication.layout.rel;
+    (layout.parent() == publication.schema.rel.parent())
+        .then(|| layout.file_stem()?.to_str())
+        .flatten()
 }
 
 /// A warning for each record of `each` that no record-scoped item refers
@@ -339,7 +354,7 @@ impl<'a> Loader<'a> {
             }
             _ => None,
         };
-        let image_frames = Arc::new(image_frames(&content));
+        let image_frames = Arc::new(image_frames(&content, layout_beside(publication)));
         self.prep.prepared.push(Prepared {
             image_frames,
             record_leaves,
@@ -369,6 +384,52 @@ impl<'a> Loader<'a> {
     }
 
     fn load_schema(&mut self, path: &ProjectPath) -> Option<Arc<Schema>> {
+        let schema = self.read_schema(path)?;
+        // A frame for a layout that is not there is a misspelt name.
+        let folder = path.under(&self.project.root);
+        let folder = folder.parent().unwrap_or(&self.project.root);
+        let layouts: Vec<String> = std::fs::read_dir(folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(".typ").map(String::from)
+            })
+            .collect();
+        let mut unknown = Vec::new();
+        for rule in schema.image_rules() {
+            for f in rule.frames.iter().filter(|f| !layouts.contains(&f.layout)) {
+                let beside = path.rel.parent().unwrap_or(std::path::Path::new(""));
+                let file = beside.join(format!("{}.typ", f.layout));
+                let hint = match crate::content::schema::did_you_mean(
+                    &f.layout,
+                    layouts.iter().map(String::as_str),
+                ) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a layout file beside the schema, without `.typ`".into(),
+                };
+                unknown.push(
+                    Diagnostic::error(
+                        Some(f.at.clone()),
+                        format!(
+                            "`frames` names `{}`, but there is no {}",
+                            f.layout,
+                            file.display()
+                        ),
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+        if !unknown.is_empty() {
+            self.prep.diagnostics.extend(unknown);
+            return None;
+        }
+        Some(schema)
+    }
+
+    fn read_schema(&mut self, path: &ProjectPath) -> Option<Arc<Schema>> {
         let bytes = self.read(path, "schema")?;
         let file = match crate::content::yaml::parse(&path.rel, &bytes, &self.limits) {
             Ok(f) => f,

@@ -574,6 +574,53 @@ fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_bui
 }
 
 #[test]
+fn a_layout_with_a_frame_of_its_own_is_served_the_photo_at_that_size() {
+    // As above, but the schema gives the sheet's smaller frame (`frames`):
+    // the photo is reduced for 24 × 32 mm as it is read, and the print
+    // stage has nothing left to do — the PDFs embed the reduced files as
+    // they are, and nothing else is kept.
+    let dir = sheet_with_photo(
+        "photo.jpg",
+        &encode(rgb_photo(2400, 3200), image::ImageFormat::Jpeg),
+        1,
+    );
+    edit(
+        &dir.path().join("layouts/sheet/sheet.typ"),
+        "photo(c.logo, width: 30mm, height: 40mm)",
+        "photo(c.logo, width: 24mm, height: 32mm)",
+    );
+    edit(
+        &dir.path().join("layouts/sheet/schema.yaml"),
+        "frame: 30mm x 40mm}",
+        "frame: 30mm x 40mm, frames: {sheet: 24mm x 32mm}}",
+    );
+    let (print, screen) = build(dir.path());
+    at_ppi(print[0].width, 24.0, 450.0);
+    at_ppi(screen[0].width, 24.0, 150.0);
+    let cache = dir
+        .path()
+        .join("out")
+        .join(pamphlet::print::reduce::Reduced::FOLDER);
+    let kept: Vec<Vec<u8>> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|f| std::fs::read(f.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(
+        kept.len(),
+        2,
+        "one reduced file per variant, nothing sized after"
+    );
+    for pdf in ["out/sheet.pdf", "out/sheet.screen.pdf"] {
+        let bytes = std::fs::read(dir.path().join(pdf)).unwrap();
+        let embeds = |file: &Vec<u8>| bytes.windows(file.len()).any(|w| w == file.as_slice());
+        assert!(
+            kept.iter().any(embeds),
+            "{pdf} embeds a reduced file as it is"
+        );
+    }
+}
+
+#[test]
 fn a_print_photo_in_a_png_page_looks_as_it_prints() {
     // A flat olive photo, large enough to be reduced as it is read: for
     // print it becomes a CMYK JPEG, which the PNG page shows through the

@@ -136,6 +136,35 @@ pub struct ImageRule {
     /// The frame the layout fills with the image (width, height in
     /// points), for resolution and cropping; unknown when `None`.
     pub frame: Option<(f64, f64)>,
+    /// Frames of other sizes, each in a layout beside the schema that shows
+    /// the image at another size than `frame` (`frames:`): the image is
+    /// made for that frame when that layout is typeset, and its resolution
+    /// is checked where it needs the most pixels.
+    pub frames: Vec<LayoutFrame>,
+}
+
+impl ImageRule {
+    /// The frame the image fills in the layout named `layout` (its file
+    /// name without `.typ`, beside the schema): its own in `frames`, else
+    /// `frame`.
+    pub fn frame_in(&self, layout: &str) -> Option<(f64, f64)> {
+        self.frames
+            .iter()
+            .find(|f| f.layout == layout)
+            .map(|f| f.size)
+            .or(self.frame)
+    }
+}
+
+/// A frame of its own for an image in one layout (see [`ImageRule::frames`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutFrame {
+    /// The layout's file name without `.typ`, beside the schema.
+    pub layout: String,
+    /// Width and height in points.
+    pub size: (f64, f64),
+    /// Where the schema names the layout.
+    pub at: crate::diag::Position,
 }
 
 /// The image formats an `image` field may allow.
@@ -192,6 +221,21 @@ impl Schema {
         } else {
             Err(reader.diags)
         }
+    }
+
+    /// Every `image` field's rule, in the order of the schema.
+    pub fn image_rules(&self) -> Vec<&ImageRule> {
+        fn visit<'a>(spec: &'a Spec, out: &mut Vec<&'a ImageRule>) {
+            match &spec.kind {
+                Kind::Image(rule) => out.push(rule),
+                Kind::Object { fields } => fields.iter().for_each(|(_, s)| visit(s, out)),
+                Kind::List { items, .. } => visit(items, out),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        visit(&self.root, &mut out);
+        out
     }
 
     /// The spec at a dotted path of object fields from the top.

@@ -4,8 +4,8 @@
 use std::ops::Range;
 
 use super::{
-    IMAGE_FORMATS, ImageRule, Kind, Schema, Spec, StringRules, Unique, did_you_mean, is_field_name,
-    object,
+    IMAGE_FORMATS, ImageRule, Kind, LayoutFrame, Schema, Spec, StringRules, Unique, did_you_mean,
+    is_field_name, object,
 };
 use crate::content::yaml::{Node, Value, YamlFile};
 use crate::diag::Diagnostic;
@@ -179,7 +179,7 @@ impl Reader<'_> {
             "text" => &["max_length", "min_length", "allow_empty", "paragraphs"],
             "id" => &[],
             "file" => &["extensions"],
-            "image" => &["formats", "frame"],
+            "image" => &["formats", "frame", "frames"],
             "ref" => &["to"],
             "integer" | "number" => &["min", "max"],
             "boolean" => &[],
@@ -253,6 +253,42 @@ impl Reader<'_> {
                     ),
                 },
                 _ => self.err(v.range.clone(), "`frame` is a size like `30mm x 40mm`"),
+            },
+            "frames" => match &v.value {
+                Value::Map(entries) => {
+                    for (k, size) in entries {
+                        let layout = k.name.strip_suffix(".typ").unwrap_or(&k.name);
+                        if layout.is_empty() || layout.contains(['/', '\\']) {
+                            self.err_hint(
+                                k.range.clone(),
+                                format!("`{}` is not a layout's name", k.name),
+                                "the name of a layout file beside this schema, without `.typ`, like `handout`",
+                            );
+                            continue;
+                        }
+                        let Value::Str(text) = &size.value else {
+                            self.err(size.range.clone(), "a frame is a size like `30mm x 40mm`");
+                            continue;
+                        };
+                        match crate::units::parse_size(text) {
+                            Ok(parsed) => o.frames.push(LayoutFrame {
+                                layout: layout.to_string(),
+                                size: parsed,
+                                at: self.file.position(k.range.clone()),
+                            }),
+                            Err(msg) => self.err_hint(
+                                size.range.clone(),
+                                msg,
+                                "the frame that layout fills, like `30mm x 40mm`",
+                            ),
+                        }
+                    }
+                }
+                _ => self.err_hint(
+                    v.range.clone(),
+                    "`frames` is a mapping of layouts to sizes",
+                    "like `frames: {handout: 50mm x 37.5mm}`",
+                ),
             },
             "extensions" => match &v.value {
                 Value::Seq(list) => {
@@ -340,13 +376,29 @@ impl Reader<'_> {
             extensions,
             formats,
             frame,
+            frames,
         } = o;
         match type_name {
             "string" => Kind::String(rules),
             "text" => Kind::Text { rules, paragraphs },
             "id" => Kind::Id,
             "file" => Kind::File { extensions },
-            "image" => Kind::Image(ImageRule { formats, frame }),
+            "image" => {
+                if let (None, Some(f)) = (frame, frames.first()) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Some(f.at.clone()),
+                            format!("a frame for `{}` but no `frame`", f.layout),
+                        )
+                        .with_hint("give `frame`, the largest place the image fills; `frames` gives the frame of a layout that shows it at another size"),
+                    );
+                }
+                Kind::Image(ImageRule {
+                    formats,
+                    frame,
+                    frames,
+                })
+            }
             "ref" => match to {
                 Some((to, range)) => match to.rsplit_once('.') {
                     Some((list, key)) if !list.is_empty() && !key.is_empty() => {
@@ -449,4 +501,5 @@ struct Options {
     extensions: Vec<String>,
     formats: Vec<String>,
     frame: Option<(f64, f64)>,
+    frames: Vec<LayoutFrame>,
 }
