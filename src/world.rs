@@ -493,10 +493,10 @@ impl World for JobWorld<'_> {
             let bytes = self.base.uncached.load(id)?;
             let digest = crate::digest::of(&bytes);
             self.read(id, Some(digest));
-            return Ok(self
+            return self
                 .base
                 .reduced
-                .get(bytes, digest, *frame, output, &self.base.images));
+                .get(|| Ok(bytes), digest, *frame, output, &self.base.images);
         }
         self.read(id, None);
         self.base.files.file(id)

@@ -89,7 +89,7 @@ fn image(
     real: &std::path::Path,
     f: &crate::content::FileRef,
     rule: &crate::content::schema::ImageRule,
-    position: &Option<crate::diag::Position>,
+    position: &dyn Fn() -> Option<crate::diag::Position>,
     resolution: &mut BTreeMap<(i64, i64), bool>,
 ) -> Vec<Diagnostic> {
     let name = f.file.display().to_string();
@@ -100,7 +100,7 @@ fn image(
         Ok(m) if m.len() > limit => {
             return vec![
                 Diagnostic::error(
-                    position.clone(),
+                    position(),
                     format!(
                         "`{name}` in `{}` is {:.0} MB; pamphlet takes images of at most {} MB",
                         f.path,
@@ -111,11 +111,11 @@ fn image(
                 .with_hint("scale the image down or compress it"),
             ];
         }
-        _ => match std::fs::read(real) {
+        _ => match checked_part(real) {
             Ok(b) => b,
             Err(e) => {
                 return vec![Diagnostic::error(
-                    position.clone(),
+                    position(),
                     format!("cannot read `{name}` (in `{}`): {e}", f.path),
                 )];
             }
@@ -130,13 +130,38 @@ fn image(
             }
             let message = format!("{} (in `{}`)", p.message, f.path);
             let d = if p.error {
-                Diagnostic::error(position.clone(), message)
+                Diagnostic::error(position(), message)
             } else {
-                Diagnostic::warning(position.clone(), message)
+                Diagnostic::warning(position(), message)
             };
             d.with_hint(p.hint)
         })
         .collect()
+}
+
+/// What [`super::images::check`] needs of an image file: all of it, or,
+/// for a large JPEG, its headers (up to its scan) and its last 4 KB (where
+/// its end of image marker is): the entropy-coded data between them is
+/// never looked at, and a camera's 5 MB need not be read to check it.
+fn checked_part(real: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    const HEAD: u64 = 128 * 1024;
+    const TAIL: u64 = 4096 + 2;
+    let mut file = std::fs::File::open(real)?;
+    let len = file.metadata()?.len();
+    if len <= 2 * HEAD {
+        return std::fs::read(real);
+    }
+    let mut head = Vec::with_capacity(HEAD as usize);
+    (&mut file).take(HEAD).read_to_end(&mut head)?;
+    // Where the scan starts, if the headers end within the head.
+    let Some(scan) = crate::raster::scan_start(&head) else {
+        return std::fs::read(real);
+    };
+    head.truncate(scan);
+    file.seek(SeekFrom::Start(len - TAIL))?;
+    file.take(TAIL).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Checks that each file the content names exists inside the project
@@ -147,10 +172,12 @@ fn files(project: &Project, content: &Content) -> (Vec<Diagnostic>, BTreeMap<(i6
     let mut resolution = BTreeMap::new();
     for f in &content.files {
         let full = project.root.join(&f.file);
-        let position = Some(content.file.position(f.range.clone()));
+        // Found only for a diagnostic (a position counts the lines before
+        // it: for every photo of a long list, that added up).
+        let position = || Some(content.file.position(f.range.clone()));
         let not_a_file = || {
             Diagnostic::error(
-                position.clone(),
+                position(),
                 format!("`{}` in `{}` is not a file", f.file.display(), f.path),
             )
         };
@@ -164,7 +191,7 @@ fn files(project: &Project, content: &Content) -> (Vec<Diagnostic>, BTreeMap<(i6
             Err(world::Unconfined::Directory) => out.push(not_a_file()),
             Err(world::Unconfined::Outside(real)) => out.push(
                 Diagnostic::error(
-                    position,
+                    position(),
                     format!(
                         "`{}` in `{}` resolves to {}, outside the project folder",
                         f.file.display(),
@@ -175,10 +202,48 @@ fn files(project: &Project, content: &Content) -> (Vec<Diagnostic>, BTreeMap<(i6
                 .with_hint("a symbolic link may not point outside the project; copy the file in"),
             ),
             Err(world::Unconfined::Missing(_)) => out.push(Diagnostic::error(
-                position,
+                position(),
                 format!("file not found: `{}` (in `{}`)", f.file.display(), f.path),
             )),
         }
     }
     (out, resolution)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_a_large_jpeg_only_its_headers_and_its_last_4_kb_are_read() {
+        // Headers (SOI, a 60 KB comment as EXIF would be, a frame header,
+        // SOS), then 1 MB of scan data and EOI.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xFE, 0xEA, 0x62];
+        jpeg.extend(std::iter::repeat_n(b'x', 0xEA62 - 2));
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0]);
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0]);
+        let scan = jpeg.len();
+        jpeg.extend((0..1_000_000u32).map(|i| (i % 251) as u8));
+        jpeg.extend_from_slice(&[0xFF, 0xD9]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.jpg");
+        std::fs::write(&file, &jpeg).unwrap();
+        let part = checked_part(&file).unwrap();
+        assert_eq!(crate::raster::scan_start(&jpeg), Some(scan));
+        assert_eq!(part.len(), scan + 4098);
+        assert_eq!(part[..scan], jpeg[..scan]);
+        assert_eq!(part[scan..], jpeg[jpeg.len() - 4098..]);
+        // A small file, or one whose headers run past the first 128 KB, is
+        // read whole.
+        std::fs::write(&file, &jpeg[..200_000]).unwrap();
+        assert_eq!(checked_part(&file).unwrap(), jpeg[..200_000]);
+        let mut long = jpeg[..2].to_vec();
+        for _ in 0..3 {
+            long.extend_from_slice(&[0xFF, 0xFE, 0xEA, 0x62]);
+            long.extend(std::iter::repeat_n(b'x', 0xEA62 - 2));
+        }
+        long.extend_from_slice(&jpeg[2..]);
+        std::fs::write(&file, &long).unwrap();
+        assert_eq!(checked_part(&file).unwrap(), long);
+    }
 }

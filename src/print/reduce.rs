@@ -65,18 +65,19 @@ impl Reduced {
         self.kept.set(folder);
     }
 
-    /// `bytes` of an image file (whose [`crate::digest`] is `digest`),
-    /// reduced to what a `frame` (width and height in points) can show in
-    /// `output` ([`reduce`]), once per content, frame and output; `cache`
-    /// holds the colour transforms.
-    pub fn get(
+    /// An image file (whose [`crate::digest`] is `digest`, its bytes read
+    /// by `load` only if they are needed: a reduced file kept by a build
+    /// before is not made again), reduced to what a `frame` (width and
+    /// height in points) can show in `output` ([`reduce`]), once per
+    /// content, frame and output; `cache` holds the colour transforms.
+    pub fn get<E>(
         &self,
-        bytes: Bytes,
+        load: impl FnOnce() -> Result<Bytes, E>,
         digest: u128,
         frame: (f64, f64),
         output: &Target,
         cache: &Cache,
-    ) -> Bytes {
+    ) -> Result<Bytes, E> {
         let key = typst::utils::hash128(&(
             VERSION,
             digest,
@@ -92,22 +93,27 @@ impl Reduced {
             .ok()
             .and_then(|m| m.map.get(&key).cloned())
         {
-            return hit;
+            return Ok(hit);
         }
-        let out = match self.kept.read(key) {
-            Some(kept) => Some(Bytes::new(kept)),
+        let (out, made) = match self.kept.read(key) {
+            Some(kept) => (Bytes::new(kept), true),
             None => {
-                reduce(&bytes, frame, output, cache).inspect(|small| self.kept.keep(key, small))
+                let bytes = load()?;
+                match reduce(&bytes, frame, output, cache) {
+                    Some(small) => {
+                        self.kept.keep(key, &small);
+                        (small, true)
+                    }
+                    // Not reduced: the file itself.
+                    None => (bytes, false),
+                }
             }
         };
-        // Made by pamphlet (now, or by a build before): its pixels decode.
-        let out = match out {
-            Some(made) => {
-                cache.vouch(&made);
-                made
-            }
-            None => bytes,
-        };
+        if made {
+            // Made by pamphlet (now, or by a build before): its pixels
+            // decode.
+            cache.vouch(&out);
+        }
         if let Ok(mut files) = self.files.lock() {
             if files.bytes + out.len() > Self::BUDGET {
                 files.map.clear();
@@ -116,7 +122,7 @@ impl Reduced {
             files.bytes += out.len();
             files.map.insert(key, out.clone());
         }
-        out
+        Ok(out)
     }
 }
 

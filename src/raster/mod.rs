@@ -47,6 +47,14 @@ pub fn is_frame_header(marker: u8) -> bool {
     (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
+/// Where a JPEG's entropy-coded data starts (just after its first start
+/// of scan segment), if `data` reaches that far.
+pub fn scan_start(data: &[u8]) -> Option<usize> {
+    let (marker, body) = segments(data).last()?;
+    // A body is a slice of `data`: where it ends is where the scan starts.
+    (marker == 0xDA).then(|| body.as_ptr() as usize + body.len() - data.as_ptr() as usize)
+}
+
 /// The number of colour components of a JPEG, from its frame header.
 pub fn jpeg_components(data: &[u8]) -> Option<u8> {
     segments(data)

@@ -125,6 +125,38 @@ fn a_file_cut_short_is_an_error() {
 }
 
 #[test]
+fn a_camera_sized_jpeg_cut_short_is_an_error_though_only_its_ends_are_read() {
+    // Noise, 1200 × 1600 px: well over the 256 KB that are read whole (of a
+    // larger JPEG the check reads its headers and its last 4 KB).
+    let mut state = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(1200, 1600, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut full = Cursor::new(Vec::new());
+    img.write_to(&mut full, image::ImageFormat::Jpeg).unwrap();
+    let full = full.into_inner();
+    assert!(full.len() > 1_000_000, "{}", full.len());
+    let dir = project_with_logo("logo.jpg", &full);
+    let diags = check(dir.path());
+    assert!(
+        diags.iter().all(|d| !d.message.contains("(in `logo`)")),
+        "{diags:?}"
+    );
+    for cut in [full.len() * 3 / 4, full.len() - 3] {
+        let dir = project_with_logo("logo.jpg", &full[..cut]);
+        let d = logo_diagnostic(dir.path());
+        assert_eq!(
+            d.message,
+            "`logo.jpg` is a JPEG that is cut short or damaged (in `logo`)"
+        );
+    }
+}
+
+#[test]
 fn hostile_images_are_refused_from_their_headers() {
     // A decompression bomb: a few bytes declaring 100,000 × 100,000 pixels.
     let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
