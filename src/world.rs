@@ -296,6 +296,9 @@ pub struct ProjectWorld {
     today: Option<Datetime>,
     reduced: crate::print::reduce::Reduced,
     images: crate::print::images::Cache,
+    /// The digests of the content's photos known from a build before
+    /// ([`Self::use_stamps`]).
+    stamps: Mutex<Arc<crate::digest::Stamps>>,
 }
 
 impl ProjectWorld {
@@ -313,7 +316,22 @@ impl ProjectWorld {
             today,
             reduced: Default::default(),
             images: Default::default(),
+            stamps: Default::default(),
         }
+    }
+
+    /// Takes the digests of the content's photos from `stamps` where the
+    /// files are as stamped (the key of a reduced photo kept by a build
+    /// before is then known without reading the photo), and stamps those
+    /// it reads.
+    pub fn use_stamps(&self, stamps: Arc<crate::digest::Stamps>) {
+        if let Ok(mut s) = self.stamps.lock() {
+            *s = stamps;
+        }
+    }
+
+    fn stamps(&self) -> Arc<crate::digest::Stamps> {
+        self.stamps.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// The project root.
@@ -490,13 +508,24 @@ impl World for JobWorld<'_> {
         if let Some((frames, output)) = &self.reduce
             && let Some(frame) = frames.get(&id)
         {
-            let bytes = self.base.uncached.load(id)?;
-            let digest = crate::digest::of(&bytes);
-            self.read(id, Some(digest));
-            return self
+            // Read only if it is not as a build before stamped it, or if
+            // its reduced form was not kept.
+            let key = ProjectWorld::display_path(id);
+            let key = key.to_string_lossy().replace('\\', "/");
+            let path = id.vpath().realize(&self.base.root).ok();
+            let path = path.as_deref().unwrap_or(Path::new(""));
+            let (digest, bytes) = self
                 .base
-                .reduced
-                .get(|| Ok(bytes), digest, *frame, output, &self.base.images);
+                .stamps()
+                .digest(&key, path, || self.base.uncached.load(id))?;
+            self.read(id, Some(digest));
+            return self.base.reduced.get(
+                || bytes.map_or_else(|| self.base.uncached.load(id), Ok),
+                digest,
+                *frame,
+                output,
+                &self.base.images,
+            );
         }
         self.read(id, None);
         self.base.files.file(id)

@@ -358,6 +358,10 @@ pub fn run(
     } else {
         String::new()
     };
+    // Project files as the build before stamped them: those still the same
+    // size and age are not read again to be hashed.
+    let stamps = std::sync::Arc::new(state.stamps());
+    world.use_stamps(stamps.clone());
     let ctx = Context {
         world,
         prepared: &prepared,
@@ -365,7 +369,7 @@ pub fn run(
         options: &options,
         request,
         state: &state,
-        hashes: state::FileHashes::new(root),
+        hashes: state::FileHashes::new(root, stamps.clone()),
         fonts,
         tool: request.tool_id.clone().unwrap_or_else(state::tool_id),
     };
@@ -386,11 +390,13 @@ pub fn run(
     }
     world.reduced().keep_in(None);
     world.images().keep_in(None);
+    world.use_stamps(Default::default());
     if let Some(folder) = &image_cache {
         crate::print::reduce::prune(folder, IMAGE_CACHE_BYTES);
     }
     if request.write {
         state.update(updates);
+        state.keep_stamps(stamps.seen());
         // Outputs an earlier build wrote that the project no longer makes
         // (a record removed, `split` or `separate` changed), when this build
         // planned every output of every publication.

@@ -22,12 +22,14 @@
 //!
 //! The fingerprints live in `out/.pamphlet-state.json`, written atomically at
 //! the end of a build; an interrupted build leaves the previous state, which
-//! at worst makes the next build redo some work.
+//! at worst makes the next build redo some work. With them, each project
+//! file's hash is kept with its size and modification time
+//! ([`crate::digest::Stamps`]): a file that kept both is not read again to
+//! know it is unchanged (a thousand portraits are several gigabytes).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::UNIX_EPOCH;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +66,10 @@ pub struct State {
     pub fonts: BTreeMap<String, FileStamp>,
     /// Per output (path relative to the output folder, `/`-separated).
     pub outputs: BTreeMap<String, OutputStamp>,
+    /// The project files outputs read, by path relative to the project
+    /// (`/`-separated): hashes by size and modification time.
+    #[serde(default)]
+    pub files: BTreeMap<String, FileStamp>,
 }
 
 /// A file's size, modification time and content hash.
@@ -108,17 +114,7 @@ pub enum StampUpdate {
     Forget(String),
 }
 
-/// Size and modification time of a file.
-pub fn stat(path: &Path) -> Option<(u64, u128)> {
-    let m = std::fs::metadata(path).ok()?;
-    let mtime = m
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some((m.len(), mtime))
-}
+pub use crate::digest::stat;
 
 impl State {
     /// Loads the state of `out_dir`; missing or unreadable state (an older
@@ -158,6 +154,49 @@ impl State {
             .partition(|(key, _)| !planned.contains(key));
         self.outputs = kept;
         stale.into_iter().collect()
+    }
+
+    /// The project files' stamps, for a build to trust ([`FileHashes`]).
+    pub fn stamps(&self) -> crate::digest::Stamps {
+        let known = self
+            .files
+            .iter()
+            .filter_map(|(path, s)| {
+                let digest = u128::from_str_radix(&s.hash, 16).ok()?;
+                let stamp = crate::digest::Stamp {
+                    len: s.len,
+                    mtime: s.mtime,
+                    digest,
+                };
+                Some((path.clone(), stamp))
+            })
+            .collect();
+        crate::digest::Stamps::new(known)
+    }
+
+    /// Keeps the stamps of the files this build looked at (`seen`), and
+    /// of the others that some output still depends on.
+    pub fn keep_stamps(&mut self, seen: HashMap<String, crate::digest::Stamp>) {
+        let deps: std::collections::HashSet<&str> = self
+            .outputs
+            .values()
+            .flat_map(|o| o.deps.iter().map(|(path, _)| path.as_str()))
+            .collect();
+        let mut files: BTreeMap<String, FileStamp> = std::mem::take(&mut self.files)
+            .into_iter()
+            .filter(|(path, _)| deps.contains(path.as_str()))
+            .collect();
+        for (path, s) in seen {
+            if deps.contains(path.as_str()) {
+                let stamp = FileStamp {
+                    len: s.len,
+                    mtime: s.mtime,
+                    hash: hex(s.digest),
+                };
+                files.insert(path, stamp);
+            }
+        }
+        self.files = files;
     }
 
     /// Writes the state atomically.
@@ -203,19 +242,22 @@ impl State {
     }
 }
 
-/// Hashes of project files, each read once per build.
+/// Hashes of project files, each read once per build, and not at all
+/// when it is as `stamps` recorded it.
 #[derive(Debug, Default)]
 pub struct FileHashes {
     root: PathBuf,
     cache: Mutex<HashMap<String, Option<String>>>,
+    stamps: Arc<crate::digest::Stamps>,
 }
 
 impl FileHashes {
-    /// Hashes files under `root`.
-    pub fn new(root: &Path) -> Self {
+    /// Hashes files under `root`, trusting `stamps`.
+    pub fn new(root: &Path, stamps: Arc<crate::digest::Stamps>) -> Self {
         Self {
             root: root.to_path_buf(),
             cache: Mutex::default(),
+            stamps,
         }
     }
 
@@ -226,9 +268,12 @@ impl FileHashes {
         {
             return h.clone();
         }
-        let hash = std::fs::read(self.root.join(rel))
+        let path = self.root.join(rel);
+        let hash = self
+            .stamps
+            .digest(rel, &path, || std::fs::read(&path))
             .ok()
-            .map(|b| hash_bytes(&b));
+            .map(|(digest, _)| hex(digest));
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(rel.to_string(), hash.clone());
         }

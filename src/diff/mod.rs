@@ -432,8 +432,8 @@ pub fn compare(base: &Side, head: &Side, options: &DiffOptions) -> DiffReport {
     let base_by_key: HashMap<&str, &Output> =
         base_outputs.iter().map(|o| (o.key.as_str(), o)).collect();
     let head_keys: BTreeSet<&str> = head_outputs.iter().map(|o| o.key.as_str()).collect();
-    let base_files = FileHashes::new(base.world.root());
-    let head_files = FileHashes::new(head.world.root());
+    let base_files = FileHashes::new(base.world.root(), Default::default());
+    let head_files = FileHashes::new(head.world.root(), Default::default());
 
     let mut report = DiffReport {
         base: base.label.clone(),

@@ -374,6 +374,81 @@ fn a_changed_photo_rebuilds_the_pdfs_that_show_it() {
     }
 }
 
+/// Sets the modification time of `path` to `ago` before now.
+fn modified_ago(path: &Path, ago: std::time::Duration) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - ago)
+        .unwrap();
+}
+
+#[test]
+fn a_photo_as_a_build_before_stamped_it_is_not_read_again_and_a_change_is_seen() {
+    let hour = std::time::Duration::from_secs(3600);
+    let photo = encode(rgb_photo(2400, 3200), image::ImageFormat::Jpeg);
+    let dir = sheet_with_photo("photo.jpg", &photo, 1);
+    let file = dir.path().join("photo.jpg");
+    modified_ago(&file, hour);
+    let out = dir.path().join("out");
+    assert_success(&build_into(&open(dir.path()), &out, |_| {}));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".pamphlet-state.json")).unwrap()).unwrap();
+    let stamp = &state["files"]["photo.jpg"];
+    let meta = std::fs::metadata(&file).unwrap();
+    let mtime = meta
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    assert_eq!(stamp["len"], meta.len());
+    assert_eq!(
+        stamp["mtime"].as_u64(),
+        u64::try_from(mtime.as_nanos()).ok()
+    );
+    assert_eq!(
+        stamp["hash"],
+        format!("{:032x}", pamphlet::digest::of(&photo))
+    );
+    let before = std::fs::read(out.join("sheet.pdf")).unwrap();
+
+    // The scan overwritten in the middle, size and time kept: a forced
+    // build takes the photo's digest from its stamp and the kept reduced
+    // file, and never reads the photo (the check reads its headers and its
+    // end, which are whole): the PDF is the same.
+    let mut damaged = photo.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle..middle + 4096].fill(0);
+    std::fs::write(&file, &damaged).unwrap();
+    let handle = std::fs::File::options().write(true).open(&file).unwrap();
+    handle.set_modified(meta.modified().unwrap()).unwrap();
+    drop(handle);
+    assert_success(&build_into(&open(dir.path()), &out, |r| r.force = true));
+    let again = std::fs::read(out.join("sheet.pdf")).unwrap();
+    assert!(before == again, "the photo was read again");
+
+    // Another photo, an older time than stamped: read, and rebuilt.
+    let other = encode(rgb_photo(3200, 2400).rotate90(), image::ImageFormat::Jpeg);
+    std::fs::write(&file, &other).unwrap();
+    modified_ago(&file, 2 * hour);
+    let after = build_into(&open(dir.path()), &out, |_| {});
+    assert_success(&after);
+    assert!(
+        after
+            .jobs
+            .iter()
+            .all(|j| matches!(j.status, pamphlet::JobStatus::Built { .. })),
+        "{:?}",
+        after.jobs.iter().map(|j| &j.status).collect::<Vec<_>>()
+    );
+    let changed = std::fs::read(out.join("sheet.pdf")).unwrap();
+    assert!(before != changed, "the new photo is in the PDF");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".pamphlet-state.json")).unwrap()).unwrap();
+    assert_eq!(
+        state["files"]["photo.jpg"]["hash"],
+        format!("{:032x}", pamphlet::digest::of(&other))
+    );
+}
+
 #[test]
 fn a_members_photo_shows_in_the_pamphlet_and_in_their_handout_only() {
     let dir = tempfile::tempdir().unwrap();
