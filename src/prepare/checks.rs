@@ -154,9 +154,11 @@ fn checked_part(real: &std::path::Path) -> std::io::Result<Vec<u8>> {
     }
     let mut head = Vec::with_capacity(HEAD as usize);
     (&mut file).take(HEAD).read_to_end(&mut head)?;
-    // Where the scan starts, if the headers end within the head.
+    // Where the scan starts, if the headers end within the head; else the
+    // rest is read after it.
     let Some(scan) = crate::raster::scan_start(&head) else {
-        return std::fs::read(real);
+        file.read_to_end(&mut head)?;
+        return Ok(head);
     };
     head.truncate(scan);
     file.seek(SeekFrom::Start(len - TAIL))?;

@@ -147,27 +147,29 @@ pub fn check(name: &str, bytes: &[u8], rule: &ImageRule, limits: &ImageSettings)
             .iter()
             .map(|f| f.size)
             .fold(frame, |a, b| if ppi(b) < ppi(a) { b } else { a });
-        problems.extend(resolution(name, (w, h), sharpest, limits));
-        problems.extend(cropping(name, (w, h), frame, limits));
+        problems.extend(fit(name, (w, h), sharpest, frame, limits));
     }
     problems
 }
 
-/// Resolution of a `w` × `h` image filling a frame of `fw` × `fh` points
-/// (scaled to cover it, the rest cropped).
-fn resolution(
+/// Resolution of a `w` × `h` image filling (scaled to cover it, the rest
+/// cropped) a frame of `fw` × `fh` points, and its cropping in `crop`
+/// (points).
+fn fit(
     name: &str,
     pixels: (u32, u32),
     (fw, fh): (f64, f64),
+    crop: (f64, f64),
     limits: &ImageSettings,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     let (w, h) = (f64::from(pixels.0), f64::from(pixels.1));
-    if w <= 0.0 || h <= 0.0 || fw <= 0.0 || fh <= 0.0 {
+    if w <= 0.0 || h <= 0.0 || [fw, fh, crop.0, crop.1].iter().any(|&v| v <= 0.0) {
         return out;
     }
+    let mm = |(fw, fh): (f64, f64)| format!("{:.0} × {:.0} mm", fw * 25.4 / 72.0, fh * 25.4 / 72.0);
     let ppi = (w * 72.0 / fw).min(h * 72.0 / fh);
-    let frame = format!("{:.0} × {:.0} mm", fw * 25.4 / 72.0, fh * 25.4 / 72.0);
+    let frame = mm((fw, fh));
     if ppi < limits.min_ppi {
         out.push(Problem {
             error: true,
@@ -183,22 +185,8 @@ fn resolution(
             resolution: Some(pixels),
         });
     }
-    out
-}
-
-/// Cropping of a `w` × `h` image filling a frame of `fw` × `fh` points.
-fn cropping(
-    name: &str,
-    pixels: (u32, u32),
-    (fw, fh): (f64, f64),
-    limits: &ImageSettings,
-) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let (w, h) = (f64::from(pixels.0), f64::from(pixels.1));
-    if w <= 0.0 || h <= 0.0 || fw <= 0.0 || fh <= 0.0 {
-        return out;
-    }
-    let frame = format!("{:.0} × {:.0} mm", fw * 25.4 / 72.0, fh * 25.4 / 72.0);
+    let (fw, fh) = crop;
+    let frame = mm(crop);
     let (image, frame_aspect) = (w / h, fw / fh);
     let kept = (image / frame_aspect).min(frame_aspect / image);
     let cut = 1.0 - kept;
@@ -370,17 +358,6 @@ mod tests {
         assert_eq!(sniff(b"GIF89a"), None);
     }
 
-    fn fit(
-        name: &str,
-        pixels: (u32, u32),
-        frame: (f64, f64),
-        limits: &ImageSettings,
-    ) -> Vec<Problem> {
-        let mut out = resolution(name, pixels, frame, limits);
-        out.extend(cropping(name, pixels, frame, limits));
-        out
-    }
-
     #[test]
     fn resolution_is_checked_in_the_frame_that_needs_the_most_pixels() {
         use crate::content::schema::LayoutFrame;
@@ -422,13 +399,40 @@ mod tests {
         let limits = ImageSettings::default();
         let mm = |v: f64| v * 72.0 / 25.4;
         // 30 × 40 mm at 300 ppi is 354 × 472 px.
-        assert!(fit("a", (400, 520), (mm(30.0), mm(40.0)), &limits).is_empty());
-        let p = fit("a", (200, 260), (mm(30.0), mm(40.0)), &limits);
+        assert!(
+            fit(
+                "a",
+                (400, 520),
+                (mm(30.0), mm(40.0)),
+                (mm(30.0), mm(40.0)),
+                &limits
+            )
+            .is_empty()
+        );
+        let p = fit(
+            "a",
+            (200, 260),
+            (mm(30.0), mm(40.0)),
+            (mm(30.0), mm(40.0)),
+            &limits,
+        );
         assert!(!p[0].error && p[0].message.contains("165 ppi"), "{p:?}");
-        let p = fit("a", (100, 130), (mm(30.0), mm(40.0)), &limits);
+        let p = fit(
+            "a",
+            (100, 130),
+            (mm(30.0), mm(40.0)),
+            (mm(30.0), mm(40.0)),
+            &limits,
+        );
         assert!(p[0].error && p[0].message.contains("83 ppi"), "{p:?}");
         // A 3:1 panorama in a 3:4 portrait frame keeps a quarter.
-        let p = fit("a", (3000, 1000), (mm(30.0), mm(40.0)), &limits);
+        let p = fit(
+            "a",
+            (3000, 1000),
+            (mm(30.0), mm(40.0)),
+            (mm(30.0), mm(40.0)),
+            &limits,
+        );
         assert!(
             p.iter().any(|p| p.message.contains("cuts off 75 %")),
             "{p:?}"

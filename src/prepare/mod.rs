@@ -385,6 +385,9 @@ impl<'a> Loader<'a> {
 
     fn load_schema(&mut self, path: &ProjectPath) -> Option<Arc<Schema>> {
         let schema = self.read_schema(path)?;
+        if schema.image_rules().iter().all(|r| r.frames.is_empty()) {
+            return Some(schema);
+        }
         // A frame for a layout that is not there is a misspelt name.
         let folder = path.under(&self.project.root);
         let folder = folder.parent().unwrap_or(&self.project.root);

@@ -587,11 +587,10 @@ fn a_camera_photo_is_turned_upright_decoded_small_and_kept_for_the_next_build() 
     }
 }
 
-#[test]
-fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_build() {
-    // Reduced as it is read for its 30 × 40 mm frame, the photo is placed
-    // at 24 × 32 mm (a handout's smaller card): the print stage sizes it
-    // again, to 24 mm at each variant's ppi, and keeps that too.
+/// A camera-sized photo in the sheet's 30 × 40 mm frame, placed at 24 ×
+/// 32 mm (a handout's smaller card); `frames`, if given, the schema's
+/// option of that name.
+fn photo_placed_at_24_mm(frames: Option<&str>) -> tempfile::TempDir {
     let dir = sheet_with_photo(
         "photo.jpg",
         &encode(rgb_photo(2400, 3200), image::ImageFormat::Jpeg),
@@ -602,6 +601,28 @@ fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_bui
         "photo(c.logo, width: 30mm, height: 40mm)",
         "photo(c.logo, width: 24mm, height: 32mm)",
     );
+    if let Some(frames) = frames {
+        edit(
+            &dir.path().join("layouts/sheet/schema.yaml"),
+            "frame: 30mm x 40mm}",
+            &format!("frame: 30mm x 40mm, frames: {frames}}}"),
+        );
+    }
+    dir
+}
+
+/// The folder of `dir`'s kept images.
+fn kept_images(dir: &Path) -> std::path::PathBuf {
+    dir.join("out")
+        .join(pamphlet::print::reduce::Reduced::FOLDER)
+}
+
+#[test]
+fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_build() {
+    // Reduced as it is read for its 30 × 40 mm frame, the photo is placed
+    // smaller: the print stage sizes it again, to 24 mm at each variant's
+    // ppi, and keeps that too.
+    let dir = photo_placed_at_24_mm(None);
     let (print, screen) = build(dir.path());
     at_ppi(print[0].width, 24.0, 450.0);
     at_ppi(screen[0].width, 24.0, 150.0);
@@ -609,10 +630,7 @@ fn a_photo_placed_smaller_than_its_frame_is_sized_once_and_kept_for_the_next_bui
     // place, for each variant. The next build reads the sized ones as they
     // are: each given a comment (the reduced ones left as they were), the
     // next build's PDFs embed the commented JPEGs.
-    let cache = dir
-        .path()
-        .join("out")
-        .join(pamphlet::print::reduce::Reduced::FOLDER);
+    let cache = kept_images(dir.path());
     let mut commented = 0;
     for file in std::fs::read_dir(&cache).unwrap() {
         let file = file.unwrap().path();
@@ -654,28 +672,11 @@ fn a_layout_with_a_frame_of_its_own_is_served_the_photo_at_that_size() {
     // the photo is reduced for 24 × 32 mm as it is read, and the print
     // stage has nothing left to do — the PDFs embed the reduced files as
     // they are, and nothing else is kept.
-    let dir = sheet_with_photo(
-        "photo.jpg",
-        &encode(rgb_photo(2400, 3200), image::ImageFormat::Jpeg),
-        1,
-    );
-    edit(
-        &dir.path().join("layouts/sheet/sheet.typ"),
-        "photo(c.logo, width: 30mm, height: 40mm)",
-        "photo(c.logo, width: 24mm, height: 32mm)",
-    );
-    edit(
-        &dir.path().join("layouts/sheet/schema.yaml"),
-        "frame: 30mm x 40mm}",
-        "frame: 30mm x 40mm, frames: {sheet: 24mm x 32mm}}",
-    );
+    let dir = photo_placed_at_24_mm(Some("{sheet: 24mm x 32mm}"));
     let (print, screen) = build(dir.path());
     at_ppi(print[0].width, 24.0, 450.0);
     at_ppi(screen[0].width, 24.0, 150.0);
-    let cache = dir
-        .path()
-        .join("out")
-        .join(pamphlet::print::reduce::Reduced::FOLDER);
+    let cache = kept_images(dir.path());
     let kept: Vec<Vec<u8>> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|f| std::fs::read(f.unwrap().path()).unwrap())
