@@ -7,15 +7,21 @@
 //! rows of blocks mixed by the member's number, so that nothing is
 //! shared, not even once reduced: each is decoded, reduced and sized on
 //! its own) — cold (the output folder's image cache emptied before each
-//! build) and warm (kept from the build before). Reports time per handout and its ratio to the baseline, peak
+//! build) and warm (kept from the build before), each build after the
+//! one before it is flushed to disk. Reports time per handout and its ratio to the baseline, peak
 //! RSS, and the handouts' mean and largest size.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One whole-process build: wall time and peak RSS (KiB).
+/// One whole-process build: wall time and peak RSS (KiB). It starts once
+/// the files of the build before are on disk: a cold build writes 160 MB
+/// of handouts and reduced photos, whose write-back would otherwise slow
+/// whichever build came next (the warm one), as in `benches/handouts.rs`.
 fn build(project: &Path, fonts: &Path) -> (Duration, i64) {
+    // SAFETY: sync has no preconditions.
+    unsafe { libc::sync() };
     let t = Instant::now();
     // Waited for with wait4 below, which also reports its peak RSS.
     #[allow(clippy::zombie_processes)]
