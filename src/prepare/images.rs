@@ -398,41 +398,17 @@ mod tests {
     fn cropping_and_resolution_in_the_frame() {
         let limits = ImageSettings::default();
         let mm = |v: f64| v * 72.0 / 25.4;
+        // Resolution and cropping judged in the same 30 × 40 mm frame.
+        let frame = (mm(30.0), mm(40.0));
+        let in_frame = |pixels| fit("a", pixels, frame, frame, &limits);
         // 30 × 40 mm at 300 ppi is 354 × 472 px.
-        assert!(
-            fit(
-                "a",
-                (400, 520),
-                (mm(30.0), mm(40.0)),
-                (mm(30.0), mm(40.0)),
-                &limits
-            )
-            .is_empty()
-        );
-        let p = fit(
-            "a",
-            (200, 260),
-            (mm(30.0), mm(40.0)),
-            (mm(30.0), mm(40.0)),
-            &limits,
-        );
+        assert!(in_frame((400, 520)).is_empty());
+        let p = in_frame((200, 260));
         assert!(!p[0].error && p[0].message.contains("165 ppi"), "{p:?}");
-        let p = fit(
-            "a",
-            (100, 130),
-            (mm(30.0), mm(40.0)),
-            (mm(30.0), mm(40.0)),
-            &limits,
-        );
+        let p = in_frame((100, 130));
         assert!(p[0].error && p[0].message.contains("83 ppi"), "{p:?}");
         // A 3:1 panorama in a 3:4 portrait frame keeps a quarter.
-        let p = fit(
-            "a",
-            (3000, 1000),
-            (mm(30.0), mm(40.0)),
-            (mm(30.0), mm(40.0)),
-            &limits,
-        );
+        let p = in_frame((3000, 1000));
         assert!(
             p.iter().any(|p| p.message.contains("cuts off 75 %")),
             "{p:?}"
