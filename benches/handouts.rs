@@ -26,8 +26,8 @@
 #[path = "support/mod.rs"]
 mod support;
 use support::{
-    Measure, binary_cmd, copy_dir, median, mib, pamphlet_cmd, run_all, typst_cli, typst_cmd,
-    write_cli_inputs, write_per_record_inputs,
+    Measure, binary_cmd, copy_dir, flush_to_disk, median, mib, pamphlet_cmd, run_all, typst_cli,
+    typst_cmd, write_cli_inputs, write_per_record_inputs,
 };
 
 use std::path::{Path, PathBuf};
@@ -167,8 +167,7 @@ fn main() {
         // batches below): a run's 2 MB PDF otherwise goes to disk during
         // the next.
         for run in 0..12 {
-            // SAFETY: sync has no preconditions.
-            unsafe { libc::sync() };
+            flush_to_disk();
             let t = Instant::now();
             let s = pamphlet_cmd(
                 &repo,
@@ -183,8 +182,7 @@ fn main() {
                 ours.push(t.elapsed());
             }
             let _ = std::fs::remove_file(out.path().join("crosstalk.pdf"));
-            // SAFETY: as above.
-            unsafe { libc::sync() };
+            flush_to_disk();
             let t = Instant::now();
             let s = typst_cmd(
                 &typst,
@@ -251,8 +249,7 @@ fn main() {
         // their write-back would slow whichever build came first.
         let sample = |runs: &mut Vec<Measure>, base_runs: &mut Vec<Measure>| {
             let timed = |binary: &Path, out: &str| {
-                // SAFETY: sync has no preconditions.
-                unsafe { libc::sync() };
+                flush_to_disk();
                 build(binary, out)
             };
             let ours = || timed(Path::new(env!("CARGO_BIN_EXE_pamphlet")), "out");

@@ -7,9 +7,14 @@
 //! rows of blocks mixed by the member's number, so that nothing is
 //! shared, not even once reduced: each is decoded, reduced and sized on
 //! its own) — cold (the output folder's image cache emptied before each
-//! build) and warm (kept from the build before), each build after the
-//! one before it is flushed to disk. Reports time per handout and its ratio to the baseline, peak
-//! RSS, and the handouts' mean and largest size.
+//! build) and warm (kept from the build before), each build starting once
+//! the files of the one before are on disk. Reports time per handout and
+//! its ratio to the baseline, peak RSS, and the handouts' mean and largest
+//! size.
+
+#[path = "support/mod.rs"]
+mod support;
+use support::flush_to_disk;
 
 use std::path::Path;
 use std::process::Command;
@@ -20,8 +25,7 @@ use std::time::{Duration, Instant};
 /// of handouts and reduced photos, whose write-back would otherwise slow
 /// whichever build came next (the warm one), as in `benches/handouts.rs`.
 fn build(project: &Path, fonts: &Path) -> (Duration, i64) {
-    // SAFETY: sync has no preconditions.
-    unsafe { libc::sync() };
+    flush_to_disk();
     let t = Instant::now();
     // Waited for with wait4 below, which also reports its peak RSS.
     #[allow(clippy::zombie_processes)]

@@ -12,6 +12,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
     pamphlet::output::copy_dir(from, to).expect("copy a folder");
 }
 
+/// Waits until the files written so far are on disk, so that their
+/// write-back does not slow the run timed next.
+pub fn flush_to_disk() {
+    // SAFETY: sync has no preconditions.
+    unsafe { libc::sync() };
+}
+
 /// The median of some durations.
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
